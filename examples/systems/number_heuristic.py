@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""A tiny system that speaks claimbench's command protocol.
+
+It reads one JSON request per line on stdin and writes one JSON response per line on stdout:
+
+    request:  {"type": "generate", "id": "...", "prompt": "...", "max_tokens": 256, ...}
+    response: {"id": "...", "output": "...", "latency_s": 0.0001}
+
+It does not understand the question; it guesses from the numbers in it, so its accuracy is low
+but real. The --*-after options make it misbehave on purpose, for testing how claimbench copes.
+"""
+
+import argparse
+import json
+import re
+import sys
+import time
+
+NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+def numbers_in(question):
+    return [float(n.replace(",", "")) for n in NUMBER.findall(question)]
+
+
+def guess(strategy, prompt):
+    # Few-shot prompts hold several questions; the one to answer comes last.
+    question = prompt.rsplit("Question:", 1)[-1]
+    values = numbers_in(question)
+    if not values:
+        return "I cannot tell. #### 0"
+    if strategy == "last-number":
+        answer = values[-1]
+    elif strategy == "sum":
+        answer = sum(values)
+    elif strategy == "product-of-two-largest":
+        top = sorted(values)[-2:]
+        answer = top[0] * top[-1] if len(top) == 2 else top[0]
+    else:
+        raise SystemExit(f"unknown strategy {strategy}")
+    text = f"{answer:.2f}".rstrip("0").rstrip(".")
+    return f"The numbers are {', '.join(f'{v:g}' for v in values)}. #### {text}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--strategy", default="sum", choices=["last-number", "sum", "product-of-two-largest"])
+    parser.add_argument("--crash-after", type=int, help="exit with status 1 after answering N requests")
+    parser.add_argument("--hang-after", type=int, help="stop answering (but stay alive) after N requests")
+    parser.add_argument("--garbage-after", type=int, help="print a non-JSON line after N requests")
+    args = parser.parse_args()
+
+    answered = 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        if args.crash_after is not None and answered >= args.crash_after:
+            print("number_heuristic: crashing on purpose", file=sys.stderr)
+            sys.exit(1)
+        if args.hang_after is not None and answered >= args.hang_after:
+            time.sleep(3600)
+        if args.garbage_after is not None and answered >= args.garbage_after:
+            print("this is not json", flush=True)
+            continue
+        started = time.perf_counter()
+        request = json.loads(line)
+        output = guess(args.strategy, request["prompt"])
+        response = {"id": request["id"], "output": output, "latency_s": time.perf_counter() - started}
+        print(json.dumps(response), flush=True)
+        answered += 1
+
+
+if __name__ == "__main__":
+    main()

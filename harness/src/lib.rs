@@ -1,0 +1,66 @@
+//! claimbench: run accuracy and speed suites against systems, keep every per-sample result with
+//! its provenance, and report numbers with their uncertainty.
+//!
+//! Data flows one way: `spec` + `data` → `tasks` → `systems` → `run` → `store` → `report`,
+//! with `stats` as pure mathematics beside them.
+
+pub mod data;
+pub mod error;
+pub mod fsutil;
+pub mod host;
+pub mod report;
+pub mod run;
+pub mod spec;
+pub mod stats;
+pub mod store;
+pub mod systems;
+pub mod tasks;
+
+pub use error::{Error, Result};
+
+/// Summary of one suite file for `claimbench suites list`.
+#[derive(Debug, Clone)]
+pub struct SuiteListing {
+    pub path: std::path::PathBuf,
+    pub outcome: Result<(String, String, String, String)>,
+}
+
+/// Every suite file in `dir` with its id, version, task kind and dataset, or why it is invalid.
+pub fn list_suites(dir: &std::path::Path) -> Result<Vec<SuiteListing>> {
+    Ok(spec::suite::suite_files(dir)?
+        .into_iter()
+        .map(|path| {
+            let outcome = spec::suite::Suite::load(&path).map(|s| {
+                (s.id().to_string(), s.spec.version.clone(), s.spec.task.name().to_string(), s.spec.dataset.path.clone())
+            });
+            SuiteListing { path, outcome }
+        })
+        .collect())
+}
+
+/// Loads a suite, verifies its dataset and prepares its items; returns a one-line summary.
+pub fn validate_suite(path: &std::path::Path) -> Result<String> {
+    let loaded = run::load_suite(&path.to_string_lossy(), std::path::Path::new("."))?;
+    Ok(format!(
+        "ok: {}: suite {} {} ({}), dataset {} {} verified, {} scored items, {} few-shot examples",
+        path.display(),
+        loaded.suite.id(),
+        loaded.suite.spec.version,
+        loaded.suite.spec.task.name(),
+        loaded.dataset.spec.name,
+        loaded.dataset.spec.version,
+        loaded.task.items.len(),
+        loaded.suite.spec.fewshot.k
+    ))
+}
+
+/// One JSON line per scored item: id, index and a preview, for keying predictions files.
+pub fn suite_items(name: &str, suites_dir: &std::path::Path) -> Result<Vec<String>> {
+    let loaded = run::load_suite(name, suites_dir)?;
+    Ok(loaded
+        .task
+        .items
+        .iter()
+        .map(|item| serde_json::json!({"id": item.id, "index": item.index, "preview": item.preview}).to_string())
+        .collect())
+}

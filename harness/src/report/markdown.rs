@@ -1,0 +1,102 @@
+//! One-page Markdown summary: results with intervals, provenance, and wrong answers.
+
+use super::{run_labels, Exporter};
+use crate::error::Result;
+use crate::store::manifest::Status;
+use crate::store::StoredRun;
+use std::fmt::Write;
+
+pub struct Markdown;
+
+/// Wrong answers listed per run.
+const WRONG_ANSWERS_SHOWN: usize = 10;
+
+impl Exporter for Markdown {
+    fn file_name(&self) -> &'static str {
+        "summary.md"
+    }
+
+    fn render(&self, runs: &[StoredRun]) -> Result<Vec<u8>> {
+        let labels = run_labels(runs);
+        let mut md = String::new();
+        let _ = writeln!(md, "# claimbench report\n");
+        let _ = writeln!(md, "| system | suite | status | n | metric | value | 95% CI |");
+        let _ = writeln!(md, "|---|---|---|---:|---|---:|---|");
+        for (run, label) in runs.iter().zip(&labels) {
+            let m = &run.manifest;
+            let status = match m.status {
+                Status::Complete => "complete".to_string(),
+                other => format!("**{}** ({} of {} items)", other.as_str().to_uppercase(), m.items.completed, m.items.expected),
+            };
+            if run.metrics.metrics.is_empty() {
+                let _ = writeln!(md, "| {label} | {} {} | {status} | 0 | — | — | — |", m.suite.id, m.suite.version);
+            }
+            for (name, metric) in &run.metrics.metrics {
+                let ci = metric
+                    .ci
+                    .as_ref()
+                    .map(|ci| format!("[{:.4}, {:.4}] ({})", ci.low, ci.high, ci.method))
+                    .unwrap_or_else(|| "—".to_string());
+                let _ = writeln!(md, "| {label} | {} {} | {status} | {} | {name} | {:.4} | {ci} |", m.suite.id, m.suite.version, metric.n, metric.value);
+            }
+        }
+        let _ = writeln!(md, "\n![accuracy with 95% intervals](accuracy.png)\n");
+
+        let _ = writeln!(md, "## Provenance\n");
+        for (run, label) in runs.iter().zip(&labels) {
+            let m = &run.manifest;
+            let _ = writeln!(md, "### {label}\n");
+            let _ = writeln!(md, "- run: `{}` ({}), started {}, finished {}", m.run_id, run.dir.display(), m.started_at, m.finished_at.as_deref().unwrap_or("—"));
+            let _ = writeln!(md, "- claimbench {} (commit {})", m.claimbench.version, m.claimbench.git_commit);
+            let _ = writeln!(md, "- suite `{}` {} ({}), sha256 `{}`, scoring {}, extraction {}, {}-shot (seed {})", m.suite.id, m.suite.version, m.suite.task, m.suite.sha256, m.suite.scoring_version, m.suite.extraction, m.suite.fewshot_k, m.suite.fewshot_seed);
+            for file in &m.dataset.files {
+                let _ = writeln!(md, "- dataset {} {} ({}), {} sha256 `{}`", m.dataset.name, m.dataset.version, m.dataset.license, file.path, file.sha256);
+            }
+            let _ = writeln!(md, "- system `{}` ({}), config sha256 `{}`", m.system.name, m.system.kind, m.system.config_sha256);
+            let _ = writeln!(md, "- host {}: {}, {} cores, {:.1} GiB, {} {}", m.host.hostname, m.host.cpu_model, m.host.cores, m.host.memory_bytes as f64 / (1u64 << 30) as f64, m.host.os, m.host.kernel);
+            let _ = writeln!(md, "- seed {}", m.seed);
+            if let Some(error) = &m.error {
+                let _ = writeln!(md, "- stopped early: {}", escape(error));
+            }
+            let _ = writeln!(md);
+        }
+
+        let _ = writeln!(md, "## Wrong answers\n");
+        for (run, label) in runs.iter().zip(&labels) {
+            let wrong: Vec<_> = run.samples.iter().filter(|s| !s.correct).collect();
+            let _ = writeln!(md, "### {label}: {} of {} wrong\n", wrong.len(), run.samples.len());
+            if wrong.is_empty() {
+                continue;
+            }
+            let _ = writeln!(md, "| item | index | reference | extracted | output |");
+            let _ = writeln!(md, "|---|---:|---:|---:|---|");
+            for sample in wrong.iter().take(WRONG_ANSWERS_SHOWN) {
+                let _ = writeln!(
+                    md,
+                    "| `{}` | {} | {} | {} | {} |",
+                    sample.id,
+                    sample.index,
+                    sample.reference,
+                    sample.extracted.as_deref().unwrap_or("(none)"),
+                    escape(&shorten(&sample.output, 100))
+                );
+            }
+            let _ = writeln!(md);
+        }
+        Ok(md.into_bytes())
+    }
+}
+
+fn shorten(text: &str, max_chars: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max_chars {
+        flat
+    } else {
+        format!("{}…", flat.chars().take(max_chars - 1).collect::<String>())
+    }
+}
+
+/// Keeps table cells intact.
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|")
+}

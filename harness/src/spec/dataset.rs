@@ -1,0 +1,121 @@
+//! `dataset.toml`: what a dataset directory holds, under which license, from where, and the
+//! sha256 of every file. Loading verifies every hash: a changed file is never scored silently.
+
+use super::{error_at_span, parse_toml};
+use crate::error::{Error, Result};
+use crate::fsutil::{read_to_string, sha256_file};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetSpec {
+    pub name: String,
+    pub version: String,
+    pub license: String,
+    #[serde(default)]
+    pub license_file: Option<String>,
+    pub source: String,
+    #[serde(default)]
+    pub description: String,
+    pub files: Vec<DatasetFileSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetFileSpec {
+    pub key: String,
+    pub path: Spanned<String>,
+    pub format: FileFormat,
+    pub sha256: Spanned<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    Jsonl,
+}
+
+/// A dataset whose files have been checked against their recorded hashes.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub dir: PathBuf,
+    pub spec: DatasetSpec,
+}
+
+/// What a run manifest records about a dataset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetProvenance {
+    pub name: String,
+    pub version: String,
+    pub license: String,
+    pub source: String,
+    pub files: Vec<FileHash>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileHash {
+    pub key: String,
+    pub path: String,
+    pub sha256: String,
+}
+
+impl Dataset {
+    pub fn load(dir: &Path) -> Result<Dataset> {
+        let toml_path = dir.join("dataset.toml");
+        if !dir.is_dir() {
+            return Err(Error::in_file(dir, "dataset directory not found"));
+        }
+        let text = read_to_string(&toml_path)?;
+        let spec: DatasetSpec = parse_toml(&toml_path, &text)?;
+        if spec.files.is_empty() {
+            return Err(Error::in_file(&toml_path, "lists no files"));
+        }
+        for file in &spec.files {
+            let expected = file.sha256.get_ref().to_ascii_lowercase();
+            if expected.len() != 64 || !expected.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(error_at_span(&toml_path, &text, file.sha256.span(), "sha256 must be 64 hex digits"));
+            }
+            let path = dir.join(file.path.get_ref());
+            if !path.is_file() {
+                return Err(error_at_span(&toml_path, &text, file.path.span(), format!("file {} not found", path.display())));
+            }
+            let actual = sha256_file(&path)?;
+            if actual != expected {
+                return Err(Error::in_file(
+                    &path,
+                    format!("sha256 mismatch: {} records {expected}, the file has {actual}", toml_path.display()),
+                ));
+            }
+        }
+        Ok(Dataset { dir: dir.to_path_buf(), spec })
+    }
+
+    pub fn file(&self, key: &str) -> Result<(PathBuf, &DatasetFileSpec)> {
+        let file = self.spec.files.iter().find(|f| f.key == key).ok_or_else(|| {
+            let keys: Vec<&str> = self.spec.files.iter().map(|f| f.key.as_str()).collect();
+            Error::in_file(&self.dir.join("dataset.toml"), format!("no file with key '{key}' (it has: {})", keys.join(", ")))
+        })?;
+        Ok((self.dir.join(file.path.get_ref()), file))
+    }
+
+    pub fn provenance(&self) -> DatasetProvenance {
+        DatasetProvenance {
+            name: self.spec.name.clone(),
+            version: self.spec.version.clone(),
+            license: self.spec.license.clone(),
+            source: self.spec.source.clone(),
+            files: self
+                .spec
+                .files
+                .iter()
+                .map(|f| FileHash {
+                    key: f.key.clone(),
+                    path: f.path.get_ref().clone(),
+                    sha256: f.sha256.get_ref().to_ascii_lowercase(),
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Suite specs: a suite is declarative TOML (task kind, dataset, prompt, few-shot, extraction,
+//! metrics), never code, so that a reviewer can read exactly what was measured.
+
+use super::{error_at_span, parse_toml};
+use crate::error::{Error, Result};
+use crate::fsutil::{read_to_string, sha256_hex};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteSpec {
+    pub id: Spanned<String>,
+    pub version: String,
+    #[serde(default)]
+    pub description: String,
+    pub task: TaskKind,
+    pub dataset: DatasetRef,
+    #[serde(default)]
+    pub prompt: PromptSpec,
+    #[serde(default)]
+    pub fewshot: FewshotSpec,
+    #[serde(default)]
+    pub generation: GenerationSpec,
+    #[serde(default)]
+    pub scoring: ScoringSpec,
+    pub metrics: Spanned<Vec<Metric>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum TaskKind {
+    #[serde(rename = "reasoning.gsm8k")]
+    ReasoningGsm8k,
+}
+
+impl TaskKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TaskKind::ReasoningGsm8k => "reasoning.gsm8k",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetRef {
+    /// Dataset directory, relative to the suite file.
+    pub path: String,
+    /// Key of the scored file in the dataset's `dataset.toml`.
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromptSpec {
+    /// Rendered for the scored item; `{question}` is replaced by the item's question.
+    #[serde(default = "default_template")]
+    pub template: Spanned<String>,
+    /// Rendered for each few-shot example; `{question}` and `{answer}` are replaced.
+    #[serde(default = "default_example_template")]
+    pub example_template: String,
+    /// Placed between few-shot examples and before the scored item.
+    #[serde(default = "default_separator")]
+    pub separator: String,
+}
+
+impl Default for PromptSpec {
+    fn default() -> Self {
+        PromptSpec { template: default_template(), example_template: default_example_template(), separator: default_separator() }
+    }
+}
+
+fn default_template() -> Spanned<String> {
+    Spanned::new(0..0, "Question: {question}\nAnswer:".to_string())
+}
+fn default_example_template() -> String {
+    "Question: {question}\nAnswer: {answer}".to_string()
+}
+fn default_separator() -> String {
+    "\n\n".to_string()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FewshotSpec {
+    #[serde(default)]
+    pub k: usize,
+    #[serde(default = "default_fewshot_seed")]
+    pub seed: u64,
+    /// Dataset file key to draw examples from. Without it, examples are drawn from the scored
+    /// file and excluded from scoring, so no item is ever its own example.
+    #[serde(default)]
+    pub file: Option<String>,
+}
+
+impl Default for FewshotSpec {
+    fn default() -> Self {
+        FewshotSpec { k: 0, seed: default_fewshot_seed(), file: None }
+    }
+}
+
+fn default_fewshot_seed() -> u64 {
+    1234
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerationSpec {
+    #[serde(default = "default_max_tokens")]
+    pub max_tokens: u32,
+    #[serde(default)]
+    pub stop: Vec<String>,
+    #[serde(default)]
+    pub temperature: f64,
+}
+
+impl Default for GenerationSpec {
+    fn default() -> Self {
+        GenerationSpec { max_tokens: default_max_tokens(), stop: Vec::new(), temperature: 0.0 }
+    }
+}
+
+fn default_max_tokens() -> u32 {
+    256
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringSpec {
+    #[serde(default)]
+    pub extraction: Extraction,
+}
+
+/// How the final answer is taken from a model's output.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Extraction {
+    /// The number right after the first `####` (lm-evaluation-harness's strict-match).
+    #[default]
+    Strict,
+    /// The last number anywhere in the output (lm-evaluation-harness's flexible-extract).
+    Flexible,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    Accuracy,
+}
+
+/// A parsed suite file and what provenance needs of it.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub path: PathBuf,
+    pub spec: SuiteSpec,
+    pub sha256: String,
+}
+
+impl Suite {
+    pub fn load(path: &Path) -> Result<Suite> {
+        let text = read_to_string(path)?;
+        let spec: SuiteSpec = parse_toml(path, &text)?;
+        validate(path, &text, &spec)?;
+        Ok(Suite { path: path.to_path_buf(), sha256: sha256_hex(text.as_bytes()), spec })
+    }
+
+    pub fn id(&self) -> &str {
+        self.spec.id.get_ref()
+    }
+
+    pub fn dataset_dir(&self) -> PathBuf {
+        let base = self.path.parent().unwrap_or(Path::new("."));
+        base.join(&self.spec.dataset.path)
+    }
+
+    /// Finds a suite by file path or by id among the `*.toml` files of `suites_dir`.
+    pub fn resolve(name: &str, suites_dir: &Path) -> Result<Suite> {
+        let as_path = Path::new(name);
+        if as_path.is_file() {
+            return Suite::load(as_path);
+        }
+        if name.ends_with(".toml") || name.contains('/') {
+            return Err(Error::in_file(as_path, "suite file not found"));
+        }
+        let mut known = Vec::new();
+        for path in suite_files(suites_dir)? {
+            match Suite::load(&path) {
+                Ok(suite) if suite.id() == name => return Ok(suite),
+                Ok(suite) => known.push(suite.id().to_string()),
+                Err(_) => {}
+            }
+        }
+        known.sort();
+        Err(Error::new(format!(
+            "no suite '{name}' in {} (known: {})",
+            suites_dir.display(),
+            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        )))
+    }
+}
+
+/// The `*.toml` files directly inside a suites directory, sorted by name.
+pub fn suite_files(suites_dir: &Path) -> Result<Vec<PathBuf>> {
+    if !suites_dir.is_dir() {
+        return Err(Error::in_file(suites_dir, "suites directory not found"));
+    }
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(suites_dir)
+        .max_depth(1)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.into_path())
+        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn validate(path: &Path, text: &str, spec: &SuiteSpec) -> Result<()> {
+    let id = spec.id.get_ref();
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        return Err(error_at_span(path, text, spec.id.span(), "suite id must be non-empty and use only letters, digits, '-', '_' or '.'"));
+    }
+    if !spec.prompt.template.get_ref().contains("{question}") {
+        return Err(error_at_span(path, text, spec.prompt.template.span(), "prompt template must contain {question}"));
+    }
+    if spec.metrics.get_ref().is_empty() {
+        return Err(error_at_span(path, text, spec.metrics.span(), "metrics must name at least one metric"));
+    }
+    Ok(())
+}

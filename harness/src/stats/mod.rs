@@ -1,0 +1,93 @@
+//! Statistics: pure functions over plain slices. No I/O and no dataframe types, so that the
+//! numbers can be checked against reference implementations in isolation.
+
+pub mod bootstrap;
+pub mod proportion;
+pub mod rng;
+
+use serde::{Deserialize, Serialize};
+
+/// A two-sided interval with how it was computed, so that a reader can recompute it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+    pub level: f64,
+    pub method: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub resamples: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub seed: Option<u64>,
+}
+
+/// Why a statistic could not be computed; callers report it instead of printing NaN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatsError {
+    Empty,
+    NonFinite,
+    BadLevel,
+}
+
+impl std::fmt::Display for StatsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StatsError::Empty => "no samples",
+            StatsError::NonFinite => "a sample is NaN or infinite",
+            StatsError::BadLevel => "confidence level must be strictly between 0 and 1",
+        })
+    }
+}
+
+impl std::error::Error for StatsError {}
+
+pub fn mean(values: &[f64]) -> Result<f64, StatsError> {
+    check_samples(values)?;
+    Ok(values.iter().sum::<f64>() / values.len() as f64)
+}
+
+pub(crate) fn check_samples(values: &[f64]) -> Result<(), StatsError> {
+    if values.is_empty() {
+        return Err(StatsError::Empty);
+    }
+    if values.iter().any(|v| !v.is_finite()) {
+        return Err(StatsError::NonFinite);
+    }
+    Ok(())
+}
+
+pub(crate) fn check_level(level: f64) -> Result<(), StatsError> {
+    if level > 0.0 && level < 1.0 {
+        Ok(())
+    } else {
+        Err(StatsError::BadLevel)
+    }
+}
+
+/// Quantile of sorted data with linear interpolation between closest ranks (numpy's default).
+pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
+    debug_assert!(!sorted.is_empty());
+    let h = (sorted.len() - 1) as f64 * p.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate_like_numpy() {
+        let x = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile_sorted(&x, 0.0), 1.0);
+        assert_eq!(quantile_sorted(&x, 1.0), 4.0);
+        assert!((quantile_sorted(&x, 0.5) - 2.5).abs() < 1e-12);
+        assert!((quantile_sorted(&x, 0.9) - 3.7).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bad_samples_are_typed_errors() {
+        assert_eq!(mean(&[]), Err(StatsError::Empty));
+        assert_eq!(mean(&[1.0, f64::NAN]), Err(StatsError::NonFinite));
+    }
+}

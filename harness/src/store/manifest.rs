@@ -1,0 +1,82 @@
+//! `manifest.json`: everything needed to tell what produced a run's numbers.
+
+use crate::host::Host;
+use crate::spec::dataset::DatasetProvenance;
+use crate::systems::SystemProvenance;
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA: &str = "claimbench.run/1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema: String,
+    pub run_id: String,
+    pub status: Status,
+    /// Why an incomplete run stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub claimbench: ToolVersion,
+    pub suite: SuiteProvenance,
+    pub dataset: DatasetProvenance,
+    pub system: SystemProvenance,
+    pub seed: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    pub items: ItemCounts,
+    pub host: Host,
+    pub started_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Running,
+    Complete,
+    Incomplete,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Running => "running",
+            Status::Complete => "complete",
+            Status::Incomplete => "incomplete",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolVersion {
+    pub version: String,
+    pub git_commit: String,
+}
+
+impl ToolVersion {
+    pub fn current() -> Self {
+        ToolVersion { version: env!("CARGO_PKG_VERSION").to_string(), git_commit: env!("CLAIMBENCH_GIT_COMMIT").to_string() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuiteProvenance {
+    pub id: String,
+    pub version: String,
+    pub task: String,
+    pub path: String,
+    pub sha256: String,
+    pub scoring_version: String,
+    pub extraction: String,
+    pub fewshot_k: usize,
+    pub fewshot_seed: u64,
+    /// Items used as few-shot examples and therefore not scored.
+    #[serde(default)]
+    pub fewshot_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemCounts {
+    pub expected: usize,
+    pub completed: usize,
+}

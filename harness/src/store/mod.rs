@@ -1,0 +1,60 @@
+//! The run store: one directory per run holding `manifest.json` (provenance),
+//! `samples.parquet` (one row per item), `metrics.json` (summaries with intervals), and while
+//! a run is in progress `samples.jsonl`, an append-only journal of finished items.
+
+pub mod manifest;
+pub mod metrics;
+pub mod samples;
+
+use crate::error::{Error, IoContext, Result};
+use crate::fsutil::read_json;
+use manifest::Manifest;
+use metrics::Metrics;
+use samples::Sample;
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST: &str = "manifest.json";
+pub const SAMPLES: &str = "samples.parquet";
+pub const METRICS: &str = "metrics.json";
+pub const JOURNAL: &str = "samples.jsonl";
+
+/// Creates `out/<run_id>`, adding `-2`, `-3`, … if the name is taken.
+pub fn create_run_dir(out: &Path, run_id: &str) -> Result<(String, PathBuf)> {
+    std::fs::create_dir_all(out).with_path(out)?;
+    for attempt in 1..1000 {
+        let id = if attempt == 1 { run_id.to_string() } else { format!("{run_id}-{attempt}") };
+        let dir = out.join(&id);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok((id, dir)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::in_file(&dir, e)),
+        }
+    }
+    Err(Error::in_file(out, format!("too many runs named {run_id}")))
+}
+
+/// A finished (complete or incomplete) run read back from disk.
+#[derive(Debug, Clone)]
+pub struct StoredRun {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+    pub metrics: Metrics,
+    pub samples: Vec<Sample>,
+}
+
+impl StoredRun {
+    pub fn load(dir: &Path) -> Result<StoredRun> {
+        let manifest_path = dir.join(MANIFEST);
+        if !manifest_path.is_file() {
+            return Err(Error::in_file(dir, "not a run directory (no manifest.json)"));
+        }
+        let manifest: Manifest = read_json(&manifest_path)?;
+        let metrics_path = dir.join(METRICS);
+        if !metrics_path.is_file() {
+            return Err(Error::in_file(dir, format!("run is {} and has no metrics.json", manifest.status.as_str())));
+        }
+        let metrics: Metrics = read_json(&metrics_path)?;
+        let samples = samples::read_parquet(&dir.join(SAMPLES))?;
+        Ok(StoredRun { dir: dir.to_path_buf(), manifest, metrics, samples })
+    }
+}

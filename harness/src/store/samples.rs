@@ -1,0 +1,141 @@
+//! Per-item results: appended to a JSONL journal while a run goes, written to Parquet (through
+//! polars) when it ends.
+
+use crate::error::{Error, IoContext, Result};
+use crate::fsutil::write_atomic_with;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub id: String,
+    pub index: usize,
+    pub prompt_sha256: String,
+    pub output: String,
+    pub extracted: Option<String>,
+    pub reference: String,
+    pub correct: bool,
+    /// Wall-clock seconds claimbench waited for the answer; absent for submitted predictions.
+    pub latency_s: Option<f64>,
+    /// Seconds the system reported spending, when it did.
+    pub system_latency_s: Option<f64>,
+    pub output_tokens: Option<u64>,
+}
+
+/// The append-only journal of a run in progress: one JSON sample per line, flushed per item so
+/// that a crash loses at most the item in flight.
+pub struct Journal {
+    file: std::fs::File,
+    path: std::path::PathBuf,
+}
+
+impl Journal {
+    pub fn create(path: &Path) -> Result<Journal> {
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(path).with_path(path)?;
+        Ok(Journal { file, path: path.to_path_buf() })
+    }
+
+    pub fn append(&mut self, sample: &Sample) -> Result<()> {
+        let mut line = serde_json::to_string(sample).map_err(|e| Error::in_file(&self.path, e))?;
+        line.push('\n');
+        self.file.write_all(line.as_bytes()).with_path(&self.path)?;
+        self.file.flush().with_path(&self.path)
+    }
+}
+
+fn to_frame(samples: &[Sample]) -> PolarsResult<DataFrame> {
+    let strings = |f: fn(&Sample) -> &str| samples.iter().map(f).collect::<Vec<&str>>();
+    let columns = vec![
+        Column::new("id".into(), strings(|s| &s.id)),
+        Column::new("index".into(), samples.iter().map(|s| s.index as i64).collect::<Vec<i64>>()),
+        Column::new("prompt_sha256".into(), strings(|s| &s.prompt_sha256)),
+        Column::new("output".into(), strings(|s| &s.output)),
+        Column::new("extracted".into(), samples.iter().map(|s| s.extracted.as_deref()).collect::<Vec<Option<&str>>>()),
+        Column::new("reference".into(), strings(|s| &s.reference)),
+        Column::new("correct".into(), samples.iter().map(|s| s.correct).collect::<Vec<bool>>()),
+        Column::new("latency_s".into(), samples.iter().map(|s| s.latency_s).collect::<Vec<Option<f64>>>()),
+        Column::new("system_latency_s".into(), samples.iter().map(|s| s.system_latency_s).collect::<Vec<Option<f64>>>()),
+        Column::new("output_tokens".into(), samples.iter().map(|s| s.output_tokens.map(|t| t as i64)).collect::<Vec<Option<i64>>>()),
+    ];
+    DataFrame::new(samples.len(), columns)
+}
+
+pub fn write_parquet(path: &Path, samples: &[Sample]) -> Result<()> {
+    let mut frame = to_frame(samples).map_err(|e| Error::in_file(path, e))?;
+    write_atomic_with(path, |file| {
+        ParquetWriter::new(file).finish(&mut frame).map(|_| ()).map_err(|e| Error::in_file(path, e))
+    })
+}
+
+pub fn read_parquet(path: &Path) -> Result<Vec<Sample>> {
+    let file = std::fs::File::open(path).with_path(path)?;
+    let frame = ParquetReader::new(file).finish().map_err(|e| Error::in_file(path, format!("cannot read Parquet: {e}")))?;
+    from_frame(&frame).map_err(|e| Error::in_file(path, format!("unexpected samples layout: {e}")))
+}
+
+fn from_frame(frame: &DataFrame) -> PolarsResult<Vec<Sample>> {
+    let id = frame.column("id")?.str()?;
+    let index = frame.column("index")?.i64()?;
+    let prompt = frame.column("prompt_sha256")?.str()?;
+    let output = frame.column("output")?.str()?;
+    let extracted = frame.column("extracted")?.str()?;
+    let reference = frame.column("reference")?.str()?;
+    let correct = frame.column("correct")?.bool()?;
+    let latency = frame.column("latency_s")?.f64()?;
+    let system_latency = frame.column("system_latency_s")?.f64()?;
+    let tokens = frame.column("output_tokens")?.i64()?;
+    let text = |c: &StringChunked, i: usize| c.get(i).unwrap_or_default().to_string();
+    Ok((0..frame.height())
+        .map(|i| Sample {
+            id: text(id, i),
+            index: index.get(i).unwrap_or_default().max(0) as usize,
+            prompt_sha256: text(prompt, i),
+            output: text(output, i),
+            extracted: extracted.get(i).map(str::to_string),
+            reference: text(reference, i),
+            correct: correct.get(i).unwrap_or(false),
+            latency_s: latency.get(i),
+            system_latency_s: system_latency.get(i),
+            output_tokens: tokens.get(i).map(|t| t.max(0) as u64),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(i: usize) -> Sample {
+        Sample {
+            id: format!("d-{i}"),
+            index: i,
+            prompt_sha256: "ab".into(),
+            output: format!("#### {i}"),
+            extracted: if i % 2 == 0 { Some(i.to_string()) } else { None },
+            reference: i.to_string(),
+            correct: i % 2 == 0,
+            latency_s: if i == 1 { None } else { Some(0.25) },
+            system_latency_s: None,
+            output_tokens: Some(3),
+        }
+    }
+
+    #[test]
+    fn parquet_round_trip_keeps_every_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("samples.parquet");
+        let samples: Vec<Sample> = (0..5).map(sample).collect();
+        write_parquet(&path, &samples).unwrap();
+        assert_eq!(read_parquet(&path).unwrap(), samples);
+    }
+
+    #[test]
+    fn empty_runs_still_write_a_readable_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("samples.parquet");
+        write_parquet(&path, &[]).unwrap();
+        assert!(read_parquet(&path).unwrap().is_empty());
+    }
+}

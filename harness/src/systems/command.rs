@@ -1,0 +1,239 @@
+//! `command`: any program that speaks the JSONL protocol. claimbench writes one request per
+//! line to its stdin and reads one response per line from its stdout:
+//!
+//! request:  `{"type": "generate", "id", "index", "prompt", "max_tokens", "stop", "temperature", "seed"}`
+//! response: `{"id", "output"}` plus optional `"latency_s"` and `"output_tokens"`.
+//!
+//! The program is started directly (no shell) with its arguments as a list.
+
+use super::{GenerateRequest, Response, System};
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandConfig {
+    /// Set in a system file; parsed here so that unknown keys can still be rejected.
+    #[serde(default, skip_serializing)]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub name: Option<String>,
+    pub program: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Seconds to wait for each response before the item is declared failed.
+    #[serde(default = "default_timeout_s")]
+    pub timeout_s: f64,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Working directory; the current directory when absent.
+    #[serde(default)]
+    pub cwd: Option<String>,
+}
+
+impl Default for CommandConfig {
+    fn default() -> Self {
+        CommandConfig { kind: None, name: None, program: String::new(), args: Vec::new(), timeout_s: default_timeout_s(), env: BTreeMap::new(), cwd: None }
+    }
+}
+
+fn default_timeout_s() -> f64 {
+    120.0
+}
+
+/// How many stderr lines are kept to explain a crash.
+const STDERR_TAIL: usize = 5;
+
+pub struct CommandSystem {
+    label: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<std::io::Result<String>>,
+    stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    timeout: Duration,
+}
+
+#[derive(Serialize)]
+struct WireRequest<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    request: &'a GenerateRequest<'a>,
+}
+
+impl CommandSystem {
+    pub fn start(config: &CommandConfig, base_dir: &Path) -> Result<Self> {
+        if !(config.timeout_s > 0.0 && config.timeout_s.is_finite()) {
+            return Err(Error::new(format!("command system: timeout_s must be a positive number, got {}", config.timeout_s)));
+        }
+        // `{system_dir}` lets a system file refer to scripts next to it.
+        let dir = base_dir.to_string_lossy();
+        let expand = |s: &str| s.replace("{system_dir}", &dir);
+        let label = config.program.clone();
+        let mut command = Command::new(expand(&config.program));
+        command
+            .args(config.args.iter().map(|a| expand(a)))
+            .envs(&config.env)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(cwd) = &config.cwd {
+            command.current_dir(expand(cwd));
+        }
+        let mut child = command.spawn().map_err(|e| Error::new(format!("command system: cannot start '{label}': {e}")))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
+        let tail = Arc::clone(&stderr_tail);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(std::result::Result::ok) {
+                let mut tail = tail.lock().unwrap_or_else(|e| e.into_inner());
+                if tail.len() == STDERR_TAIL {
+                    tail.pop_front();
+                }
+                tail.push_back(line);
+            }
+        });
+        Ok(CommandSystem {
+            label,
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            stderr_tail,
+            timeout: Duration::from_secs_f64(config.timeout_s),
+        })
+    }
+
+    /// Explains why the program stopped talking: its exit status and last stderr lines.
+    fn exit_report(&mut self) -> String {
+        // Give the stderr reader a moment to collect the last lines of a dying program.
+        let mut status = None;
+        for _ in 0..50 {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                status = Some(s);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        let tail = self.stderr_tail.lock().unwrap_or_else(|e| e.into_inner());
+        let stderr = if tail.is_empty() { String::new() } else { format!("; stderr: {}", tail.iter().cloned().collect::<Vec<_>>().join(" | ")) };
+        match status {
+            Some(s) => format!("command '{}' exited ({s}) before answering{stderr}", self.label),
+            None => format!("command '{}' closed its output before answering{stderr}", self.label),
+        }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl System for CommandSystem {
+    fn generate(&mut self, request: &GenerateRequest<'_>) -> Result<Response> {
+        let item = |message: String| Error::new(format!("item {}: {message}", request.id));
+        let mut line = serde_json::to_string(&WireRequest { kind: "generate", request }).expect("requests serialise");
+        line.push('\n');
+        let stdin = self.stdin.as_mut().ok_or_else(|| item(format!("command '{}' is closed", self.label)))?;
+        if stdin.write_all(line.as_bytes()).and_then(|_| stdin.flush()).is_err() {
+            let report = self.exit_report();
+            return Err(item(report));
+        }
+        let reply = match self.lines.recv_timeout(self.timeout) {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(e)) => return Err(item(format!("reading from command '{}': {e}", self.label))),
+            Err(RecvTimeoutError::Timeout) => {
+                self.kill();
+                return Err(item(format!("command '{}' gave no response within {} s", self.label, self.timeout.as_secs_f64())));
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                let report = self.exit_report();
+                return Err(item(report));
+            }
+        };
+        parse_response(&reply, request.id).map_err(|message| {
+            self.kill();
+            item(format!("command '{}' sent a bad response: {message}", self.label))
+        })
+    }
+
+    fn close(&mut self) -> Result<()> {
+        drop(self.stdin.take());
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Every answer is in; a program that lingers after end of input is simply stopped.
+        self.kill();
+        Ok(())
+    }
+}
+
+impl Drop for CommandSystem {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.kill();
+        }
+    }
+}
+
+fn parse_response(line: &str, expected_id: &str) -> std::result::Result<Response, String> {
+    let shown = || {
+        let short: String = line.chars().take(80).collect();
+        if short.len() < line.len() { format!("{short}…") } else { short }
+    };
+    let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {:?}", shown()))?;
+    let object = value.as_object().ok_or_else(|| format!("not a JSON object: {:?}", shown()))?;
+    match object.get("id").and_then(Value::as_str) {
+        Some(id) if id == expected_id => {}
+        Some(id) => return Err(format!("answered '{id}' instead")),
+        None => return Err(format!("no string 'id': {:?}", shown())),
+    }
+    let output = object.get("output").and_then(Value::as_str).ok_or_else(|| format!("no string 'output': {:?}", shown()))?;
+    let number = |key: &str| -> std::result::Result<Option<f64>, String> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v.as_f64().filter(|x| x.is_finite() && *x >= 0.0).map(Some).ok_or_else(|| format!("'{key}' must be a non-negative number")),
+        }
+    };
+    Ok(Response {
+        output: output.to_string(),
+        system_latency_s: number("latency_s")?,
+        output_tokens: number("output_tokens")?.map(|x| x as u64),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responses_are_checked() {
+        let ok = parse_response(r#####"{"id":"a","output":"#### 4","latency_s":0.5}"#####, "a").unwrap();
+        assert_eq!(ok.output, "#### 4");
+        assert_eq!(ok.system_latency_s, Some(0.5));
+        assert!(parse_response("garbage", "a").unwrap_err().starts_with("not JSON"));
+        assert!(parse_response(r#"{"id":"b","output":""}"#, "a").unwrap_err().contains("answered 'b'"));
+        assert!(parse_response(r#"{"id":"a"}"#, "a").unwrap_err().contains("no string 'output'"));
+        assert!(parse_response(r#"{"id":"a","output":"","latency_s":-1}"#, "a").is_err());
+    }
+}

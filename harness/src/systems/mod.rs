@@ -1,0 +1,204 @@
+//! Systems answer requests. Every backend implements one trait over a few request types, so
+//! any backend runs every suite of the kinds it supports. One file per backend.
+
+pub mod command;
+pub mod predictions;
+
+use crate::error::{Error, Result};
+use crate::fsutil::{read_to_string, sha256_hex};
+use crate::spec::parse_toml;
+use crate::tasks::PreparedTask;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// A text-generation request (lm-evaluation-harness's `generate_until`).
+#[derive(Debug, Clone, Serialize)]
+pub struct GenerateRequest<'a> {
+    pub id: &'a str,
+    pub index: usize,
+    pub prompt: &'a str,
+    pub max_tokens: u32,
+    pub stop: &'a [String],
+    pub temperature: f64,
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub output: String,
+    /// Seconds the system itself reports spending, when it says.
+    pub system_latency_s: Option<f64>,
+    pub output_tokens: Option<u64>,
+}
+
+pub trait System {
+    fn generate(&mut self, request: &GenerateRequest<'_>) -> Result<Response>;
+
+    /// Called once after the last request; lets a backend shut down cleanly.
+    fn close(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A system as the user named it: from a TOML file or a `KIND:ARG` shorthand.
+#[derive(Debug, Clone)]
+pub struct SystemSpec {
+    pub name: String,
+    pub config: SystemConfig,
+    /// Directory that relative paths in the config are resolved against.
+    pub base_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum SystemConfig {
+    Predictions(predictions::PredictionsConfig),
+    Command(command::CommandConfig),
+}
+
+impl SystemConfig {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SystemConfig::Predictions(_) => "predictions",
+            SystemConfig::Command(_) => "command",
+        }
+    }
+}
+
+/// What a run manifest records about the system; secrets are redacted before it is written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SystemProvenance {
+    pub name: String,
+    pub kind: String,
+    pub config: Value,
+    /// Hash of the redacted configuration, for telling system configs apart.
+    pub config_sha256: String,
+}
+
+const KINDS: &str = "predictions, command";
+
+#[derive(Deserialize)]
+struct KindOnly {
+    kind: toml::Spanned<String>,
+}
+
+impl SystemSpec {
+    /// Parses `--system`: a TOML file, or `predictions:FILE`, or `command:PROGRAM [ARG…]`.
+    pub fn parse(arg: &str) -> Result<SystemSpec> {
+        let cwd = PathBuf::from(".");
+        if let Some(path) = arg.strip_prefix("predictions:") {
+            let config = predictions::PredictionsConfig { path: path.to_string(), ..Default::default() };
+            return Ok(SystemSpec { name: file_stem(path), config: SystemConfig::Predictions(config), base_dir: cwd });
+        }
+        if let Some(command_line) = arg.strip_prefix("command:") {
+            let mut words = command_line.split_whitespace().map(str::to_string);
+            let program = words.next().ok_or_else(|| Error::new("--system command: names no program"))?;
+            let config = command::CommandConfig { program: program.clone(), args: words.collect(), ..Default::default() };
+            return Ok(SystemSpec { name: file_stem(&program), config: SystemConfig::Command(config), base_dir: cwd });
+        }
+        let path = Path::new(arg);
+        if path.is_file() {
+            return SystemSpec::load(path);
+        }
+        if let Some((kind, _)) = arg.split_once(':') {
+            return Err(Error::new(format!("--system: unknown system kind '{kind}' (known: {KINDS})")));
+        }
+        Err(Error::new(format!("--system: '{arg}' is neither a system TOML file nor KIND:ARG (kinds: {KINDS})")))
+    }
+
+    pub fn load(path: &Path) -> Result<SystemSpec> {
+        let text = read_to_string(path)?;
+        let kind: KindOnly = parse_toml(path, &text)?;
+        let config = match kind.kind.get_ref().as_str() {
+            "predictions" => SystemConfig::Predictions(parse_toml(path, &text)?),
+            "command" => SystemConfig::Command(parse_toml(path, &text)?),
+            other => {
+                return Err(crate::spec::error_at_span(
+                    path,
+                    &text,
+                    kind.kind.span(),
+                    format!("unknown system kind '{other}' (known: {KINDS})"),
+                ))
+            }
+        };
+        let name = match &config {
+            SystemConfig::Predictions(c) => c.name.clone(),
+            SystemConfig::Command(c) => c.name.clone(),
+        }
+        .unwrap_or_else(|| file_stem(&path.to_string_lossy()));
+        let base_dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+        Ok(SystemSpec { name, config, base_dir })
+    }
+
+    pub fn provenance(&self) -> SystemProvenance {
+        let mut config = serde_json::to_value(&self.config).expect("system configs serialise");
+        redact(&mut config);
+        let canonical = serde_json::to_string(&config).expect("JSON values serialise");
+        SystemProvenance {
+            name: self.name.clone(),
+            kind: self.config.kind().to_string(),
+            config,
+            config_sha256: sha256_hex(canonical.as_bytes()),
+        }
+    }
+
+    /// Starts the system for `task`. Input problems (a predictions file that does not match the
+    /// items, a program that does not start) are found here, before any run directory exists.
+    pub fn build(&self, task: &PreparedTask, scored: &[crate::tasks::TaskItem]) -> Result<Box<dyn System>> {
+        match &self.config {
+            SystemConfig::Predictions(config) => {
+                Ok(Box::new(predictions::PredictionsSystem::load(&self.base_dir.join(&config.path), task, scored)?))
+            }
+            SystemConfig::Command(config) => Ok(Box::new(command::CommandSystem::start(config, &self.base_dir)?)),
+        }
+    }
+}
+
+fn file_stem(path: &str) -> String {
+    Path::new(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| path.to_string())
+}
+
+/// Replaces the values of keys that look secret, at any depth, so they never reach a manifest.
+pub fn redact(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map.iter_mut() {
+                let key = key.to_ascii_lowercase();
+                if ["key", "token", "secret", "password", "authorization"].iter().any(|s| key.contains(s)) {
+                    *inner = Value::String("<redacted>".to_string());
+                } else {
+                    redact(inner);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secrets_are_redacted_at_any_depth() {
+        let mut v = json!({"program": "x", "env": {"API_KEY": "s3cret", "MODE": "fast"}, "list": [{"token": "t"}]});
+        redact(&mut v);
+        assert_eq!(v, json!({"program": "x", "env": {"API_KEY": "<redacted>", "MODE": "fast"}, "list": [{"token": "<redacted>"}]}));
+    }
+
+    #[test]
+    fn shorthands_parse() {
+        let s = SystemSpec::parse("command:python3 solver.py --fast").unwrap();
+        assert_eq!(s.name, "python3");
+        match s.config {
+            SystemConfig::Command(c) => assert_eq!(c.args, vec!["solver.py", "--fast"]),
+            _ => panic!("expected a command system"),
+        }
+        assert!(SystemSpec::parse("predictions:out/preds.jsonl").unwrap().name == "preds");
+        let err = SystemSpec::parse("nosuch:thing").unwrap_err();
+        assert!(err.message().contains("unknown system kind 'nosuch'"), "{err}");
+    }
+}

@@ -1,0 +1,281 @@
+//! Bad input of every kind: a one-line error naming the file and line or the item, exit code
+//! 2, no panic, and no run that claims to be complete.
+
+use crate::common::*;
+use std::path::Path;
+
+struct Case {
+    name: &'static str,
+    /// Prepares files in the directory and returns the arguments.
+    setup: fn(&Path) -> Vec<String>,
+    /// Every one of these must appear in the error line.
+    expect: &'static [&'static str],
+}
+
+fn s(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    s(&path)
+}
+
+fn run_args(suite: &Path, system: &str, dir: &Path) -> Vec<String> {
+    vec!["run".into(), s(suite), "--system".into(), system.into(), "--out".into(), s(&dir.join("runs"))]
+}
+
+fn predictions_case(dir: &Path, preds: &str) -> Vec<String> {
+    let suite = tiny_suite(dir, &gsm8k_lines(3), "");
+    let preds = write(dir, "preds.jsonl", preds);
+    run_args(&suite, &format!("predictions:{preds}"), dir)
+}
+
+fn command_case(dir: &Path, flag: &str) -> Vec<String> {
+    let suite = tiny_suite(dir, &gsm8k_lines(3), "");
+    let system = write(dir, "sys.toml", &format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"{flag}\", \"1\"]\ntimeout_s = 1\n", example_system()));
+    run_args(&suite, &system, dir)
+}
+
+/// The ids of the first three GSM8K items, as `suites items` prints them.
+fn first_ids(dir: &Path) -> Vec<String> {
+    let suite = dir.join("tiny.toml");
+    claimbench(dir, &["suites", "items", &s(&suite)])
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "malformed suite TOML",
+        setup: |d| vec!["suites".into(), "validate".into(), write(d, "bad.toml", "id = \"x\"\nversion = \n")],
+        expect: &["bad.toml:2:"],
+    },
+    Case {
+        name: "unknown task kind",
+        setup: |d| vec!["suites".into(), "validate".into(), write(d, "bad.toml", "id = \"x\"\nversion = \"1\"\ntask = \"reasoning.nope\"\n")],
+        expect: &["bad.toml:3:", "reasoning.nope"],
+    },
+    Case {
+        name: "misspelt suite key",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(2), "promt = 1");
+            vec!["suites".into(), "validate".into(), s(&suite)]
+        },
+        expect: &["tiny.toml:5:", "unknown field `promt`"],
+    },
+    Case {
+        name: "template without {question}",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(2), "[prompt]\ntemplate = \"Answer:\"");
+            vec!["suites".into(), "validate".into(), s(&suite)]
+        },
+        expect: &["tiny.toml:6:", "{question}"],
+    },
+    Case {
+        name: "suite file missing",
+        setup: |d| vec!["suites".into(), "validate".into(), s(&d.join("nosuch.toml"))],
+        expect: &["nosuch.toml", "not found"],
+    },
+    Case {
+        name: "unknown suite id",
+        setup: |d| {
+            tiny_suite(d, &gsm8k_lines(2), "");
+            vec!["suites".into(), "items".into(), "nosuch".into(), "--suites-dir".into(), s(d)]
+        },
+        expect: &["no suite 'nosuch'", "known: tiny"],
+    },
+    Case {
+        name: "dataset directory missing",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(2), "");
+            std::fs::remove_dir_all(d.join("data")).unwrap();
+            vec!["suites".into(), "validate".into(), s(&suite)]
+        },
+        expect: &["data", "dataset directory not found"],
+    },
+    Case {
+        name: "dataset hash mismatch",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(2), "");
+            std::fs::write(d.join("data/test.jsonl"), gsm8k_lines(3)).unwrap();
+            vec!["suites".into(), "validate".into(), s(&suite)]
+        },
+        expect: &["test.jsonl", "sha256 mismatch"],
+    },
+    Case {
+        name: "dataset.toml with a bad hash",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(2), "");
+            let toml = std::fs::read_to_string(d.join("data/dataset.toml")).unwrap();
+            let bad = toml.lines().map(|l| if l.starts_with("sha256") { "sha256 = \"abc\"".to_string() } else { l.to_string() }).collect::<Vec<_>>().join("\n");
+            std::fs::write(d.join("data/dataset.toml"), bad).unwrap();
+            vec!["suites".into(), "validate".into(), s(&suite)]
+        },
+        expect: &["dataset.toml:10:", "64 hex digits"],
+    },
+    Case {
+        name: "dataset JSONL with a broken line",
+        setup: |d| {
+            let lines = format!("{}{{\"question\": \"broken\n{}", gsm8k_lines(2), gsm8k_lines(1));
+            let suite = tiny_suite(d, &lines, "");
+            vec!["suites".into(), "validate".into(), s(&suite)]
+        },
+        expect: &["test.jsonl:3:", "invalid JSON"],
+    },
+    Case {
+        name: "dataset record without an answer",
+        setup: |d| {
+            let suite = tiny_suite(d, &format!("{}{{\"question\": \"q\"}}\n", gsm8k_lines(1)), "");
+            vec!["suites".into(), "validate".into(), s(&suite)]
+        },
+        expect: &["test.jsonl:2:", "missing field 'answer'"],
+    },
+    Case {
+        name: "dataset answer without ####",
+        setup: |d| {
+            let suite = tiny_suite(d, "{\"question\": \"q\", \"answer\": \"it is 4\"}\n", "");
+            vec!["suites".into(), "validate".into(), s(&suite)]
+        },
+        expect: &["test.jsonl:1:", "####"],
+    },
+    Case {
+        name: "more few-shot examples than items",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(3), "[fewshot]\nk = 5");
+            vec!["suites".into(), "validate".into(), s(&suite)]
+        },
+        expect: &["tiny.toml", "fewshot.k = 5"],
+    },
+    Case {
+        name: "predictions with a broken JSON line",
+        setup: |d| predictions_case(d, "{\"index\": 0, \"output\": \"#### 1\"}\n{\"index\": 1, \"output\": \n"),
+        expect: &["preds.jsonl:2:", "invalid JSON"],
+    },
+    Case {
+        name: "predictions missing an item",
+        setup: |d| predictions_case(d, "{\"index\": 0, \"output\": \"#### 1\"}\n{\"index\": 2, \"output\": \"#### 1\"}\n"),
+        expect: &["preds.jsonl", "no prediction for 1 of 3 scored items"],
+    },
+    Case {
+        name: "predictions with a duplicate id",
+        setup: |d| {
+            let args = predictions_case(d, "");
+            let ids = first_ids(d);
+            write(d, "preds.jsonl", &format!("{{\"id\": \"{0}\", \"output\": \"1\"}}\n{{\"index\": 1, \"output\": \"2\"}}\n{{\"id\": \"{0}\", \"output\": \"3\"}}\n", ids[0]));
+            args
+        },
+        expect: &["preds.jsonl:3:", "duplicate prediction", "first on line 1"],
+    },
+    Case {
+        name: "predictions naming an unknown id",
+        setup: |d| predictions_case(d, "{\"index\": 0, \"output\": \"1\"}\n{\"index\": 1, \"output\": \"1\"}\n{\"index\": 2, \"output\": \"1\"}\n{\"id\": \"gsm8k-nope\", \"output\": \"1\"}\n"),
+        expect: &["preds.jsonl", "1 predictions name no item", "gsm8k-nope (line 4)"],
+    },
+    Case {
+        name: "predictions with an index past the end",
+        setup: |d| predictions_case(d, "{\"index\": 9, \"output\": \"1\"}\n"),
+        expect: &["preds.jsonl:1:", "past the end"],
+    },
+    Case {
+        name: "predictions without output",
+        setup: |d| predictions_case(d, "{\"index\": 0}\n"),
+        expect: &["preds.jsonl:1:", "missing field 'output'"],
+    },
+    Case {
+        name: "predictions file missing",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(3), "");
+            run_args(&suite, &format!("predictions:{}", s(&d.join("none.jsonl"))), d)
+        },
+        expect: &["none.jsonl", "No such file"],
+    },
+    Case { name: "command that exits 1", setup: |d| command_case(d, "--crash-after"), expect: &["item tiny-", "exited", "crashing on purpose"] },
+    Case { name: "command that hangs", setup: |d| command_case(d, "--hang-after"), expect: &["item tiny-", "no response within 1 s"] },
+    Case { name: "command that prints garbage", setup: |d| command_case(d, "--garbage-after"), expect: &["item tiny-", "bad response", "this is not json"] },
+    Case {
+        name: "command that does not exist",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(3), "");
+            run_args(&suite, "command:/nonexistent/solver", d)
+        },
+        expect: &["cannot start '/nonexistent/solver'"],
+    },
+    Case {
+        name: "unknown system kind",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(3), "");
+            run_args(&suite, "telepathy:now", d)
+        },
+        expect: &["unknown system kind 'telepathy'"],
+    },
+    Case {
+        name: "system file with an unknown key",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(3), "");
+            let system = write(d, "sys.toml", "kind = \"command\"\nprogram = \"python3\"\nargz = []\n");
+            run_args(&suite, &system, d)
+        },
+        expect: &["sys.toml:3:", "unknown field `argz`"],
+    },
+    Case {
+        name: "system file with an unknown kind",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(3), "");
+            let system = write(d, "sys.toml", "kind = \"magic\"\n");
+            run_args(&suite, &system, d)
+        },
+        expect: &["sys.toml:1:", "unknown system kind 'magic'"],
+    },
+    Case {
+        name: "limit of zero",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(3), "");
+            let mut args = run_args(&suite, "command:python3", d);
+            args.extend(["--limit".into(), "0".into()]);
+            args
+        },
+        expect: &["--limit must be at least 1"],
+    },
+    Case {
+        name: "report of a directory that is not a run",
+        setup: |d| vec!["report".into(), s(d), "-o".into(), s(&d.join("out"))],
+        expect: &["not a run directory"],
+    },
+];
+
+#[test]
+fn bad_inputs_give_one_line_errors_and_exit_2() {
+    assert!(CASES.len() >= 25);
+    let mut failures = Vec::new();
+    for case in CASES {
+        let dir = tempfile::tempdir().unwrap();
+        let args = (case.setup)(dir.path());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = claimbench(dir.path(), &args);
+        let lines: Vec<&str> = out.stderr.lines().filter(|l| !l.contains(" items/s")).collect();
+        let problems = [
+            (out.code != 2).then(|| format!("exit code {}", out.code)),
+            (lines.len() != 1 || !lines[0].starts_with("error: ")).then(|| "not exactly one 'error:' line".to_string()),
+            out.stderr.contains("panicked").then(|| "panicked".to_string()),
+            case.expect.iter().find(|e| !out.stderr.contains(*e)).map(|e| format!("missing {e:?}")),
+        ];
+        let problems: Vec<String> = problems.into_iter().flatten().collect();
+        if !problems.is_empty() {
+            failures.push(format!("{}: {}\n    stderr: {}", case.name, problems.join(", "), out.stderr.trim()));
+        }
+        // Input problems are found before a run starts; failures during a run mark it incomplete.
+        if let Ok(runs) = std::fs::read_dir(dir.path().join("runs")) {
+            for run in runs {
+                let manifest = std::fs::read_to_string(run.unwrap().path().join("manifest.json")).unwrap();
+                if manifest.contains("\"status\": \"complete\"") {
+                    failures.push(format!("{}: left a run marked complete", case.name));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), CASES.len(), failures.join("\n"));
+}

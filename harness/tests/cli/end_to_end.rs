@@ -1,0 +1,179 @@
+use crate::common::*;
+use claimbench::store::manifest::{Manifest, Status};
+use claimbench::store::metrics::Metrics;
+use claimbench::store::samples::read_parquet;
+use claimbench::tasks::reasoning::extract::extract_strict;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+fn read<T: serde::de::DeserializeOwned>(path: &Path) -> T {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The run directory printed by `claimbench run`.
+fn run_dir(stdout: &str) -> PathBuf {
+    PathBuf::from(stdout.lines().find_map(|l| l.strip_prefix("run: ")).expect("run prints its directory"))
+}
+
+fn gsm8k_references() -> Vec<String> {
+    gsm8k_lines(usize::MAX).lines().map(|l| {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        extract_strict(v["answer"].as_str().unwrap()).unwrap()
+    }).collect()
+}
+
+#[test]
+fn suites_can_be_listed_validated_and_itemised() {
+    let root = repo_root();
+    let list = claimbench(&root, &["suites", "list"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(list.stdout.lines().any(|l| l.starts_with("gsm8k\t1.0.0\treasoning.gsm8k")), "{}", list.stdout);
+    assert!(list.stdout.lines().any(|l| l.starts_with("gsm8k-5shot\t")), "{}", list.stdout);
+
+    let ok = claimbench(&root, &["suites", "validate", "suites/gsm8k.toml"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(ok.stdout.contains("1319 scored items"), "{}", ok.stdout);
+
+    let items = claimbench(&root, &["suites", "items", "gsm8k"]);
+    assert_eq!(items.code, 0, "{}", items.stderr);
+    let rows: Vec<serde_json::Value> = items.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 1319);
+    let ids: std::collections::HashSet<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 1319, "ids are unique");
+    assert!(rows.iter().enumerate().all(|(i, r)| r["index"] == json!(i)));
+
+    // Few-shot examples are left out of the scored items, the same ones every time.
+    let five = claimbench(&root, &["suites", "items", "gsm8k-5shot"]);
+    assert_eq!(five.stdout.lines().count(), 1314);
+    assert_eq!(five.stdout, claimbench(&root, &["suites", "items", "gsm8k-5shot"]).stdout);
+}
+
+#[test]
+fn item_ids_survive_reordering() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = gsm8k_lines(4);
+    let forward = tiny_suite(&dir.path().join("a"), &lines, "");
+    let reversed: String = lines.lines().rev().map(|l| format!("{l}\n")).collect();
+    let backward = tiny_suite(&dir.path().join("b"), &reversed, "");
+    let ids = |suite: &Path| {
+        let out = claimbench(dir.path(), &["suites", "items", suite.to_str().unwrap()]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let mut ids: Vec<String> = out.stdout.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&forward), ids(&backward));
+}
+
+#[test]
+fn scoring_the_same_predictions_twice_is_identical() {
+    let root = repo_root();
+    let dir = tempfile::tempdir().unwrap();
+    let items = claimbench(&root, &["suites", "items", "gsm8k"]).stdout;
+    let references = gsm8k_references();
+    // Every third answer right, keyed alternately by id and by index; odd shapes on purpose.
+    let mut preds = String::new();
+    let mut expected_correct = 0;
+    for (i, line) in items.lines().enumerate() {
+        let item: serde_json::Value = serde_json::from_str(line).unwrap();
+        let output = if i % 3 == 0 { format!("So the total is ${}.\n#### {}", references[i], references[i]) } else { "#### -1".to_string() };
+        if i % 3 == 0 || references[i] == "-1" {
+            expected_correct += 1;
+        }
+        let row = if i % 2 == 0 { json!({"id": item["id"], "output": output}) } else { json!({"index": i, "output": output}) };
+        preds.push_str(&format!("{row}\n"));
+    }
+    let preds_path = dir.path().join("preds.jsonl");
+    std::fs::write(&preds_path, preds).unwrap();
+    let system = format!("predictions:{}", preds_path.display());
+    let out_dir = dir.path().join("runs");
+    let run = |_: u8| {
+        let out = claimbench(&root, &["run", "gsm8k", "--system", &system, "--seed", "7", "--out", out_dir.to_str().unwrap()]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        run_dir(&out.stdout)
+    };
+    let (first, second) = (run(1), run(2));
+    assert_ne!(first, second);
+    assert_eq!(std::fs::read(first.join("metrics.json")).unwrap(), std::fs::read(second.join("metrics.json")).unwrap());
+    let samples = read_parquet(&first.join("samples.parquet")).unwrap();
+    assert_eq!(samples, read_parquet(&second.join("samples.parquet")).unwrap());
+    assert_eq!(samples.len(), 1319);
+    assert!(samples.iter().all(|s| s.latency_s.is_none()), "submitted predictions have no latency");
+
+    let metrics: Metrics = read(&first.join("metrics.json"));
+    let accuracy = &metrics.metrics["accuracy"];
+    assert!(metrics.complete);
+    assert_eq!(accuracy.n, 1319);
+    assert!((accuracy.value - expected_correct as f64 / 1319.0).abs() < 1e-12, "{accuracy:?}");
+    let ci = accuracy.ci.as_ref().unwrap();
+    assert!(ci.low < accuracy.value && accuracy.value < ci.high && ci.seed == Some(7), "{ci:?}");
+
+    let manifest: Manifest = read(&first.join("manifest.json"));
+    assert_eq!(manifest.status, Status::Complete);
+    assert_eq!((manifest.items.expected, manifest.items.completed), (1319, 1319));
+    assert_eq!(manifest.suite.sha256, sha256_hex(&std::fs::read(root.join("suites/gsm8k.toml")).unwrap()));
+    assert_eq!(manifest.dataset.files[0].sha256, sha256_hex(&std::fs::read(root.join("datasets/gsm8k/test.jsonl")).unwrap()));
+    assert_eq!(manifest.suite.scoring_version, "reasoning.gsm8k/1");
+    assert!(manifest.host.cores >= 1 && !manifest.host.cpu_model.is_empty());
+    assert!(!first.join("samples.jsonl").exists(), "the journal is folded into samples.parquet");
+
+    // The report reads the runs back and draws them.
+    let report_dir = dir.path().join("report");
+    let report = claimbench(&root, &["report", first.to_str().unwrap(), second.to_str().unwrap(), "-o", report_dir.to_str().unwrap()]);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    let md = std::fs::read_to_string(report_dir.join("summary.md")).unwrap();
+    assert!(md.contains(&format!("| {:.4} |", accuracy.value)), "{md}");
+    assert!(md.contains(&format!("[{:.4}, {:.4}]", ci.low, ci.high)), "{md}");
+    assert!(md.contains("## Wrong answers"));
+    let png = std::fs::read(report_dir.join("accuracy.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 900, "PNG width");
+    let svg = std::fs::read_to_string(report_dir.join("accuracy.svg")).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("accuracy"));
+}
+
+#[test]
+fn command_system_answers_every_item() {
+    let root = repo_root();
+    let dir = tempfile::tempdir().unwrap();
+    let out = claimbench(&root, &["run", "gsm8k-5shot", "--system", "examples/systems/last-number.toml", "--limit", "40", "--out", dir.path().to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let run = run_dir(&out.stdout);
+    let samples = read_parquet(&run.join("samples.parquet")).unwrap();
+    assert_eq!(samples.len(), 40);
+    assert!(samples.iter().all(|s| s.latency_s.is_some_and(|l| l > 0.0) && s.system_latency_s.is_some()));
+    assert!(samples.iter().all(|s| s.output.contains("####")));
+    let manifest: Manifest = read(&run.join("manifest.json"));
+    assert_eq!(manifest.status, Status::Complete);
+    assert_eq!(manifest.suite.fewshot_ids.len(), 5);
+    assert_eq!(manifest.system.kind, "command");
+    assert_eq!(manifest.system.config["args"][1], "--strategy");
+}
+
+/// A command system that fails part-way leaves an incomplete run holding what it finished.
+#[test]
+fn interrupted_command_runs_keep_completed_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = tiny_suite(dir.path(), &gsm8k_lines(12), "");
+    let script = example_system();
+    for (flag, expect) in [("--crash-after", "exited"), ("--hang-after", "no response within 1 s"), ("--garbage-after", "bad response")] {
+        let system = dir.path().join(format!("{flag}.toml"));
+        std::fs::write(&system, format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{script}\", \"{flag}\", \"7\"]\ntimeout_s = 1\n")).unwrap();
+        let out_dir = dir.path().join(flag);
+        let out = claimbench(dir.path(), &["run", suite.to_str().unwrap(), "--system", system.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+        assert_eq!(out.code, 2, "{flag}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().filter(|l| l.starts_with("error:")).count(), 1, "{}", out.stderr);
+        assert!(out.stderr.contains(expect) && out.stderr.contains("(run incomplete: 7 of 12 samples kept in"), "{flag}: {}", out.stderr);
+        let run = std::fs::read_dir(&out_dir).unwrap().next().unwrap().unwrap().path();
+        let manifest: Manifest = read(&run.join("manifest.json"));
+        assert_eq!(manifest.status, Status::Incomplete);
+        assert_eq!(manifest.items.completed, 7);
+        // The eighth item is the one named in the error.
+        let eighth = claimbench(dir.path(), &["suites", "items", suite.to_str().unwrap()]).stdout.lines().nth(7).map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string()).unwrap();
+        assert!(manifest.error.as_deref().unwrap().contains(&eighth), "{:?}", manifest.error);
+        assert_eq!(read_parquet(&run.join("samples.parquet")).unwrap().len(), 7);
+        assert_eq!(std::fs::read_to_string(run.join("samples.jsonl")).unwrap().lines().count(), 7);
+        let metrics: Metrics = read(&run.join("metrics.json"));
+        assert!(!metrics.complete && metrics.n_expected == 12 && metrics.metrics["accuracy"].n == 7);
+    }
+}

@@ -1,0 +1,5 @@
+//! End-to-end tests of the `claimbench` binary.
+
+mod bad_inputs;
+mod common;
+mod end_to_end;

@@ -1,0 +1,31 @@
+# Everyday recipes. `./just RECIPE` works on a machine without `just` installed.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Profile the demo builds with; release makes model inference usable, dev is quicker to build.
+demo_profile := env_var_or_default("CLAIMBENCH_DEMO_PROFILE", "release")
+
+default:
+    @just --list
+
+# Install what building and testing need (idempotent; uses apt where something is missing).
+setup:
+    scripts/setup.sh
+
+# Score the shipped GSM8K test set against two example systems and write a report.
+demo: setup
+    cargo build --locked --profile {{demo_profile}} -p claimbench
+    scripts/demo.sh "target/{{ if demo_profile == "dev" { "debug" } else { demo_profile } }}/claimbench"
+
+# Run every test: unit, integration, and each benchmark once in test mode.
+test: setup
+    cargo test --locked --workspace --all-targets
+
+# Run the criterion benchmarks (release build).
+bench: setup
+    cargo bench --locked -p claimbench-benches
+
+# Formatting and lints.
+lint:
+    cargo fmt --all --check
+    cargo clippy --locked --workspace --all-targets -- -D warnings
