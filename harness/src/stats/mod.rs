@@ -2,8 +2,14 @@
 //! numbers can be checked against reference implementations in isolation.
 
 pub mod bootstrap;
+pub mod claims;
+pub mod multiple;
+pub mod paired;
+pub mod power;
 pub mod proportion;
 pub mod rng;
+pub mod special;
+pub mod timing;
 
 use serde::{Deserialize, Serialize};
 
@@ -26,15 +32,36 @@ pub enum StatsError {
     Empty,
     NonFinite,
     BadLevel,
+    /// The statistic has no value, e.g. a ratio whose denominator is zero.
+    Undefined,
+    LengthMismatch,
+    /// Paired comparisons need the same items on both sides.
+    Unpaired { only_in_a: Vec<String>, only_in_b: Vec<String> },
+    DuplicateId(String),
+    BadArgument(&'static str),
 }
 
 impl std::fmt::Display for StatsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            StatsError::Empty => "no samples",
-            StatsError::NonFinite => "a sample is NaN or infinite",
-            StatsError::BadLevel => "confidence level must be strictly between 0 and 1",
-        })
+        match self {
+            StatsError::Empty => f.write_str("no samples"),
+            StatsError::NonFinite => f.write_str("a sample is NaN or infinite"),
+            StatsError::BadLevel => f.write_str("confidence level must be strictly between 0 and 1"),
+            StatsError::Undefined => f.write_str("the statistic is undefined (zero denominator)"),
+            StatsError::LengthMismatch => f.write_str("paired samples differ in length"),
+            StatsError::Unpaired { only_in_a, only_in_b } => {
+                let show = |ids: &[String]| {
+                    let mut s = ids.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+                    if ids.len() > 5 {
+                        s.push_str(&format!(" and {} more", ids.len() - 5));
+                    }
+                    s
+                };
+                write!(f, "items not in both runs: {} only in A ({}), {} only in B ({})", only_in_a.len(), show(only_in_a), only_in_b.len(), show(only_in_b))
+            }
+            StatsError::DuplicateId(id) => write!(f, "item '{id}' appears twice"),
+            StatsError::BadArgument(what) => f.write_str(what),
+        }
     }
 }
 
@@ -91,3 +118,8 @@ mod tests {
         assert_eq!(mean(&[1.0, f64::NAN]), Err(StatsError::NonFinite));
     }
 }
+
+#[cfg(test)]
+mod coverage_tests;
+#[cfg(test)]
+mod reference_tests;

@@ -1,5 +1,6 @@
 //! Closed-form intervals for a proportion.
 
+use super::special::{beta_quantile, normal_quantile};
 use super::{check_level, Interval, StatsError};
 
 /// Wilson score interval for `successes` out of `n`.
@@ -24,89 +25,23 @@ pub fn wilson(successes: u64, n: u64, level: f64) -> Result<Interval, StatsError
     })
 }
 
-/// Inverse of the standard normal CDF (Acklam's rational approximation refined by one Halley
-/// step; absolute error below 1e-12).
-pub fn normal_quantile(p: f64) -> f64 {
-    const A: [f64; 6] = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.383577518672690e2, -3.066479806614716e1, 2.506628277459239];
-    const B: [f64; 5] = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-    const C: [f64; 6] = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-    const D: [f64; 4] = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
-    if p <= 0.0 {
-        return f64::NEG_INFINITY;
+/// Clopper–Pearson ("exact") interval for `successes` out of `n`: never below nominal coverage.
+pub fn clopper_pearson(successes: u64, n: u64, level: f64) -> Result<Interval, StatsError> {
+    check_level(level)?;
+    if n == 0 {
+        return Err(StatsError::Empty);
     }
-    if p >= 1.0 {
-        return f64::INFINITY;
-    }
-    let p_low = 0.02425;
-    let x = if p < p_low {
-        let q = (-2.0 * p.ln()).sqrt();
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    } else if p <= 1.0 - p_low {
-        let q = p - 0.5;
-        let r = q * q;
-        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-    } else {
-        let q = (-2.0 * (1.0 - p).ln()).sqrt();
-        -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    };
-    // One Halley step against the exact CDF.
-    let e = 0.5 * erfc(-x / std::f64::consts::SQRT_2) - p;
-    let u = e * (2.0 * std::f64::consts::PI).sqrt() * (x * x / 2.0).exp();
-    x - u / (1.0 + x * u / 2.0)
-}
-
-/// Complementary error function to near machine precision: the Maclaurin series of erf below
-/// 2, the continued fraction of erfc (modified Lentz) above, where the series would cancel.
-pub fn erfc(x: f64) -> f64 {
-    if x < 0.0 {
-        return 2.0 - erfc(-x);
-    }
-    if x < 2.0 {
-        let mut sum = x;
-        let mut term = x;
-        let x2 = x * x;
-        for k in 1..200 {
-            let k = k as f64;
-            term *= -x2 / k;
-            let add = term / (2.0 * k + 1.0);
-            sum += add;
-            if add.abs() <= 1e-17 * sum.abs() {
-                break;
-            }
-        }
-        1.0 - 2.0 / std::f64::consts::PI.sqrt() * sum
-    } else {
-        let tiny = 1e-300;
-        let mut f = x;
-        let mut c = x;
-        let mut d = 0.0;
-        for n in 1..500 {
-            let a = n as f64 / 2.0;
-            d = x + a * d;
-            d = if d.abs() < tiny { tiny } else { d };
-            c = x + a / c;
-            c = if c.abs() < tiny { tiny } else { c };
-            d = 1.0 / d;
-            let delta = c * d;
-            f *= delta;
-            if (delta - 1.0).abs() < 1e-16 {
-                break;
-            }
-        }
-        (-x * x).exp() / f / std::f64::consts::PI.sqrt()
-    }
+    let k = successes.min(n) as f64;
+    let n_f = n as f64;
+    let alpha = 1.0 - level;
+    let low = if successes == 0 { 0.0 } else { beta_quantile(alpha / 2.0, k, n_f - k + 1.0) };
+    let high = if successes >= n { 1.0 } else { beta_quantile(1.0 - alpha / 2.0, k + 1.0, n_f - k) };
+    Ok(Interval { low, high, level, method: "clopper-pearson".to_string(), resamples: None, seed: None })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn normal_quantile_matches_tables() {
-        assert!((normal_quantile(0.975) - 1.959963984540054).abs() < 1e-9);
-        assert!((normal_quantile(0.5)).abs() < 1e-12);
-        assert!((normal_quantile(0.001) + 3.090232306167813).abs() < 1e-9);
-    }
 
     #[test]
     fn wilson_matches_textbook_example() {
