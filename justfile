@@ -25,6 +25,14 @@ test: setup
 bench: setup
     cargo bench --locked -p claimbench-benches
 
+# claimbench's paired bootstrap against scipy.stats.bootstrap on the same data; prints the ratio.
+bench-stats: setup
+    python3 scripts/bench_bootstrap_vs_scipy.py
+
+# Recompute the statistics reference fixture with scipy and statsmodels.
+stats-reference: setup
+    python3 scripts/stats_reference.py
+
 # Formatting and lints.
 lint:
     cargo fmt --all --check

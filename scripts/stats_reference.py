@@ -7,26 +7,12 @@ again (it installs what it needs with pip) whenever a case is added.
 
 import json
 import os
-import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-DEPS = os.path.join(ROOT, ".tools", "python")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pydeps  # noqa: E402,F401  (installs numpy, scipy and statsmodels when missing)
 
-
-def ensure_deps():
-    try:
-        import numpy, scipy, statsmodels  # noqa: F401
-    except ImportError:
-        subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "--target", DEPS,
-                               "numpy", "scipy", "statsmodels"])
-        sys.path.insert(0, DEPS)
-
-
-sys.path.insert(0, DEPS)
-ensure_deps()
-
+ROOT = pydeps.ROOT
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 import statsmodels  # noqa: E402

@@ -117,6 +117,37 @@ mod tests {
         assert_eq!(mean(&[]), Err(StatsError::Empty));
         assert_eq!(mean(&[1.0, f64::NAN]), Err(StatsError::NonFinite));
     }
+
+    /// Every entry point, fed empty, constant, non-finite, mismatched or zero-denominator data,
+    /// returns a typed error or a finite value; none panics and none returns NaN.
+    #[test]
+    fn degenerate_inputs_never_panic_or_return_nan() {
+        use super::paired::{mcnemar, mean_improvement, permutation, ratio_improvement, Direction, Scale};
+        use super::timing::{percentiles, summarise, throughput};
+        let finite = |r: Result<f64, StatsError>| assert!(r.map(f64::is_finite).unwrap_or(true));
+        let (empty, constant, nan, inf) = (vec![], vec![3.0; 5], vec![1.0, f64::NAN], vec![f64::INFINITY, 1.0]);
+        for data in [&empty, &constant, &nan, &inf] {
+            finite(bootstrap::mean_ci(data, 0.95, 50, 1).map(|ci| ci.high - ci.low));
+            finite(summarise(data, 0.95, 50, 1).map(|s| s.median_ci.high + s.mad));
+            finite(percentiles(data).map(|p| p.p99));
+            finite(mean_improvement(data, data, Direction::Higher, Scale::Relative, 50, 1).map(|d| d.value));
+            finite(permutation(data, data, 50, 1).map(|t| t.p_value));
+        }
+        assert_eq!(mean_improvement(&[1.0], &[1.0, 2.0], Direction::Higher, Scale::Absolute, 10, 1).unwrap_err(), StatsError::LengthMismatch);
+        // WER with no reference words at all is undefined, not NaN.
+        assert_eq!(ratio_improvement(&[0.0, 0.0], &[0.0, 0.0], &[0.0, 0.0], Direction::Lower, Scale::Absolute, 10, 1).unwrap_err(), StatsError::Undefined);
+        // A relative improvement over a baseline of zero is undefined too.
+        assert_eq!(mean_improvement(&[0.0; 3], &[1.0; 3], Direction::Higher, Scale::Relative, 10, 1).unwrap_err(), StatsError::Undefined);
+        assert_eq!(mcnemar(&[], &[]).unwrap_err(), StatsError::Empty);
+        assert_eq!(throughput(&[1.0], &[0.0], 0.95, 10, 1).unwrap_err(), StatsError::BadArgument("every repetition must take a positive time"));
+        assert_eq!(proportion::wilson(3, 0, 0.95).unwrap_err(), StatsError::Empty);
+        assert_eq!(multiple::holm(&[f64::NAN]).unwrap_err(), StatsError::BadArgument("p-values must lie in [0, 1]"));
+        assert_eq!(power::mcnemar_sample_size(0.1, 0.1, 0.05, 0.8).unwrap_err(), StatsError::BadArgument("needs 0 <= p_only_a < p_only_b with p_only_a + p_only_b <= 1"));
+        // All-equal paired scores: no difference, p = 1, a point interval at zero.
+        let same = mean_improvement(&constant, &constant, Direction::Higher, Scale::Absolute, 50, 1).unwrap();
+        assert_eq!(same.interval(0.95, bootstrap::Method::Bca).unwrap().low, 0.0);
+        assert_eq!(permutation(&constant, &constant, 50, 1).unwrap().p_value, 1.0);
+    }
 }
 
 #[cfg(test)]
