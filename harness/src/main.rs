@@ -1,6 +1,11 @@
 //! The `claimbench` command line: parses arguments and calls the library.
 
 use clap::{Parser, Subcommand};
+use claimbench::compare::claims::check_claims;
+use claimbench::compare::history::{history, Gate, HistoryOptions, Order};
+use claimbench::compare::plan::{plan, PlanRequest};
+use claimbench::compare::{compare, CompareOptions};
+use claimbench::report::findings::{self, Findings, Format};
 use claimbench::run::{run_local, RunRequest};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -9,7 +14,13 @@ use std::time::{Duration, Instant};
 
 /// Reproducible benchmarks whose numbers a reviewer can check.
 #[derive(Parser)]
-#[command(name = "claimbench", version, about, long_about = None)]
+#[command(
+    name = "claimbench",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit status: 0 success; 1 a claim is refuted or a regression was found; 2 a usage or input error (bad file, failing system, incomplete run)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -43,6 +54,70 @@ enum Command {
         #[arg(long, default_value = "suites")]
         suites_dir: PathBuf,
     },
+    /// Compare two runs item by item: both values, the improvement with paired intervals, the
+    /// test and its p-value per metric.
+    ///
+    /// Example: claimbench compare runs/base runs/new --format markdown
+    Compare {
+        baseline: PathBuf,
+        candidate: PathBuf,
+        #[command(flatten)]
+        comparison: ComparisonArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Check claims stated in a claims TOML file.
+    Claim {
+        #[command(subcommand)]
+        command: ClaimCommand,
+    },
+    /// Items needed to detect an accuracy gain, and the smallest gain a suite can detect.
+    ///
+    /// Example: claimbench plan gsm8k --effect 0.28 --relative --baseline-accuracy 0.3
+    Plan {
+        /// Suite id or path to a suite TOML file.
+        suite: String,
+        /// Accuracy gain to detect (absolute, or relative with --relative).
+        #[arg(long)]
+        effect: f64,
+        #[arg(long)]
+        relative: bool,
+        /// Expected baseline accuracy (without --pilot).
+        #[arg(long)]
+        baseline_accuracy: Option<f64>,
+        /// Baseline and candidate runs of a pilot, for the rate at which the systems disagree.
+        #[arg(long, num_args = 2, value_names = ["BASELINE", "CANDIDATE"])]
+        pilot: Option<Vec<PathBuf>>,
+        #[arg(long, default_value_t = 0.8)]
+        power: f64,
+        #[arg(long, default_value_t = 0.95)]
+        level: f64,
+        #[arg(long, default_value = "suites")]
+        suites_dir: PathBuf,
+        /// text or json.
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
+    /// Gather every run under a directory, order them, and find regressions and improvements.
+    ///
+    /// Example: claimbench history runs/ --format junit -o history.xml
+    History {
+        results: PathBuf,
+        /// Order runs by start time or by claimbench's git commit (git rev-list order).
+        #[arg(long, default_value = "time", value_parser = ["time", "commit"])]
+        order: String,
+        /// Runs before each point that form its baseline.
+        #[arg(long, default_value_t = 5)]
+        window: usize,
+        /// False discovery rate across all tests (Benjamini–Hochberg).
+        #[arg(long, default_value_t = 0.05)]
+        fdr: f64,
+        /// Fail on a regression at the newest run of a series (latest) or anywhere (any).
+        #[arg(long, default_value = "latest", value_parser = ["latest", "any"])]
+        gate: String,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Write a Markdown summary and plots (PNG and SVG) for one or more runs.
     ///
     /// Example: claimbench report runs/gsm8k-* -o reports/gsm8k
@@ -53,6 +128,62 @@ enum Command {
         /// Output directory.
         #[arg(short, long)]
         out: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct ComparisonArgs {
+    /// Compare runs whose suite, dataset or scoring differ; every output says so.
+    #[arg(long)]
+    force: bool,
+    /// Compare speed metrics across different hardware; every output says so.
+    #[arg(long)]
+    allow_cross_hardware: bool,
+    /// Compare incomplete runs, or runs with different items, on the items both have.
+    #[arg(long)]
+    allow_partial: bool,
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
+    #[arg(long, default_value_t = 10_000)]
+    resamples: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+impl ComparisonArgs {
+    fn options(&self) -> CompareOptions {
+        CompareOptions {
+            force: self.force,
+            allow_cross_hardware: self.allow_cross_hardware,
+            allow_partial: self.allow_partial,
+            level: self.level,
+            resamples: self.resamples,
+            seed: self.seed,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+struct OutputArgs {
+    /// text, markdown (for pull-request comments or $GITHUB_STEP_SUMMARY), json or junit.
+    #[arg(long, default_value = "text", value_parser = ["text", "markdown", "json", "junit"])]
+    format: String,
+    /// Write to this file instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum ClaimCommand {
+    /// SUPPORTED, REFUTED or INCONCLUSIVE for each claim, with estimate, interval and p-value.
+    ///
+    /// Example: claimbench claim check claims.toml --format junit -o claims.xml
+    Check {
+        claims: PathBuf,
+        #[command(flatten)]
+        comparison: ComparisonArgs,
+        #[command(flatten)]
+        output: OutputArgs,
     },
 }
 
@@ -73,10 +204,17 @@ enum SuitesCommand {
     },
 }
 
+/// How a successful command ended: fine, or a check that failed (exit 1).
+enum Verdict {
+    Fine,
+    Failed,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Verdict::Fine) => ExitCode::SUCCESS,
+        Ok(Verdict::Failed) => ExitCode::from(1),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
@@ -84,8 +222,50 @@ fn main() -> ExitCode {
     }
 }
 
-fn dispatch(command: Command) -> claimbench::Result<()> {
+/// Writes findings in the chosen format; failed findings make the exit status 1.
+fn emit(findings: &Findings, output: &OutputArgs) -> claimbench::Result<Verdict> {
+    let format = Format::parse(&output.format).expect("clap restricts the formats");
+    let text = format.exporter().render(findings);
+    match &output.output {
+        Some(path) => claimbench::fsutil::write_atomic(path, text.as_bytes())?,
+        None => print!("{text}"),
+    }
+    Ok(if findings.failed() { Verdict::Failed } else { Verdict::Fine })
+}
+
+fn dispatch(command: Command) -> claimbench::Result<Verdict> {
     match command {
+        Command::Compare { baseline, candidate, comparison, output } => {
+            let result = compare(&baseline, &candidate, &comparison.options())?;
+            emit(&findings::from_comparison(&result, &baseline.display().to_string(), &candidate.display().to_string()), &output)
+        }
+        Command::Claim { command: ClaimCommand::Check { claims, comparison, output } } => {
+            emit(&findings::from_claims(&check_claims(&claims, &comparison.options())?), &output)
+        }
+        Command::Plan { suite, effect, relative, baseline_accuracy, pilot, power, level, suites_dir, format } => {
+            let loaded = claimbench::run::load_suite(&suite, &suites_dir)?;
+            let pilot_paths = pilot.as_ref().map(|p| (p[0].as_path(), p[1].as_path()));
+            let request = PlanRequest { suite_items: loaded.task.items.len(), effect, relative, baseline_accuracy, pilot: pilot_paths, level, power };
+            let result = plan(&request)?;
+            if format == "json" {
+                println!("{}", serde_json::to_string_pretty(&result).expect("plans serialise"));
+            } else {
+                println!("suite {}: {} items; baseline accuracy {:.4}; systems disagree on {:.1}% of items ({})", loaded.suite.id(), result.suite_items, result.baseline_accuracy, result.discordance * 100.0, result.discordance_from);
+                println!("to detect an accuracy gain of {:.4} with {:.0}% power at {:.0}% confidence: {} items ({})", result.absolute_effect, result.power * 100.0, result.level * 100.0, result.items_needed, if result.suite_is_large_enough { "the suite is large enough" } else { "MORE than the suite has" });
+                println!("smallest gain the suite's {} items detect: {:.4}", result.suite_items, result.minimum_detectable_effect);
+            }
+            Ok(Verdict::Fine)
+        }
+        Command::History { results, order, window, fdr, gate, output } => {
+            let options = HistoryOptions {
+                order: if order == "commit" { Order::Commit } else { Order::Time },
+                window,
+                fdr,
+                gate: if gate == "any" { Gate::Any } else { Gate::Latest },
+            };
+            let report = history(&results, &options)?;
+            emit(&findings::from_history(&report, options.gate), &output)
+        }
         Command::Suites { command: SuitesCommand::List { dir } } => {
             for listing in claimbench::list_suites(&dir)? {
                 match listing.outcome {
@@ -93,11 +273,11 @@ fn dispatch(command: Command) -> claimbench::Result<()> {
                     Err(e) => println!("INVALID\t{e}"),
                 }
             }
-            Ok(())
+            Ok(Verdict::Fine)
         }
         Command::Suites { command: SuitesCommand::Validate { file } } => {
             println!("{}", claimbench::validate_suite(&file)?);
-            Ok(())
+            Ok(Verdict::Fine)
         }
         Command::Suites { command: SuitesCommand::Items { suite, suites_dir } } => {
             let mut stdout = std::io::stdout().lock();
@@ -106,7 +286,7 @@ fn dispatch(command: Command) -> claimbench::Result<()> {
                     break; // the reader went away (e.g. `| head`)
                 }
             }
-            Ok(())
+            Ok(Verdict::Fine)
         }
         Command::Run { suite, system, limit, seed, out, suites_dir } => {
             let request = RunRequest { suite, suites_dir, system, limit, seed, out };
@@ -119,13 +299,13 @@ fn dispatch(command: Command) -> claimbench::Result<()> {
                     None => println!("{name}: {:.4} (n={})", metric.value, metric.n),
                 }
             }
-            Ok(())
+            Ok(Verdict::Fine)
         }
         Command::Report { runs, out } => {
             for path in claimbench::report::write_report(&runs, &out)? {
                 println!("wrote {}", path.display());
             }
-            Ok(())
+            Ok(Verdict::Fine)
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Reports: render stored runs for people. Each text format is one exporter in its own file;
 //! plots live in `plots/`, one file per plot kind.
 
+pub mod findings;
 pub mod markdown;
 pub mod plots;
 

@@ -58,7 +58,10 @@ pub fn run_local(request: &RunRequest, progress: Progress<'_>) -> Result<RunSumm
     let mut system = system_spec.build(&loaded.task, items)?;
 
     let suite = &loaded.suite;
-    let run_name = format!("{}-{}-{}", suite.id(), sanitize(&system_spec.name), utc_now().replace([':', '-'], ""));
+    let started_at = utc_now();
+    // Run names keep whole seconds: `20261127T120000Z`.
+    let stamp = format!("{}Z", started_at.split('.').next().unwrap_or_default().replace([':', '-'], ""));
+    let run_name = format!("{}-{}-{stamp}", suite.id(), sanitize(&system_spec.name));
     let (run_id, dir) = store::create_run_dir(&request.out, &run_name)?;
     let mut manifest = Manifest {
         schema: SCHEMA.to_string(),
@@ -84,7 +87,7 @@ pub fn run_local(request: &RunRequest, progress: Progress<'_>) -> Result<RunSumm
         limit: request.limit,
         items: ItemCounts { expected: items.len(), completed: 0 },
         host: Host::detect(),
-        started_at: utc_now(),
+        started_at,
         finished_at: None,
     };
     write_json_atomic(&dir.join(MANIFEST), &manifest)?;

@@ -2,6 +2,7 @@
 //! numbers can be checked against reference implementations in isolation.
 
 pub mod bootstrap;
+pub mod changes;
 pub mod claims;
 pub mod multiple;
 pub mod paired;

@@ -128,9 +128,29 @@ pub fn ratio_sample_size(pilot: &[RatioPilot], threshold: f64, alpha: f64, power
     Ok(Some(hi))
 }
 
+/// Items needed for an interval like `[low, high]` from `n` items, narrowing as 1/√n, to clear
+/// `threshold` on one side at the current estimate: the answer to "how many more items would
+/// settle this inconclusive claim?". `None` when the estimate sits on the threshold.
+pub fn items_to_resolve(n: usize, estimate: f64, low: f64, high: f64, threshold: f64) -> Option<usize> {
+    let half_width = (high - low) / 2.0;
+    let distance = (estimate - threshold).abs();
+    if n == 0 || !(half_width.is_finite() && distance.is_finite()) || distance == 0.0 {
+        return None;
+    }
+    // The tolerance keeps an exact 400.0000001 from becoming 401.
+    Some(((n as f64) * (half_width / distance).powi(2) - 1e-9).ceil() as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn items_to_resolve_scales_with_the_square_of_the_gap() {
+        // Half width 0.1 at n = 100, 0.05 above the threshold: 400 items narrow it to 0.05.
+        assert_eq!(items_to_resolve(100, 0.30, 0.20, 0.40, 0.25), Some(400));
+        assert_eq!(items_to_resolve(100, 0.30, 0.20, 0.40, 0.30), None);
+    }
 
     #[test]
     fn mcnemar_sample_size_grows_as_the_effect_shrinks() {

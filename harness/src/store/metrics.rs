@@ -19,6 +19,9 @@ pub struct MetricValue {
     pub value: f64,
     pub n: usize,
     pub higher_is_better: bool,
+    /// A speed figure: only comparable between runs on the same hardware.
+    #[serde(default)]
+    pub speed: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ci: Option<Interval>,
 }

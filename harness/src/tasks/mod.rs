@@ -68,10 +68,29 @@ pub fn summarise(suite: &Suite, samples: &[crate::store::samples::Sample], n_exp
                 // With no samples there is no accuracy to report, rather than a NaN.
                 if let Ok(value) = crate::stats::mean(&values) {
                     let ci = mean_ci(&values, 0.95, DEFAULT_RESAMPLES, seed).ok();
-                    metrics.insert("accuracy".to_string(), MetricValue { value, n: values.len(), higher_is_better: true, ci });
+                    metrics.insert("accuracy".to_string(), MetricValue { value, n: values.len(), higher_is_better: true, speed: false, ci });
                 }
             }
         }
     }
+    // Systems that answered live have a latency per item; submitted predictions do not.
+    if let Some(values) = metric_values(LATENCY_METRIC, samples) {
+        if let Ok(value) = crate::stats::mean(&values) {
+            let ci = mean_ci(&values, 0.95, DEFAULT_RESAMPLES, seed).ok();
+            metrics.insert(LATENCY_METRIC.to_string(), MetricValue { value, n: values.len(), higher_is_better: false, speed: true, ci });
+        }
+    }
     Metrics { suite: suite.id().to_string(), complete: samples.len() == n_expected, n_expected, metrics }
+}
+
+pub const LATENCY_METRIC: &str = "latency_mean_s";
+
+/// Per-item values behind a metric (its mean over items), in sample order; `None` when the
+/// samples do not carry it.
+pub fn metric_values(metric: &str, samples: &[crate::store::samples::Sample]) -> Option<Vec<f64>> {
+    match metric {
+        "accuracy" => Some(samples.iter().map(|s| if s.correct { 1.0 } else { 0.0 }).collect()),
+        LATENCY_METRIC => samples.iter().map(|s| s.latency_s).collect::<Option<Vec<f64>>>().filter(|v| !v.is_empty()),
+        _ => None,
+    }
 }

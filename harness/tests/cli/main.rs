@@ -2,4 +2,5 @@
 
 mod bad_inputs;
 mod common;
+mod compare;
 mod end_to_end;

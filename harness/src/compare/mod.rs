@@ -1,0 +1,252 @@
+//! Comparisons of runs: two runs paired item by item, claims checked against the evidence,
+//! and the history of many runs searched for regressions.
+
+pub mod claims;
+pub mod history;
+pub mod plan;
+
+use crate::error::{Error, Result};
+use crate::stats::bootstrap::{sum_statistic, Distribution, Method};
+use crate::stats::paired::{mcnemar, mean_improvement, pair_by_id, permutation, Direction, Scale};
+use crate::stats::StatsError;
+use crate::store::manifest::{Manifest, Status};
+use crate::store::StoredRun;
+use crate::tasks::metric_values;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    /// Compare runs whose suites, datasets or scoring differ (every output then says so).
+    pub force: bool,
+    /// Compare speed metrics of runs on different hardware (every output then says so).
+    pub allow_cross_hardware: bool,
+    /// Compare incomplete runs, or runs that scored different items, on the items both have.
+    pub allow_partial: bool,
+    pub level: f64,
+    pub resamples: usize,
+    pub seed: u64,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions { force: false, allow_cross_hardware: false, allow_partial: false, level: 0.95, resamples: 10_000, seed: 0 }
+    }
+}
+
+/// Everything that makes two runs' numbers incomparable, as "what: A vs B".
+pub fn incompatibilities(a: &Manifest, b: &Manifest) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut check = |what: &str, x: &str, y: &str| {
+        if x != y {
+            out.push(format!("{what}: {x} vs {y}"));
+        }
+    };
+    check("suite", &a.suite.id, &b.suite.id);
+    check("suite version", &a.suite.version, &b.suite.version);
+    check("suite file sha256", &a.suite.sha256, &b.suite.sha256);
+    check("scoring version", &a.suite.scoring_version, &b.suite.scoring_version);
+    check("dataset", &format!("{} {}", a.dataset.name, a.dataset.version), &format!("{} {}", b.dataset.name, b.dataset.version));
+    let hashes = |m: &Manifest| m.dataset.files.iter().map(|f| format!("{}={}", f.path, f.sha256)).collect::<Vec<_>>().join(",");
+    check("dataset file hashes", &hashes(a), &hashes(b));
+    out
+}
+
+/// Two runs ready to compare: compatible (or forced), with their samples lined up by item id.
+pub struct Paired {
+    pub baseline: StoredRun,
+    pub candidate: StoredRun,
+    pub warnings: Vec<String>,
+    /// Indices into the baseline's and the candidate's samples, item by item.
+    pub pairs: Vec<(usize, usize)>,
+}
+
+impl Paired {
+    pub fn load(baseline: &Path, candidate: &Path, options: &CompareOptions) -> Result<Paired> {
+        let baseline = StoredRun::load(baseline)?;
+        let candidate = StoredRun::load(candidate)?;
+        let mut warnings = Vec::new();
+        let differences = incompatibilities(&baseline.manifest, &candidate.manifest);
+        if !differences.is_empty() {
+            if !options.force {
+                return Err(Error::new(format!(
+                    "runs {} and {} are not comparable ({}); --force compares them anyway",
+                    baseline.dir.display(),
+                    candidate.dir.display(),
+                    differences.join("; ")
+                )));
+            }
+            warnings.push(format!("FORCED comparison of incomparable runs: {}", differences.join("; ")));
+        }
+        for run in [&baseline, &candidate] {
+            if run.manifest.status != Status::Complete {
+                let note = format!("run {} is {} ({} of {} items)", run.dir.display(), run.manifest.status.as_str(), run.manifest.items.completed, run.manifest.items.expected);
+                if !options.allow_partial {
+                    return Err(Error::new(format!("{note}; --allow-partial compares the items both runs have")));
+                }
+                warnings.push(format!("PARTIAL: {note}"));
+            }
+        }
+        fn ids(run: &StoredRun) -> Vec<(&str, usize)> {
+            run.samples.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect()
+        }
+        let (a_ids, b_ids) = (ids(&baseline), ids(&candidate));
+        let pairs = match pair_by_id(&a_ids, &b_ids) {
+            Ok(pairs) => pairs,
+            Err(StatsError::Unpaired { only_in_a, only_in_b }) if options.allow_partial => {
+                let b_index: std::collections::HashMap<&str, usize> = b_ids.iter().copied().collect();
+                let pairs: Vec<(usize, usize)> = a_ids.iter().filter_map(|(id, i)| b_index.get(id).map(|j| (*i, *j))).collect();
+                warnings.push(format!(
+                    "PARTIAL: {} items paired; {} only in the baseline, {} only in the candidate",
+                    pairs.len(),
+                    only_in_a.len(),
+                    only_in_b.len()
+                ));
+                pairs
+            }
+            Err(e) => return Err(Error::new(format!("runs {} and {}: {e}", baseline.dir.display(), candidate.dir.display()))),
+        };
+        if pairs.is_empty() {
+            return Err(Error::new(format!("runs {} and {} have no item ids in common", baseline.dir.display(), candidate.dir.display())));
+        }
+        Ok(Paired { baseline, candidate, warnings, pairs })
+    }
+
+    /// The paired per-item values of a metric, or an error naming the metrics that exist.
+    pub fn values(&self, metric: &str) -> Result<(Vec<f64>, Vec<f64>)> {
+        let side = |run: &StoredRun| {
+            metric_values(metric, &run.samples).ok_or_else(|| {
+                let known: Vec<&str> = run.metrics.metrics.keys().map(String::as_str).collect();
+                Error::new(format!("run {} has no per-item values for metric '{metric}' (it has: {})", run.dir.display(), known.join(", ")))
+            })
+        };
+        let (a, b) = (side(&self.baseline)?, side(&self.candidate)?);
+        Ok(self.pairs.iter().map(|&(i, j)| (a[i], b[j])).unzip())
+    }
+
+    /// Hardware differences that matter for speed, empty when the hosts match.
+    pub fn hardware_differences(&self) -> Vec<String> {
+        self.baseline.manifest.host.speed_differences(&self.candidate.manifest.host)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Side {
+    pub run_id: String,
+    pub system: String,
+    pub value: f64,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub n: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Effect {
+    pub estimate: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricComparison {
+    pub metric: String,
+    pub higher_is_better: bool,
+    pub speed: bool,
+    pub baseline: Side,
+    pub candidate: Side,
+    pub n_paired: usize,
+    /// Improvement of the candidate (positive = better), absolute and relative to the baseline.
+    pub absolute: Option<Effect>,
+    pub relative: Option<Effect>,
+    pub test: String,
+    pub p_value: Option<f64>,
+    /// For speed metrics: whether the two hosts' fingerprints match.
+    pub same_hardware: Option<bool>,
+    /// Why the metric was not compared.
+    pub refused: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub warnings: Vec<String>,
+    pub level: f64,
+    pub metrics: Vec<MetricComparison>,
+}
+
+fn effect(d: std::result::Result<Distribution, StatsError>, level: f64) -> Option<Effect> {
+    let d = d.ok()?;
+    let ci = d.interval(level, Method::Percentile).ok()?;
+    Some(Effect { estimate: d.value, low: ci.low, high: ci.high })
+}
+
+/// Bootstrap distribution of the speed-up B over A: time(A)/time(B) for times (lower is
+/// better), rate(B)/rate(A) for rates; both as ratios of sums over the paired items.
+pub fn speedup(a: &[f64], b: &[f64], higher_is_better: bool, resamples: usize, seed: u64) -> std::result::Result<Distribution, StatsError> {
+    if a.len() != b.len() {
+        return Err(StatsError::LengthMismatch);
+    }
+    let items: Vec<[f64; 2]> = a.iter().zip(b).map(|(&x, &y)| [x, y]).collect();
+    sum_statistic(&items, move |s, _| if higher_is_better { s[1] / s[0] } else { s[0] / s[1] }, resamples, seed)
+}
+
+pub fn compare(baseline: &Path, candidate: &Path, options: &CompareOptions) -> Result<Comparison> {
+    let paired = Paired::load(baseline, candidate, options)?;
+    let hardware = paired.hardware_differences();
+    let mut warnings = paired.warnings.clone();
+    let mut metrics = Vec::new();
+    for (name, base_metric) in &paired.baseline.metrics.metrics {
+        let Some(cand_metric) = paired.candidate.metrics.metrics.get(name) else { continue };
+        let side = |run: &StoredRun, m: &crate::store::metrics::MetricValue| Side {
+            run_id: run.manifest.run_id.clone(),
+            system: run.manifest.system.name.clone(),
+            value: m.value,
+            low: m.ci.as_ref().map(|c| c.low),
+            high: m.ci.as_ref().map(|c| c.high),
+            n: m.n,
+        };
+        let mut row = MetricComparison {
+            metric: name.clone(),
+            higher_is_better: base_metric.higher_is_better,
+            speed: base_metric.speed,
+            baseline: side(&paired.baseline, base_metric),
+            candidate: side(&paired.candidate, cand_metric),
+            n_paired: paired.pairs.len(),
+            absolute: None,
+            relative: None,
+            test: String::new(),
+            p_value: None,
+            same_hardware: base_metric.speed.then_some(hardware.is_empty()),
+            refused: None,
+        };
+        if base_metric.speed && !hardware.is_empty() {
+            if !options.allow_cross_hardware {
+                row.refused = Some(format!("different hardware ({}); --allow-cross-hardware compares anyway", hardware.join("; ")));
+                metrics.push(row);
+                continue;
+            }
+            warnings.push(format!("CROSS-HARDWARE speed comparison of {name}: {}", hardware.join("; ")));
+        }
+        let (a, b) = paired.values(name)?;
+        let direction = if base_metric.higher_is_better { Direction::Higher } else { Direction::Lower };
+        row.absolute = effect(mean_improvement(&a, &b, direction, Scale::Absolute, options.resamples, options.seed), options.level);
+        row.relative = effect(mean_improvement(&a, &b, direction, Scale::Relative, options.resamples, options.seed), options.level);
+        let binary = a.iter().chain(&b).all(|v| *v == 0.0 || *v == 1.0);
+        if binary {
+            let test = mcnemar(&a.iter().map(|v| *v == 1.0).collect::<Vec<_>>(), &b.iter().map(|v| *v == 1.0).collect::<Vec<_>>());
+            row.test = "exact McNemar".to_string();
+            row.p_value = test.ok().map(|t| t.p_exact);
+        } else {
+            let test = permutation(&a, &b, options.resamples, options.seed);
+            row.test = match &test {
+                Ok(t) if t.exhaustive => "paired permutation (exhaustive)".to_string(),
+                _ => format!("paired permutation ({} resamples)", options.resamples),
+            };
+            row.p_value = test.ok().map(|t| t.p_value);
+        }
+        metrics.push(row);
+    }
+    if metrics.is_empty() {
+        return Err(Error::new("the runs share no metric"));
+    }
+    Ok(Comparison { warnings, level: options.level, metrics })
+}

@@ -1,0 +1,36 @@
+//! JUnit XML: one test case per metric, claim or series. A refuted claim or a regression is a
+//! failure; an inconclusive one is reported as skipped (no verdict), never as passed.
+
+use super::{Findings, FindingsExporter, Outcome};
+
+pub struct Junit;
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+impl FindingsExporter for Junit {
+    fn render(&self, f: &Findings) -> String {
+        let failures = f.rows.iter().filter(|r| r.outcome == Outcome::Fail).count();
+        let skipped = f.rows.iter().filter(|r| r.outcome == Outcome::Inconclusive).count();
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        out.push_str(&format!("<testsuites name=\"claimbench\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">\n", f.rows.len()));
+        out.push_str(&format!("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">\n", xml(&f.title), f.rows.len()));
+        if !f.warnings.is_empty() {
+            out.push_str(&format!("    <system-err>{}</system-err>\n", xml(&f.warnings.join("\n"))));
+        }
+        for row in &f.rows {
+            let summary = f.columns.iter().zip(&row.cells).map(|(c, v)| format!("{c}: {v}")).collect::<Vec<_>>().join("; ");
+            out.push_str(&format!("    <testcase classname=\"claimbench\" name=\"{}\">\n", xml(&row.name)));
+            match row.outcome {
+                Outcome::Fail => out.push_str(&format!("      <failure message=\"{}\">{}</failure>\n", xml(&summary), xml(&row.detail))),
+                Outcome::Inconclusive => out.push_str(&format!("      <skipped message=\"{}\"/>\n", xml(&format!("no verdict: {summary}; {}", row.detail)))),
+                Outcome::Pass | Outcome::Info => {}
+            }
+            out.push_str(&format!("      <system-out>{}</system-out>\n", xml(&summary)));
+            out.push_str("    </testcase>\n");
+        }
+        out.push_str("  </testsuite>\n</testsuites>\n");
+        out
+    }
+}

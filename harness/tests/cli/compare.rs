@@ -1,0 +1,200 @@
+//! compare, claim check, plan and history on real runs of the shipped suite.
+
+use crate::common::*;
+use claimbench::stats::bootstrap::Method;
+use claimbench::stats::claims::{check, ClaimKind, Verdict};
+use claimbench::stats::paired::{mcnemar, mean_improvement, Direction, Scale};
+use claimbench::store::samples::read_parquet;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn run(cwd: &Path, args: &[&str]) -> PathBuf {
+    let out = claimbench(cwd, args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    PathBuf::from(out.stdout.lines().find_map(|l| l.strip_prefix("run: ")).unwrap())
+}
+
+/// Two complete runs of GSM8K by the example systems: sum (baseline) and last-number.
+fn two_runs(out: &Path) -> (PathBuf, PathBuf) {
+    let root = repo_root();
+    let o = out.to_str().unwrap();
+    let a = run(&root, &["run", "gsm8k", "--system", "examples/systems/sum.toml", "--out", o]);
+    let b = run(&root, &["run", "gsm8k", "--system", "examples/systems/last-number.toml", "--out", o]);
+    (a, b)
+}
+
+fn correct(dir: &Path) -> Vec<f64> {
+    read_parquet(&dir.join("samples.parquet")).unwrap().iter().map(|s| if s.correct { 1.0 } else { 0.0 }).collect()
+}
+
+fn claims_file(dir: &Path, a: &Path, b: &Path, kind: &str, threshold: f64) -> PathBuf {
+    let path = dir.join(format!("claims-{kind}-{threshold}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "level = 0.95\nseed = 3\nresamples = 4000\n\n[[claim]]\nid = \"gain\"\nsuite = \"gsm8k\"\nmetric = \"accuracy\"\nbaseline = \"{}\"\ncandidate = \"{}\"\nkind = \"{kind}\"\nthreshold = {threshold}\n",
+            a.display(),
+            b.display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn compare_and_claims_agree_with_the_statistics_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_runs(dir.path());
+    let (x, y) = (correct(&a), correct(&b));
+
+    let out = claimbench(dir.path(), &["compare", a.to_str().unwrap(), b.to_str().unwrap(), "--format", "json", "--seed", "3", "--resamples", "4000"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    let accuracy = json["data"]["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == "accuracy").unwrap();
+    let expected = mean_improvement(&x, &y, Direction::Higher, Scale::Absolute, 4000, 3).unwrap();
+    let ci = expected.interval(0.95, Method::Percentile).unwrap();
+    assert_eq!(accuracy["absolute"]["estimate"].as_f64().unwrap(), expected.value);
+    assert_eq!((accuracy["absolute"]["low"].as_f64().unwrap(), accuracy["absolute"]["high"].as_f64().unwrap()), (ci.low, ci.high));
+    let test = mcnemar(&x.iter().map(|v| *v == 1.0).collect::<Vec<_>>(), &y.iter().map(|v| *v == 1.0).collect::<Vec<_>>()).unwrap();
+    assert_eq!(accuracy["p_value"].as_f64().unwrap(), test.p_exact);
+    assert_eq!(accuracy["test"], "exact McNemar");
+    let latency = json["data"]["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == "latency_mean_s").unwrap();
+    assert_eq!(latency["same_hardware"], true);
+
+    // Supported below the interval, inconclusive inside it, refuted above it: the verdict
+    // flips with the threshold alone, and each matches the engine's own verdict.
+    let mut verdicts = Vec::new();
+    for threshold in [ci.low - 0.002, ci.low + 0.25 * (ci.high - ci.low), ci.high + 0.002] {
+        let file = claims_file(dir.path(), &a, &b, "absolute-improvement", threshold);
+        let out = claimbench(dir.path(), &["claim", "check", file.to_str().unwrap(), "--format", "json"]);
+        let json: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {} {}", out.stdout, out.stderr));
+        let claim = &json["data"]["claims"][0];
+        let engine = check(&expected, ClaimKind::AtLeast { threshold }, 0.95, Method::Percentile).unwrap();
+        assert_eq!(claim["outcome"]["verdict"], serde_json::to_value(engine.verdict).unwrap());
+        assert_eq!(claim["outcome"]["p_value"].as_f64().unwrap(), engine.p_value);
+        assert_eq!(out.code, if engine.verdict == Verdict::Refuted { 1 } else { 0 }, "{}", out.stderr);
+        if engine.verdict == Verdict::Inconclusive {
+            assert!(claim["more_items_needed"].as_u64().unwrap() > 0);
+        }
+        verdicts.push(engine.verdict);
+    }
+    assert_eq!(verdicts, [Verdict::Supported, Verdict::Inconclusive, Verdict::Refuted]);
+
+    // The same refuted claim in each CI format.
+    let refuted = claims_file(dir.path(), &a, &b, "absolute-improvement", ci.high + 0.002);
+    let junit = claimbench(dir.path(), &["claim", "check", refuted.to_str().unwrap(), "--format", "junit"]);
+    assert_eq!(junit.code, 1);
+    assert!(junit.stdout.contains("<testcase classname=\"claimbench\" name=\"gain\">") && junit.stdout.contains("<failure"), "{}", junit.stdout);
+    let md = claimbench(dir.path(), &["claim", "check", refuted.to_str().unwrap(), "--format", "markdown"]);
+    assert!(md.stdout.contains("| ❌ | gain | accuracy |") && md.stdout.contains("REFUTED"), "{}", md.stdout);
+
+    // A relative claim: "28% higher accuracy".
+    let relative = claims_file(dir.path(), &a, &b, "relative-improvement", 0.28);
+    let out = claimbench(dir.path(), &["claim", "check", relative.to_str().unwrap(), "--format", "json"]);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    let engine = check(&mean_improvement(&x, &y, Direction::Higher, Scale::Relative, 4000, 3).unwrap(), ClaimKind::AtLeast { threshold: 0.28 }, 0.95, Method::Percentile).unwrap();
+    assert_eq!(json["data"]["claims"][0]["outcome"]["verdict"], serde_json::to_value(engine.verdict).unwrap());
+
+    let plan = claimbench(&repo_root(), &["plan", "gsm8k", "--effect", "0.28", "--relative", "--pilot", a.to_str().unwrap(), b.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_eq!(plan["suite_items"], 1319);
+    assert!(plan["items_needed"].as_u64().unwrap() > 0 && plan["minimum_detectable_effect"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn incomparable_inputs_are_refused_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    let o = dir.path().join("runs");
+    let o = o.to_str().unwrap();
+    let zero = run(&root, &["run", "gsm8k", "--system", "examples/systems/sum.toml", "--limit", "30", "--out", o]);
+    let five = run(&root, &["run", "gsm8k-5shot", "--system", "examples/systems/sum.toml", "--limit", "25", "--out", o]);
+    let (zero_s, five_s) = (zero.to_str().unwrap(), five.to_str().unwrap());
+
+    let refused = claimbench(dir.path(), &["compare", zero_s, five_s]);
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.contains("not comparable") && refused.stderr.contains("suite: gsm8k vs gsm8k-5shot") && refused.stderr.contains("--force"), "{}", refused.stderr);
+
+    // Forced, the comparison goes on (on the items both have) and every format says so.
+    for format in ["text", "markdown", "json", "junit"] {
+        let forced = claimbench(dir.path(), &["compare", zero_s, five_s, "--force", "--allow-partial", "--format", format]);
+        assert_eq!(forced.code, 0, "{format}: {}", forced.stderr);
+        assert!(forced.stdout.contains("FORCED comparison of incomparable runs"), "{format}: {}", forced.stdout);
+    }
+    // Different items without --allow-partial: the unmatched ids are named.
+    let unpaired = claimbench(dir.path(), &["compare", zero_s, five_s, "--force"]);
+    assert_eq!(unpaired.code, 2);
+    assert!(unpaired.stderr.contains("items not in both runs"), "{}", unpaired.stderr);
+
+    // An incomplete run is refused unless --allow-partial, which reports the coverage.
+    let tiny = tiny_suite(dir.path(), &gsm8k_lines(12), "");
+    let system = dir.path().join("crash.toml");
+    std::fs::write(&system, format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"--crash-after\", \"7\"]\n", example_system())).unwrap();
+    let whole = run(dir.path(), &["run", tiny.to_str().unwrap(), "--system", &format!("command:python3 {}", example_system()), "--out", o]);
+    let cut = claimbench(dir.path(), &["run", tiny.to_str().unwrap(), "--system", system.to_str().unwrap(), "--out", &format!("{o}/cut")]);
+    assert_eq!(cut.code, 2);
+    let cut = std::fs::read_dir(format!("{o}/cut")).unwrap().next().unwrap().unwrap().path();
+    let partial = claimbench(dir.path(), &["compare", whole.to_str().unwrap(), cut.to_str().unwrap()]);
+    assert_eq!(partial.code, 2);
+    assert!(partial.stderr.contains("incomplete (7 of 12 items)") && partial.stderr.contains("--allow-partial"), "{}", partial.stderr);
+    let allowed = claimbench(dir.path(), &["compare", whole.to_str().unwrap(), cut.to_str().unwrap(), "--allow-partial"]);
+    assert_eq!(allowed.code, 0, "{}", allowed.stderr);
+    assert!(allowed.stdout.contains("PARTIAL: 7 items paired; 5 only in the baseline, 0 only in the candidate"), "{}", allowed.stdout);
+
+    // Claims naming a missing run or metric point at the line.
+    let missing_run = dir.path().join("missing-run.toml");
+    std::fs::write(&missing_run, format!("[[claim]]\nid = \"x\"\nsuite = \"gsm8k\"\nmetric = \"accuracy\"\nbaseline = \"{zero_s}\"\ncandidate = \"nowhere\"\nkind = \"absolute-improvement\"\nthreshold = 0.1\n")).unwrap();
+    let out = claimbench(dir.path(), &["claim", "check", missing_run.to_str().unwrap()]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("missing-run.toml:6:") && out.stderr.contains("candidate run") && out.stderr.contains("not found"), "{}", out.stderr);
+    let missing_metric = dir.path().join("missing-metric.toml");
+    std::fs::write(&missing_metric, format!("[[claim]]\nid = \"x\"\nsuite = \"gsm8k\"\nmetric = \"wer\"\nbaseline = \"{zero_s}\"\ncandidate = \"{zero_s}\"\nkind = \"absolute-improvement\"\nthreshold = 0.1\n")).unwrap();
+    let out = claimbench(dir.path(), &["claim", "check", missing_metric.to_str().unwrap()]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("missing-metric.toml:4:") && out.stderr.contains("no metric 'wer'") && out.stderr.contains("accuracy"), "{}", out.stderr);
+}
+
+#[test]
+fn history_finds_a_step_and_gates_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = tiny_suite(dir.path(), &gsm8k_lines(150), "");
+    let items: Vec<Value> = claimbench(dir.path(), &["suites", "items", suite.to_str().unwrap()]).stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let references: Vec<String> = gsm8k_lines(150).lines().map(|l| {
+        let v: Value = serde_json::from_str(l).unwrap();
+        claimbench::tasks::reasoning::extract::extract_strict(v["answer"].as_str().unwrap()).unwrap()
+    }).collect();
+    let mut rng = claimbench::stats::rng::Rng::new(11);
+    let difficulty: Vec<f64> = (0..items.len()).map(|_| 0.3 + 0.6 * rng.next_f64()).collect();
+    let results = dir.path().join("results");
+    // 24 runs of one system; from run 12 on it gets 25 points worse.
+    for r in 0..24 {
+        let drop = if r >= 12 { 0.25 } else { 0.0 };
+        let preds: String = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let right = rng.next_f64() < difficulty[i] - drop;
+                let output = if right { format!("#### {}", references[i]) } else { "#### -123456".to_string() };
+                format!("{}\n", serde_json::json!({"id": item["id"], "output": output}))
+            })
+            .collect();
+        let path = dir.path().join(format!("preds-{r:02}.jsonl"));
+        std::fs::write(&path, preds).unwrap();
+        let system = dir.path().join("nightly.toml");
+        std::fs::write(&system, format!("kind = \"predictions\"\nname = \"nightly\"\npath = \"{}\"\n", path.display())).unwrap();
+        run(dir.path(), &["run", suite.to_str().unwrap(), "--system", system.to_str().unwrap(), "--out", results.to_str().unwrap()]);
+    }
+    let out = claimbench(dir.path(), &["history", results.to_str().unwrap(), "--format", "json"]);
+    // The step is in the past: the newest run is not a fresh regression.
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    let series = &json["data"]["series"][0];
+    assert_eq!(series["run_ids"].as_array().unwrap().len(), 24);
+    let changes = series["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!((changes[0]["index"].as_u64(), changes[0]["kind"].as_str()), (Some(12), Some("regression")));
+    let any = claimbench(dir.path(), &["history", results.to_str().unwrap(), "--gate", "any", "--format", "junit"]);
+    assert_eq!(any.code, 1, "{}", any.stderr);
+    assert!(any.stdout.contains("<failure") && any.stdout.contains("regression at run 13"), "{}", any.stdout);
+}
