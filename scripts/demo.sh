@@ -1,15 +1,51 @@
 #!/usr/bin/env bash
-# The first run a newcomer sees: two example systems on the full GSM8K test set, then a report.
+# The first run a newcomer sees: two example systems on the full GSM8K test set, a comparison,
+# a claim checked against the evidence, and a report.
 set -euo pipefail
 claimbench=${1:?usage: demo.sh PATH-TO-CLAIMBENCH}
 cd "$(dirname "$0")/.."
+mkdir -p reports/demo
 
 runs=()
-for system in last-number sum; do
+for system in sum last-number; do
   out=$("$claimbench" run gsm8k --system "examples/systems/$system.toml" --out runs/demo)
   echo "$out"
   runs+=("$(sed -n 's/^run: //p' <<<"$out")")
 done
+
+echo
+"$claimbench" compare "${runs[0]}" "${runs[1]}"
+"$claimbench" compare "${runs[0]}" "${runs[1]}" --format markdown -o reports/demo/compare.md
+
+# Claims about the candidate (last-number) against the baseline (sum), as a grantee states them.
+cat > reports/demo/claims.toml <<TOML
+level = 0.95
+
+[[claim]]
+id = "accuracy-gain"
+description = "last-number answers at least 0.5 points more GSM8K problems than sum"
+suite = "gsm8k"
+metric = "accuracy"
+baseline = "../../${runs[0]}"
+candidate = "../../${runs[1]}"
+kind = "absolute-improvement"
+threshold = 0.005
+
+[[claim]]
+id = "doubled-accuracy"
+description = "last-number is at least twice as accurate as sum (100% relative improvement)"
+suite = "gsm8k"
+metric = "accuracy"
+baseline = "../../${runs[0]}"
+candidate = "../../${runs[1]}"
+kind = "relative-improvement"
+threshold = 1.0
+TOML
+echo
+# Exit status 1 means a claim was refuted: a finding, not a failure of the demo.
+"$claimbench" claim check reports/demo/claims.toml || [ $? -eq 1 ]
+"$claimbench" claim check reports/demo/claims.toml --format markdown -o reports/demo/claims.md || [ $? -eq 1 ]
+
 "$claimbench" report "${runs[@]}" -o reports/demo
 echo
-echo "Report: reports/demo/summary.md (plot: reports/demo/accuracy.png)"
+echo "Report: reports/demo/summary.md (plot: reports/demo/accuracy.png), comparison: reports/demo/compare.md, claims: reports/demo/claims.md"

@@ -122,7 +122,12 @@ fn nvidia_gpus() -> (Vec<Gpu>, Option<String>) {
     let Some(table) = run(&["--query-gpu=name,driver_version,memory.total,clocks.max.sm,power.limit,mig.mode.current", "--format=csv,noheader,nounits"]) else {
         return (Vec::new(), None);
     };
-    let gpus = table
+    (parse_gpu_table(&table), run(&[]).and_then(|banner| parse_cuda_version(&banner)))
+}
+
+/// Rows of `nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,power.limit,mig.mode.current --format=csv,noheader,nounits`.
+fn parse_gpu_table(table: &str) -> Vec<Gpu> {
+    table
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
@@ -130,11 +135,12 @@ fn nvidia_gpus() -> (Vec<Gpu>, Option<String>) {
             let field = |i: usize| f.get(i).cloned().unwrap_or_default();
             Gpu { name: field(0), driver: field(1), memory_mib: field(2), max_sm_clock_mhz: field(3), power_limit_w: field(4), mig_mode: field(5) }
         })
-        .collect();
-    let cuda = run(&[]).and_then(|banner| {
-        banner.split("CUDA Version:").nth(1).and_then(|rest| rest.split_whitespace().next()).map(str::to_string)
-    });
-    (gpus, cuda)
+        .collect()
+}
+
+/// The "CUDA Version: 12.4" of nvidia-smi's banner.
+fn parse_cuda_version(banner: &str) -> Option<String> {
+    banner.split("CUDA Version:").nth(1).and_then(|rest| rest.split_whitespace().next()).map(str::to_string)
 }
 
 /// UTC time as RFC 3339 with milliseconds (`2026-11-27T12:00:00.123Z`), so that runs started
@@ -170,6 +176,17 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_utc(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(format_utc(1_795_782_896), "2026-11-27T12:34:56Z");
+    }
+
+    #[test]
+    fn nvidia_smi_output_is_parsed() {
+        let gpus = parse_gpu_table("NVIDIA H200, 570.124.06, 143771, 1980, 700.00, Disabled\nNVIDIA H100 80GB HBM3, 570.124.06, 81559, 1980, 700.00, [N/A]\n");
+        assert_eq!(gpus.len(), 2);
+        assert_eq!((gpus[0].name.as_str(), gpus[0].memory_mib.as_str(), gpus[0].mig_mode.as_str()), ("NVIDIA H200", "143771", "Disabled"));
+        assert_eq!(gpus[1].power_limit_w, "700.00");
+        let banner = "| NVIDIA-SMI 570.124.06             Driver Version: 570.124.06     CUDA Version: 12.8     |";
+        assert_eq!(parse_cuda_version(banner).as_deref(), Some("12.8"));
+        assert_eq!(parse_cuda_version("no gpu"), None);
     }
 
     #[test]

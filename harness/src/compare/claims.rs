@@ -76,6 +76,17 @@ pub enum Kind {
     NonInferiority,
 }
 
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::AbsoluteImprovement => "absolute-improvement",
+            Kind::RelativeImprovement => "relative-improvement",
+            Kind::SpeedUp => "speed-up",
+            Kind::NonInferiority => "non-inferiority",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClaimResult {
     pub id: String,
@@ -130,7 +141,7 @@ pub fn check_claims(path: &Path, options: &CompareOptions) -> Result<ClaimsRepor
         let (a, b) = paired.values(metric)?;
         let kind = *spec.kind.get_ref();
         let direction = spec.direction.unwrap_or(if metric_value.higher_is_better { Direction::Higher } else { Direction::Lower });
-        let needs = |value: Option<f64>, what: &str| value.ok_or_else(|| at(spec.kind.span(), format!("claim '{id}': kind {kind:?} needs `{what}`")));
+        let needs = |value: Option<f64>, what: &str| value.ok_or_else(|| at(spec.kind.span(), format!("claim '{id}': kind {} needs `{what}`", kind.name())));
         let (distribution, claim_kind) = match kind {
             Kind::AbsoluteImprovement => (mean_improvement(&a, &b, direction, Scale::Absolute, file.resamples, file.seed), ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? }),
             Kind::RelativeImprovement => (mean_improvement(&a, &b, direction, Scale::Relative, file.resamples, file.seed), ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? }),

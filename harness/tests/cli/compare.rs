@@ -127,6 +127,17 @@ fn incomparable_inputs_are_refused_with_exit_2() {
     assert_eq!(unpaired.code, 2);
     assert!(unpaired.stderr.contains("items not in both runs"), "{}", unpaired.stderr);
 
+    // Runs with no item in common have nothing to compare, even when forced.
+    let first = tiny_suite(&dir.path().join("first"), &gsm8k_lines(3), "");
+    let later: String = gsm8k_lines(6).lines().skip(3).map(|l| format!("{l}\n")).collect();
+    let second = tiny_suite(&dir.path().join("second"), &later, "");
+    let sum = format!("command:python3 {}", example_system());
+    let r1 = run(dir.path(), &["run", first.to_str().unwrap(), "--system", &sum, "--out", o]);
+    let r2 = run(dir.path(), &["run", second.to_str().unwrap(), "--system", &sum, "--out", o]);
+    let disjoint = claimbench(dir.path(), &["compare", r1.to_str().unwrap(), r2.to_str().unwrap(), "--force", "--allow-partial"]);
+    assert_eq!(disjoint.code, 2);
+    assert!(disjoint.stderr.contains("no item ids in common"), "{}", disjoint.stderr);
+
     // An incomplete run is refused unless --allow-partial, which reports the coverage.
     let tiny = tiny_suite(dir.path(), &gsm8k_lines(12), "");
     let system = dir.path().join("crash.toml");
@@ -197,4 +208,44 @@ fn history_finds_a_step_and_gates_on_it() {
     let any = claimbench(dir.path(), &["history", results.to_str().unwrap(), "--gate", "any", "--format", "junit"]);
     assert_eq!(any.code, 1, "{}", any.stderr);
     assert!(any.stdout.contains("<failure") && any.stdout.contains("regression at run 13"), "{}", any.stdout);
+}
+
+#[test]
+fn speed_is_only_compared_on_the_same_hardware() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_runs(dir.path());
+    // The candidate claims to have run on another CPU.
+    let manifest_path = b.join("manifest.json");
+    let mut manifest: Value = serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    manifest["host"]["cpu_model"] = "Some Other CPU".into();
+    std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+    let (a_s, b_s) = (a.to_str().unwrap(), b.to_str().unwrap());
+
+    let out = claimbench(dir.path(), &["compare", a_s, b_s, "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    let latency = json["data"]["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == "latency_mean_s").unwrap();
+    assert_eq!(latency["same_hardware"], false);
+    assert!(latency["refused"].as_str().unwrap().contains("cpu_model"), "{latency}");
+    assert!(latency["absolute"].is_null(), "no speed figure across hardware");
+    let accuracy = json["data"]["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == "accuracy").unwrap();
+    assert!(accuracy["refused"].is_null(), "accuracy does not depend on hardware");
+
+    let allowed = claimbench(dir.path(), &["compare", a_s, b_s, "--allow-cross-hardware"]);
+    assert_eq!(allowed.code, 0);
+    assert!(allowed.stdout.contains("CROSS-HARDWARE speed comparison of latency_mean_s: cpu_model:"), "{}", allowed.stdout);
+
+    // A speed-up claim across hardware is not counted.
+    let claims = dir.path().join("speed.toml");
+    std::fs::write(&claims, format!("[[claim]]\nid = \"faster\"\nsuite = \"gsm8k\"\nmetric = \"latency_mean_s\"\nbaseline = \"{a_s}\"\ncandidate = \"{b_s}\"\nkind = \"speed-up\"\nthreshold = 0.01\n")).unwrap();
+    let out = claimbench(dir.path(), &["claim", "check", claims.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    let claim = &json["data"]["claims"][0];
+    assert_eq!(claim["outcome"]["verdict"], "INCONCLUSIVE");
+    assert!(claim["notes"][0].as_str().unwrap().contains("different hardware"), "{claim}");
+    // Counted when allowed: the two toy systems run at about the same speed, far above 0.01×.
+    let out = claimbench(dir.path(), &["claim", "check", claims.to_str().unwrap(), "--allow-cross-hardware", "--format", "json"]);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["data"]["claims"][0]["outcome"]["verdict"], "SUPPORTED", "{}", out.stdout);
 }

@@ -158,7 +158,7 @@ pub fn from_claims(report: &ClaimsReport) -> Findings {
                 cells: vec![
                     c.id.clone(),
                     c.metric.clone(),
-                    format!("{:?} ≥ {}", c.kind, num(o.threshold)),
+                    format!("{} ≥ {}", c.kind.name(), num(o.threshold)),
                     with_interval(o.estimate, Some(o.interval.low), Some(o.interval.high)),
                     p_value(Some(o.p_value)),
                     format!("{:?}", o.verdict).to_uppercase(),
