@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use claimbench::compare::claims::check_claims;
 use claimbench::compare::history::{history, Gate, HistoryOptions, Order};
 use claimbench::compare::plan::{plan, PlanRequest};
-use claimbench::compare::{compare, CompareOptions};
+use claimbench::compare::{compare, resolve_run, CompareOptions};
 use claimbench::report::findings::{self, Findings, Format};
 use claimbench::run::{run_local, RunRequest};
 use std::io::{IsTerminal, Write};
@@ -58,9 +58,15 @@ enum Command {
     /// test and its p-value per metric.
     ///
     /// Example: claimbench compare runs/base runs/new --format markdown
+    ///
+    /// Example: claimbench compare --results runs/ system=sum system=last-number
     Compare {
-        baseline: PathBuf,
-        candidate: PathBuf,
+        /// Run directory, or with --results a selector: system=NAME[,suite=ID][,run=ID][,commit=SHA].
+        baseline: String,
+        candidate: String,
+        /// Pick runs under this directory by selector; the newest complete match wins.
+        #[arg(long)]
+        results: Option<PathBuf>,
         #[command(flatten)]
         comparison: ComparisonArgs,
         #[command(flatten)]
@@ -235,7 +241,9 @@ fn emit(findings: &Findings, output: &OutputArgs) -> claimbench::Result<Verdict>
 
 fn dispatch(command: Command) -> claimbench::Result<Verdict> {
     match command {
-        Command::Compare { baseline, candidate, comparison, output } => {
+        Command::Compare { baseline, candidate, results, comparison, output } => {
+            let baseline = resolve_run(results.as_deref(), &baseline)?;
+            let candidate = resolve_run(results.as_deref(), &candidate)?;
             let result = compare(&baseline, &candidate, &comparison.options())?;
             emit(&findings::from_comparison(&result, &baseline.display().to_string(), &candidate.display().to_string()), &output)
         }

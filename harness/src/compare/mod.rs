@@ -34,6 +34,46 @@ impl Default for CompareOptions {
     }
 }
 
+/// Finds a run: a run directory, or with `results` a selector such as `system=sum` or
+/// `suite=gsm8k,system=sum`, which picks the newest complete run under `results` matching every
+/// `key=value` (keys: suite, system, run, commit).
+pub fn resolve_run(results: Option<&Path>, selector: &str) -> Result<std::path::PathBuf> {
+    let Some(results) = results.filter(|_| selector.contains('=')) else {
+        return Ok(Path::new(selector).to_path_buf());
+    };
+    let mut wanted = Vec::new();
+    for pair in selector.split(',') {
+        let (key, value) = pair.split_once('=').ok_or_else(|| Error::new(format!("selector '{selector}': expected KEY=VALUE, got '{pair}'")))?;
+        if !["suite", "system", "run", "commit"].contains(&key) {
+            return Err(Error::new(format!("selector '{selector}': unknown key '{key}' (known: suite, system, run, commit)")));
+        }
+        wanted.push((key, value));
+    }
+    let mut best: Option<(String, std::path::PathBuf)> = None;
+    let mut systems = std::collections::BTreeSet::new();
+    for entry in walkdir::WalkDir::new(results).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_name() == crate::store::MANIFEST) {
+        let Ok(manifest) = crate::fsutil::read_json::<Manifest>(entry.path()) else { continue };
+        systems.insert(format!("{}/{}", manifest.suite.id, manifest.system.name));
+        let field = |key: &str| match key {
+            "suite" => manifest.suite.id.as_str(),
+            "system" => manifest.system.name.as_str(),
+            "run" => manifest.run_id.as_str(),
+            _ => manifest.claimbench.git_commit.as_str(),
+        };
+        let matches = wanted.iter().all(|(k, v)| if *k == "commit" { field(k).starts_with(v) } else { field(k) == *v });
+        if matches && manifest.status == Status::Complete && best.as_ref().is_none_or(|(t, _)| manifest.started_at > *t) {
+            best = Some((manifest.started_at.clone(), entry.path().parent().unwrap_or(results).to_path_buf()));
+        }
+    }
+    best.map(|(_, dir)| dir).ok_or_else(|| {
+        Error::new(format!(
+            "no complete run under {} matches '{selector}' (suite/system pairs there: {})",
+            results.display(),
+            if systems.is_empty() { "none".to_string() } else { systems.into_iter().collect::<Vec<_>>().join(", ") }
+        ))
+    })
+}
+
 /// Everything that makes two runs' numbers incomparable, as "what: A vs B".
 pub fn incompatibilities(a: &Manifest, b: &Manifest) -> Vec<String> {
     let mut out = Vec::new();

@@ -61,6 +61,15 @@ fn compare_and_claims_agree_with_the_statistics_engine() {
     let latency = json["data"]["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == "latency_mean_s").unwrap();
     assert_eq!(latency["same_hardware"], true);
 
+    // Selectors pick the same runs out of the results folder.
+    let by_selector = claimbench(dir.path(), &["compare", "--results", dir.path().to_str().unwrap(), "system=sum", "suite=gsm8k,system=last-number", "--format", "json", "--seed", "3", "--resamples", "4000"]);
+    assert_eq!(by_selector.code, 0, "{}", by_selector.stderr);
+    let selected: Value = serde_json::from_str(&by_selector.stdout).unwrap();
+    assert_eq!(selected["data"], json["data"]);
+    let none = claimbench(dir.path(), &["compare", "--results", dir.path().to_str().unwrap(), "system=nobody", "system=sum"]);
+    assert_eq!(none.code, 2);
+    assert!(none.stderr.contains("no complete run") && none.stderr.contains("gsm8k/last-number, gsm8k/sum"), "{}", none.stderr);
+
     // Supported below the interval, inconclusive inside it, refuted above it: the verdict
     // flips with the threshold alone, and each matches the engine's own verdict.
     let mut verdicts = Vec::new();
