@@ -17,9 +17,13 @@ demo: setup
     cargo build --locked --profile {{demo_profile}} -p claimbench
     scripts/demo.sh "target/{{ if demo_profile == "dev" { "debug" } else { demo_profile } }}/claimbench"
 
-# Run every test: unit, integration, and each benchmark once in test mode.
+# Run every test (unit, integration, each benchmark once in test mode) with a local Slurm cluster.
 test: setup
-    cargo test --locked --workspace --all-targets
+    scripts/test.sh
+
+# Fan-out overhead of the Slurm executor: 8 shards of a trivial system on a local cluster.
+bench-slurm: setup
+    scripts/bench_slurm_overhead.sh
 
 # Run the criterion benchmarks (release build).
 bench: setup

@@ -45,6 +45,7 @@ def guess(strategy, prompt):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strategy", default="sum", choices=["last-number", "sum", "product-of-two-largest"])
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds to spend on each request (a slow system)")
     parser.add_argument("--crash-after", type=int, help="exit with status 1 after answering N requests")
     parser.add_argument("--hang-after", type=int, help="stop answering (but stay alive) after N requests")
     parser.add_argument("--garbage-after", type=int, help="print a non-JSON line after N requests")
@@ -63,6 +64,7 @@ def main():
             print("this is not json", flush=True)
             continue
         started = time.perf_counter()
+        time.sleep(args.delay)
         request = json.loads(line)
         output = guess(args.strategy, request["prompt"])
         response = {"id": request["id"], "output": output, "latency_s": time.perf_counter() - started}

@@ -6,6 +6,7 @@ use claimbench::compare::history::{history, Gate, HistoryOptions, Order};
 use claimbench::compare::plan::{plan, PlanRequest};
 use claimbench::compare::{compare, resolve_run, CompareOptions};
 use claimbench::report::findings::{self, Findings, Format};
+use claimbench::run::slurm::{self, SlurmOptions};
 use claimbench::run::{run_local, RunRequest};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -36,24 +37,63 @@ enum Command {
     /// Run a suite against a system and store the results in a new run directory.
     ///
     /// Example: claimbench run gsm8k --system predictions:preds.jsonl
+    ///
+    /// Example: claimbench run gsm8k --system sys.toml --executor slurm --shards 8 --gpus-per-task 1
     Run {
         /// Suite id (looked up in --suites-dir) or path to a suite TOML file.
-        suite: String,
+        #[arg(required_unless_present = "resume")]
+        suite: Option<String>,
         /// A system TOML file, or KIND:ARG: predictions:FILE.jsonl, command:PROGRAM [ARG…].
-        #[arg(long)]
-        system: String,
+        #[arg(long, required_unless_present = "resume")]
+        system: Option<String>,
         /// Score only the first N items (in dataset order).
         #[arg(long)]
         limit: Option<usize>,
         /// Seed for the bootstrap intervals and for systems that sample.
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// Directory that receives the run directory.
+        /// Directory that receives the run directory (for Slurm: on a filesystem the nodes share).
         #[arg(long, default_value = "runs")]
         out: PathBuf,
         #[arg(long, default_value = "suites")]
         suites_dir: PathBuf,
+        /// Where items run: here (local) or as a Slurm job array (slurm).
+        #[arg(long, default_value = "local", value_parser = ["local", "slurm"])]
+        executor: String,
+        /// Slurm: number of shards (array tasks).
+        #[arg(long, default_value_t = 1)]
+        shards: usize,
+        #[arg(long)]
+        partition: Option<String>,
+        #[arg(long)]
+        gpus_per_task: Option<u32>,
+        #[arg(long)]
+        cpus_per_task: Option<u32>,
+        /// Slurm time limit per task, e.g. 2:00:00.
+        #[arg(long)]
+        time: Option<String>,
+        #[arg(long)]
+        account: Option<String>,
+        /// Extra sbatch option, repeatable: --sbatch-arg=--qos=high
+        #[arg(long = "sbatch-arg", allow_hyphen_values = true)]
+        sbatch_args: Vec<String>,
+        /// Slurm: submit and return; finish with `claimbench status` and `claimbench gather`.
+        #[arg(long)]
+        detach: bool,
+        /// Slurm: resubmit the shards of RUN_DIR that failed or never ran, then gather.
+        #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["suite", "system"])]
+        resume: Option<PathBuf>,
     },
+    /// Run one shard of a Slurm run (what each array task executes).
+    Worker {
+        run_dir: PathBuf,
+        #[arg(long)]
+        shard: usize,
+    },
+    /// Where each shard of a Slurm run stands.
+    Status { run_dir: PathBuf },
+    /// Gather the finished shards of a Slurm run into its samples, metrics and manifest.
+    Gather { run_dir: PathBuf },
     /// Compare two runs item by item: both values, the improvement with paired intervals, the
     /// test and its p-value per metric.
     ///
@@ -296,17 +336,45 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
             }
             Ok(Verdict::Fine)
         }
-        Command::Run { suite, system, limit, seed, out, suites_dir } => {
-            let request = RunRequest { suite, suites_dir, system, limit, seed, out };
+        Command::Run { suite, system, limit, seed, out, suites_dir, executor, shards, partition, gpus_per_task, cpus_per_task, time, account, sbatch_args, detach, resume } => {
+            let mut say = |line: &str| eprintln!("{line}");
+            if let Some(dir) = resume {
+                if !slurm::is_slurm_run(&dir) {
+                    return Err(claimbench::Error::new(format!("{}: --resume continues Slurm runs; this is not one", dir.display())));
+                }
+                if let Some(summary) = slurm::resume(&dir, detach, &mut say)? {
+                    print_summary(&summary, seed);
+                }
+                return Ok(Verdict::Fine);
+            }
+            let request = RunRequest { suite: suite.unwrap_or_default(), suites_dir, system: system.unwrap_or_default(), limit, seed, out };
+            if executor == "slurm" {
+                let options = SlurmOptions { shards, partition, gpus_per_task, cpus_per_task, time, account, sbatch_args, detach };
+                if let Some(summary) = slurm::run_slurm(&request, &options, &mut say)? {
+                    print_summary(&summary, seed);
+                }
+                return Ok(Verdict::Fine);
+            }
             let mut progress = progress_printer();
             let summary = run_local(&request, &mut progress)?;
-            println!("run: {}", summary.dir.display());
-            for (name, metric) in &summary.metrics.metrics {
-                match &metric.ci {
-                    Some(ci) => println!("{name}: {:.4} [{:.4}, {:.4}] (n={}, {:.0}% {} CI, seed {})", metric.value, ci.low, ci.high, metric.n, ci.level * 100.0, ci.method, request.seed),
-                    None => println!("{name}: {:.4} (n={})", metric.value, metric.n),
-                }
+            print_summary(&summary, seed);
+            Ok(Verdict::Fine)
+        }
+        Command::Worker { run_dir, shard } => {
+            slurm::worker(&run_dir, shard)?;
+            Ok(Verdict::Fine)
+        }
+        Command::Status { run_dir } => {
+            let states = slurm::shard_states(&run_dir)?;
+            for (shard, state) in states.iter().enumerate() {
+                println!("shard {shard}: {state:?}");
             }
+            println!("{}", slurm::summarise_states(&states));
+            Ok(Verdict::Fine)
+        }
+        Command::Gather { run_dir } => {
+            let summary = slurm::gather(&run_dir)?;
+            print_summary(&summary, summary.manifest.seed);
             Ok(Verdict::Fine)
         }
         Command::Report { runs, out } => {
@@ -315,6 +383,22 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
             }
             Ok(Verdict::Fine)
         }
+    }
+}
+
+fn print_summary(summary: &claimbench::run::RunSummary, seed: u64) {
+    println!("run: {}", summary.dir.display());
+    for (name, metric) in &summary.metrics.metrics {
+        match &metric.ci {
+            Some(ci) => println!("{name}: {:.4} [{:.4}, {:.4}] (n={}, {:.0}% {} CI, seed {seed})", metric.value, ci.low, ci.high, metric.n, ci.level * 100.0, ci.method),
+            None => println!("{name}: {:.4} (n={})", metric.value, metric.n),
+        }
+    }
+    if let Some(slurm) = &summary.manifest.slurm {
+        println!(
+            "slurm: {} shards, wall {:.2} s (last end - first start), {:.1} GPU-seconds, fan-out overhead {:.2} s (submit to gathered, minus the slowest shard)",
+            slurm.shards, slurm.wall_s, slurm.gpu_seconds, slurm.fanout_overhead_s
+        );
     }
 }
 

@@ -1,5 +1,8 @@
 //! Executors: take a suite and a system, produce a run directory. The local executor runs the
-//! items in order in this process.
+//! items in order in this process; the Slurm executor (`slurm`) fans shards out over a cluster
+//! and gathers them.
+
+pub mod slurm;
 
 use crate::error::{Error, Result};
 use crate::fsutil::{sha256_hex, write_json_atomic};
@@ -10,7 +13,7 @@ use crate::store::manifest::{ItemCounts, Manifest, Status, SuiteProvenance, Tool
 use crate::store::metrics::Metrics;
 use crate::store::samples::{write_parquet, Journal, Sample};
 use crate::store::{self, JOURNAL, MANIFEST, METRICS, SAMPLES};
-use crate::systems::{GenerateRequest, SystemSpec};
+use crate::systems::{GenerateRequest, System, SystemConfig, SystemSpec};
 use crate::tasks::{self, PreparedTask, TaskItem};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -47,23 +50,24 @@ pub fn load_suite(name: &str, suites_dir: &Path) -> Result<LoadedSuite> {
     Ok(LoadedSuite { suite, dataset, task })
 }
 
-pub fn run_local(request: &RunRequest, progress: Progress<'_>) -> Result<RunSummary> {
-    let loaded = load_suite(&request.suite, &request.suites_dir)?;
-    let items: &[TaskItem] = match request.limit {
-        Some(0) => return Err(Error::new("--limit must be at least 1")),
-        Some(n) => &loaded.task.items[..n.min(loaded.task.items.len())],
-        None => &loaded.task.items,
-    };
-    let system_spec = SystemSpec::parse(&request.system)?;
-    let mut system = system_spec.build(&loaded.task, items)?;
+/// The scored items of a run: the first `limit` in dataset order, or all.
+pub fn limited_items(task: &PreparedTask, limit: Option<usize>) -> Result<&[TaskItem]> {
+    match limit {
+        Some(0) => Err(Error::new("--limit must be at least 1")),
+        Some(n) => Ok(&task.items[..n.min(task.items.len())]),
+        None => Ok(&task.items),
+    }
+}
 
+/// A new run directory under `out` with a manifest saying `running`.
+pub(crate) fn start_run(loaded: &LoadedSuite, system_spec: &SystemSpec, seed: u64, limit: Option<usize>, expected: usize, out: &Path) -> Result<(PathBuf, Manifest)> {
     let suite = &loaded.suite;
     let started_at = utc_now();
     // Run names keep whole seconds: `20261127T120000Z`.
     let stamp = format!("{}Z", started_at.split('.').next().unwrap_or_default().replace([':', '-'], ""));
     let run_name = format!("{}-{}-{stamp}", suite.id(), sanitize(&system_spec.name));
-    let (run_id, dir) = store::create_run_dir(&request.out, &run_name)?;
-    let mut manifest = Manifest {
+    let (run_id, dir) = store::create_run_dir(out, &run_name)?;
+    let manifest = Manifest {
         schema: SCHEMA.to_string(),
         run_id,
         status: Status::Running,
@@ -83,31 +87,42 @@ pub fn run_local(request: &RunRequest, progress: Progress<'_>) -> Result<RunSumm
         },
         dataset: loaded.dataset.provenance(),
         system: system_spec.provenance(),
-        seed: request.seed,
-        limit: request.limit,
-        items: ItemCounts { expected: items.len(), completed: 0 },
+        seed,
+        limit,
+        items: ItemCounts { expected, completed: 0 },
         host: Host::detect(),
         started_at,
         finished_at: None,
+        slurm: None,
     };
     write_json_atomic(&dir.join(MANIFEST), &manifest)?;
+    Ok((dir, manifest))
+}
 
-    let mut journal = Journal::create(&dir.join(JOURNAL))?;
+/// Asks `system` for each item in order, scoring each answer and appending it to the journal
+/// before the next; stops at the first failure and returns what was finished with it.
+pub(crate) fn execute(suite: &Suite, items: &[TaskItem], system: &mut dyn System, spec: &SystemSpec, seed: u64, journal_path: &Path, progress: Progress<'_>) -> (Vec<Sample>, Option<Error>) {
     let mut samples: Vec<Sample> = Vec::with_capacity(items.len());
+    let mut journal = match Journal::create(journal_path) {
+        Ok(journal) => journal,
+        Err(e) => return (samples, Some(e)),
+    };
     let mut failure: Option<Error> = None;
     let generation = &suite.spec.generation;
+    // Submitted predictions took no time here, so they get no latency.
+    let measures_latency = !matches!(spec.config, SystemConfig::Predictions(_));
     for item in items {
-        let request_for_item = GenerateRequest {
+        let request = GenerateRequest {
             id: &item.id,
             index: item.index,
             prompt: &item.prompt,
             max_tokens: generation.max_tokens,
             stop: &generation.stop,
             temperature: generation.temperature,
-            seed: request.seed,
+            seed,
         };
         let started = Instant::now();
-        let response = match system.generate(&request_for_item) {
+        let response = match system.generate(&request) {
             Ok(response) => response,
             Err(e) => {
                 failure = Some(e);
@@ -116,7 +131,6 @@ pub fn run_local(request: &RunRequest, progress: Progress<'_>) -> Result<RunSumm
         };
         let latency = started.elapsed().as_secs_f64();
         let score = tasks::score(suite.spec.task, suite, item, &response.output);
-        let is_predictions = matches!(system_spec.config, crate::systems::SystemConfig::Predictions(_));
         let sample = Sample {
             id: item.id.clone(),
             index: item.index,
@@ -125,7 +139,7 @@ pub fn run_local(request: &RunRequest, progress: Progress<'_>) -> Result<RunSumm
             extracted: score.extracted,
             reference: item.reference.clone(),
             correct: score.correct,
-            latency_s: (!is_predictions).then_some(latency),
+            latency_s: measures_latency.then_some(latency),
             system_latency_s: response.system_latency_s,
             output_tokens: response.output_tokens,
         };
@@ -139,29 +153,38 @@ pub fn run_local(request: &RunRequest, progress: Progress<'_>) -> Result<RunSumm
     if let Err(e) = system.close() {
         failure.get_or_insert(e);
     }
+    (samples, failure)
+}
 
-    let metrics = tasks::summarise(suite, &samples, items.len(), request.seed);
+/// Writes samples, metrics and finally the manifest (complete only without `failure`), and
+/// turns a failure into an error that says what was kept.
+pub(crate) fn finish_run(dir: &Path, suite: &Suite, mut manifest: Manifest, samples: &[Sample], failure: Option<Error>) -> Result<RunSummary> {
+    let expected = manifest.items.expected;
+    let metrics = tasks::summarise(suite, samples, expected, manifest.seed);
     manifest.items.completed = samples.len();
     manifest.status = if failure.is_none() { Status::Complete } else { Status::Incomplete };
     manifest.error = failure.as_ref().map(|e| e.to_string());
     manifest.finished_at = Some(utc_now());
-    write_parquet(&dir.join(SAMPLES), &samples)?;
+    write_parquet(&dir.join(SAMPLES), samples)?;
     write_json_atomic(&dir.join(METRICS), &metrics)?;
     // The manifest goes last: only a run whose manifest says complete is complete.
     write_json_atomic(&dir.join(MANIFEST), &manifest)?;
-    if failure.is_none() {
-        // Everything the journal held is now in samples.parquet.
-        let _ = std::fs::remove_file(dir.join(JOURNAL));
-    }
     if let Some(e) = failure {
-        return Err(Error::new(format!(
-            "{e} (run incomplete: {} of {} samples kept in {})",
-            samples.len(),
-            items.len(),
-            dir.display()
-        )));
+        return Err(Error::new(format!("{e} (run incomplete: {} of {expected} samples kept in {})", samples.len(), dir.display())));
     }
-    Ok(RunSummary { dir, manifest, metrics })
+    // Everything the journal held is now in samples.parquet.
+    let _ = std::fs::remove_file(dir.join(JOURNAL));
+    Ok(RunSummary { dir: dir.to_path_buf(), manifest, metrics })
+}
+
+pub fn run_local(request: &RunRequest, progress: Progress<'_>) -> Result<RunSummary> {
+    let loaded = load_suite(&request.suite, &request.suites_dir)?;
+    let items = limited_items(&loaded.task, request.limit)?;
+    let system_spec = SystemSpec::parse(&request.system)?;
+    let mut system = system_spec.build(&loaded.task, items)?;
+    let (dir, manifest) = start_run(&loaded, &system_spec, request.seed, request.limit, items.len(), &request.out)?;
+    let (samples, failure) = execute(&loaded.suite, items, system.as_mut(), &system_spec, request.seed, &dir.join(JOURNAL), progress);
+    finish_run(&dir, &loaded.suite, manifest, &samples, failure)
 }
 
 fn sanitize(name: &str) -> String {

@@ -27,6 +27,32 @@ pub struct Manifest {
     pub started_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
+    /// How a Slurm run was spread over the cluster; absent for local runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slurm: Option<SlurmSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlurmSummary {
+    pub job_ids: Vec<String>,
+    pub shards: usize,
+    /// Last shard end minus first shard start: the run's wall time. Shard times are never added.
+    pub wall_s: f64,
+    /// Shard wall times multiplied by their GPUs, summed.
+    pub gpu_seconds: f64,
+    /// First submission to gathered result, minus the slowest shard's own time.
+    pub fanout_overhead_s: f64,
+    /// Node and speed fingerprint of each shard, in shard order.
+    pub shard_hosts: Vec<ShardHost>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardHost {
+    pub shard: usize,
+    pub node: String,
+    pub wall_s: f64,
+    pub gpus: usize,
+    pub fingerprint: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,3 +4,4 @@ mod bad_inputs;
 mod common;
 mod compare;
 mod end_to_end;
+mod slurm;

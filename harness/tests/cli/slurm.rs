@@ -1,0 +1,175 @@
+//! The Slurm executor against a real one-node Slurm cluster (started by `just test`).
+
+use crate::common::*;
+use claimbench::store::manifest::{Manifest, Status};
+use claimbench::store::samples::{read_parquet, Sample};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn require_slurm() {
+    let conf = std::env::var("SLURM_CONF").unwrap_or_default();
+    let state = std::process::Command::new("sinfo").args(["-h", "-o", "%T"]).output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    assert!(
+        !conf.is_empty() && state.as_ref().is_ok_and(|s| !s.is_empty()),
+        "these tests need the local Slurm cluster that `just test` starts (scripts/slurm/start.sh); SLURM_CONF={conf:?}, sinfo: {state:?}"
+    );
+}
+
+fn read<T: serde::de::DeserializeOwned>(path: &Path) -> T {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn run_dir_of(out: &Outcome) -> PathBuf {
+    let line = out.stdout.lines().find_map(|l| l.strip_prefix("run: ")).map(str::to_string);
+    let line = line.or_else(|| out.stderr.lines().find_map(|l| l.split_once(", run ").map(|(_, d)| d.to_string())));
+    PathBuf::from(line.unwrap_or_else(|| panic!("no run directory in: {} {}", out.stdout, out.stderr)))
+}
+
+/// What must agree between two runs of a deterministic system: everything but timings.
+fn scored(samples: &[Sample]) -> Vec<(String, usize, String, Option<String>, bool)> {
+    samples.iter().map(|s| (s.id.clone(), s.index, s.output.clone(), s.extracted.clone(), s.correct)).collect()
+}
+
+fn system_file(dir: &Path, name: &str, args: &str) -> String {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, format!("kind = \"command\"\nname = \"{name}\"\nprogram = \"python3\"\nargs = [\"{}\"{args}]\n", example_system())).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn a_slurm_run_equals_the_local_run() {
+    require_slurm();
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    let out = dir.path().join("runs");
+    let system = system_file(dir.path(), "sum", ", \"--strategy\", \"sum\"");
+    let local = claimbench(&root, &["run", "gsm8k", "--system", &system, "--limit", "120", "--out", out.to_str().unwrap()]);
+    assert_eq!(local.code, 0, "{}", local.stderr);
+    let sharded = claimbench(&root, &["run", "gsm8k", "--system", &system, "--limit", "120", "--out", out.to_str().unwrap(), "--executor", "slurm", "--shards", "8", "--gpus-per-task", "1"]);
+    assert_eq!(sharded.code, 0, "{}", sharded.stderr);
+    eprintln!("{}", sharded.stdout.lines().find(|l| l.starts_with("slurm:")).unwrap());
+    let (local, sharded) = (run_dir_of(&local), run_dir_of(&sharded));
+    let (a, b) = (read_parquet(&local.join("samples.parquet")).unwrap(), read_parquet(&sharded.join("samples.parquet")).unwrap());
+    assert_eq!(scored(&a), scored(&b));
+    let (ma, mb): (Value, Value) = (read(&local.join("metrics.json")), read(&sharded.join("metrics.json")));
+    assert_eq!(ma["metrics"]["accuracy"], mb["metrics"]["accuracy"], "same samples, same seed: same interval");
+    let manifest: Manifest = read(&sharded.join("manifest.json"));
+    assert_eq!(manifest.status, Status::Complete);
+    let slurm = manifest.slurm.expect("a Slurm summary");
+    assert_eq!((slurm.shards, slurm.shard_hosts.len()), (8, 8));
+    assert!(slurm.wall_s > 0.0 && slurm.gpu_seconds > 0.0 && slurm.fanout_overhead_s >= 0.0);
+    // Shard times are never summed into the wall time; GPU-seconds are.
+    let summed: f64 = slurm.shard_hosts.iter().map(|h| h.wall_s).sum();
+    assert!((slurm.gpu_seconds - summed).abs() < 1e-9 && slurm.wall_s <= summed + 1e-9);
+    // Each task got one (fake) GPU of its own.
+    let mut devices: Vec<String> = (0..8)
+        .map(|i| {
+            let shard: Value = read(&sharded.join(format!("shards/shard-{i:04}/manifest.json")));
+            assert!(shard["host"]["slurm"]["SLURM_ARRAY_TASK_ID"].is_string(), "{shard}");
+            shard["host"]["speed_env"]["CUDA_VISIBLE_DEVICES"].as_str().unwrap_or("none").to_string()
+        })
+        .collect();
+    devices.sort();
+    devices.dedup();
+    assert!(devices.iter().all(|d| d.parse::<u32>().is_ok()), "{devices:?}");
+}
+
+/// Waits until no shard is pending or running, then gathers.
+fn gather_when_done(dir: &Path, run: &Path) -> Outcome {
+    let started = Instant::now();
+    loop {
+        let out = claimbench(dir, &["gather", run.to_str().unwrap()]);
+        if !out.stderr.contains("have not finished yet") || started.elapsed() > Duration::from_secs(120) {
+            return out;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn a_cancelled_shard_is_reported_and_resumed_alone() {
+    require_slurm();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs");
+    let suite = tiny_suite(dir.path(), &gsm8k_lines(40), "");
+    let slow = system_file(dir.path(), "slow", ", \"--delay\", \"0.15\"");
+    let detached = claimbench(dir.path(), &["run", suite.to_str().unwrap(), "--system", &slow, "--out", out.to_str().unwrap(), "--executor", "slurm", "--shards", "4", "--detach"]);
+    assert_eq!(detached.code, 0, "{}", detached.stderr);
+    let run = run_dir_of(&detached);
+    let job = read::<Value>(&run.join("slurm.json"))["jobs"][0]["job_id"].as_str().unwrap().to_string();
+    let cancel = std::process::Command::new("scancel").arg(format!("{job}_2")).status().unwrap();
+    assert!(cancel.success());
+
+    let gathered = gather_when_done(dir.path(), &run);
+    assert_eq!(gathered.code, 2, "{}", gathered.stderr);
+    assert!(gathered.stderr.contains("shard 2: CANCELLED") && gathered.stderr.contains("--resume"), "{}", gathered.stderr);
+    let manifest: Manifest = read(&run.join("manifest.json"));
+    assert_eq!(manifest.status, Status::Incomplete);
+    let status = claimbench(dir.path(), &["status", run.to_str().unwrap()]);
+    assert!(status.stdout.contains("3 done, 0 running, 0 pending, 1 failed (of 4)"), "{}", status.stdout);
+
+    let resumed = claimbench(dir.path(), &["run", "--resume", run.to_str().unwrap()]);
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    let jobs = read::<Value>(&run.join("slurm.json"))["jobs"].clone();
+    assert_eq!(jobs[1]["shards"], serde_json::json!([2]), "only the cancelled shard is rerun");
+    let local = claimbench(dir.path(), &["run", suite.to_str().unwrap(), "--system", &slow, "--out", out.to_str().unwrap()]);
+    assert_eq!(local.code, 0, "{}", local.stderr);
+    let a = read_parquet(&run_dir_of(&local).join("samples.parquet")).unwrap();
+    let b = read_parquet(&run.join("samples.parquet")).unwrap();
+    assert_eq!(scored(&a), scored(&b));
+    assert_eq!(read::<Manifest>(&run.join("manifest.json")).status, Status::Complete);
+}
+
+#[test]
+fn slurm_bad_inputs_are_clear() {
+    require_slurm();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs");
+    let suite = tiny_suite(dir.path(), &gsm8k_lines(12), "");
+    let exe = env!("CARGO_BIN_EXE_claimbench");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = ["run", suite.to_str().unwrap(), "--system", &format!("command:python3 {}", example_system()), "--out", out.to_str().unwrap(), "--executor", "slurm", "--shards", "2"].iter().map(|s| s.to_string()).collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+
+    let no_sbatch = std::process::Command::new(exe).args(args(&[])).env("PATH", "/nonexistent").output().unwrap();
+    assert_eq!(no_sbatch.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_sbatch.stderr).contains("sbatch not found on PATH"));
+
+    let bad_partition = claimbench(dir.path(), &args(&["--partition", "nosuch"]).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(bad_partition.code, 2);
+    assert!(bad_partition.stderr.contains("sbatch refused the job") && bad_partition.stderr.contains("invalid partition specified: nosuch"), "{}", bad_partition.stderr);
+
+    // A task whose system crashes fails with its exit code and the tail of its log.
+    let crash = system_file(dir.path(), "crash", ", \"--crash-after\", \"1\"");
+    let failed = claimbench(dir.path(), &["run", suite.to_str().unwrap(), "--system", &crash, "--out", out.to_str().unwrap(), "--executor", "slurm", "--shards", "2"]);
+    assert_eq!(failed.code, 2, "{}", failed.stderr);
+    assert!(failed.stderr.contains("FAILED (exit code 2:0)") && failed.stderr.contains("crashing on purpose") && failed.stderr.contains("--resume"), "{}", failed.stderr);
+
+    // A run directory the node cannot see (a private tmpfs of the submitting process).
+    let hidden = dir.path().join("hidden");
+    std::fs::create_dir_all(&hidden).unwrap();
+    let script = format!(
+        "mount -t tmpfs none {h} && exec {exe} run {suite} --system 'command:python3 {sys}' --out {h}/runs --executor slurm --shards 2",
+        h = hidden.display(),
+        suite = suite.display(),
+        sys = example_system()
+    );
+    let unseen = std::process::Command::new("unshare").args(["--mount", "--propagation", "private", "sh", "-c", &script]).current_dir(dir.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&unseen.stderr);
+    assert_eq!(unseen.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("tmpfs filesystem, which other nodes cannot see") && stderr.contains("shard 0: FAILED"), "{stderr}");
+}
+
+#[test]
+fn a_task_over_its_time_limit_is_reported() {
+    require_slurm();
+    let dir = tempfile::tempdir().unwrap();
+    let suite = tiny_suite(dir.path(), &gsm8k_lines(2), "");
+    let stuck = system_file(dir.path(), "stuck", ", \"--delay\", \"600\"");
+    let out = claimbench(dir.path(), &["run", suite.to_str().unwrap(), "--system", &stuck, "--out", dir.path().join("runs").to_str().unwrap(), "--executor", "slurm", "--shards", "1", "--time", "1"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("shard 0: TIMEOUT"), "{}", out.stderr);
+}
