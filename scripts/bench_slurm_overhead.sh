@@ -4,12 +4,10 @@
 # Target: at most 5 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-state=$PWD/.tools/slurm-bench
-SLURM_CONF=$(scripts/slurm/start.sh "$state")
-export SLURM_CONF
-trap 'scripts/slurm/stop.sh "$state"; rm -rf "$out"' EXIT
-out=$(mktemp -d)
 cargo build --quiet --locked -p claimbench
-target/debug/claimbench run gsm8k --system "command:python3 examples/systems/number_heuristic.py" --limit 400 \
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+scripts/slurm/with-cluster.sh .tools/slurm-bench target/debug/claimbench run gsm8k \
+  --system "command:python3 examples/systems/number_heuristic.py" --limit 400 \
   --executor slurm --shards 8 --out "$out" 2>/dev/null | grep '^slurm:'
 echo "target: fan-out overhead <= 5 s"

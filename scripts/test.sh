@@ -1,10 +1,5 @@
 #!/usr/bin/env bash
-# Every test, with the real services they use: a one-node Slurm cluster is started for the
-# run and stopped afterwards, by pid.
+# Every test, with the real services they use: a one-node Slurm cluster runs for the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-state=$PWD/.tools/slurm-test
-SLURM_CONF=$(scripts/slurm/start.sh "$state")
-export SLURM_CONF
-trap 'scripts/slurm/stop.sh "$state"' EXIT
-cargo test --locked --workspace --all-targets
+scripts/slurm/with-cluster.sh .tools/slurm-test cargo test --locked --workspace --all-targets
