@@ -469,9 +469,10 @@ pub fn gather(dir: &Path) -> Result<RunSummary> {
         manifest.host = first.host.clone();
     }
     let mut failure = (!failures.is_empty()).then(|| Error::new(format!("{}; `claimbench run --resume {}` reruns them", failures.join("; "), dir.display())));
-    let missing = planned.len() - samples.len();
-    if failure.is_none() && missing > 0 {
-        failure = Some(Error::new(format!("{missing} planned items have no result")));
+    let gathered: HashSet<&str> = samples.iter().map(|s| s.id.as_str()).collect();
+    let missing: Vec<&str> = plan.assignment.iter().flatten().map(String::as_str).filter(|id| !gathered.contains(id)).collect();
+    if failure.is_none() && !missing.is_empty() {
+        failure = Some(Error::new(format!("{} planned items have no result: {}", missing.len(), list(&missing))));
     }
     finish_run(dir, &loaded.suite, manifest, &samples, failure)
 }

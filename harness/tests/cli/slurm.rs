@@ -73,6 +73,14 @@ fn a_slurm_run_equals_the_local_run() {
     devices.sort();
     devices.dedup();
     assert!(devices.iter().all(|d| d.parse::<u32>().is_ok()), "{devices:?}");
+
+    // Shards mixed up on disk: gathering again names the duplicated items instead of counting them twice.
+    let shard = |i: usize| sharded.join(format!("shards/shard-{i:04}/samples.parquet"));
+    std::fs::copy(shard(0), shard(1)).unwrap();
+    let first_id = read_parquet(&shard(0)).unwrap()[0].id.clone();
+    let mixed = claimbench(&root, &["gather", sharded.to_str().unwrap()]);
+    assert_eq!(mixed.code, 2, "{}", mixed.stderr);
+    assert!(mixed.stderr.contains("duplicated items") && mixed.stderr.contains(&first_id), "{}", mixed.stderr);
 }
 
 /// Waits until no shard is pending or running, then gathers.
