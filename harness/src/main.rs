@@ -80,7 +80,8 @@ enum Command {
         /// Slurm: submit and return; finish with `claimbench status` and `claimbench gather`.
         #[arg(long)]
         detach: bool,
-        /// Slurm: resubmit the shards of RUN_DIR that failed or never ran, then gather.
+        /// Complete an interrupted run: rerun only its unfinished items (local) or the shards
+        /// that failed or never ran (Slurm).
         #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["suite", "system"])]
         resume: Option<PathBuf>,
     },
@@ -339,11 +340,13 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
         Command::Run { suite, system, limit, seed, out, suites_dir, executor, shards, partition, gpus_per_task, cpus_per_task, time, account, sbatch_args, detach, resume } => {
             let mut say = |line: &str| eprintln!("{line}");
             if let Some(dir) = resume {
-                if !slurm::is_slurm_run(&dir) {
-                    return Err(claimbench::Error::new(format!("{}: --resume continues Slurm runs; this is not one", dir.display())));
-                }
-                if let Some(summary) = slurm::resume(&dir, detach, &mut say)? {
-                    print_summary(&summary, seed);
+                let summary = if slurm::is_slurm_run(&dir) {
+                    slurm::resume(&dir, detach, &mut say)?
+                } else {
+                    Some(claimbench::run::resume_local(&dir, &mut progress_printer())?)
+                };
+                if let Some(summary) = summary {
+                    print_summary(&summary, summary.manifest.seed);
                 }
                 return Ok(Verdict::Fine);
             }

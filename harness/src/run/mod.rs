@@ -27,6 +27,32 @@ pub struct RunRequest {
     pub out: PathBuf,
 }
 
+/// What it takes to run (or resume) a run again: kept in the run directory as `recipe.json`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Recipe {
+    pub suite_path: String,
+    pub system: String,
+    /// Directory the run was started in: relative paths in `system` are resolved from it.
+    pub workdir: String,
+    pub seed: u64,
+    pub limit: Option<usize>,
+}
+
+pub const RECIPE: &str = "recipe.json";
+
+impl Recipe {
+    pub(crate) fn new(suite: &Suite, request: &RunRequest) -> Result<Recipe> {
+        let absolute = |p: &Path| std::path::absolute(p).map_err(|e| Error::in_file(p, e));
+        Ok(Recipe {
+            suite_path: absolute(&suite.path)?.display().to_string(),
+            system: request.system.clone(),
+            workdir: absolute(Path::new("."))?.display().to_string(),
+            seed: request.seed,
+            limit: request.limit,
+        })
+    }
+}
+
 pub struct RunSummary {
     pub dir: PathBuf,
     pub manifest: Manifest,
@@ -183,8 +209,41 @@ pub fn run_local(request: &RunRequest, progress: Progress<'_>) -> Result<RunSumm
     let system_spec = SystemSpec::parse(&request.system)?;
     let mut system = system_spec.build(&loaded.task, items)?;
     let (dir, manifest) = start_run(&loaded, &system_spec, request.seed, request.limit, items.len(), &request.out)?;
+    write_json_atomic(&dir.join(RECIPE), &Recipe::new(&loaded.suite, request)?)?;
     let (samples, failure) = execute(&loaded.suite, items, system.as_mut(), &system_spec, request.seed, &dir.join(JOURNAL), progress);
     finish_run(&dir, &loaded.suite, manifest, &samples, failure)
+}
+
+/// Completes an interrupted local run (stopped by an error, a crash or `kill -9`): the items in
+/// its journal are kept, only the others are asked for, and the result is the same as an
+/// uninterrupted run's.
+pub fn resume_local(dir: &Path, progress: Progress<'_>) -> Result<RunSummary> {
+    let dir = &std::path::absolute(dir).map_err(|e| Error::in_file(dir, e))?;
+    if !dir.join(MANIFEST).is_file() {
+        return Err(Error::in_file(dir, "not a run directory (no manifest.json)"));
+    }
+    let manifest: Manifest = crate::fsutil::read_json(&dir.join(MANIFEST))?;
+    if manifest.status == Status::Complete {
+        return Err(Error::in_file(dir, "run is already complete"));
+    }
+    let recipe: Recipe = crate::fsutil::read_json(&dir.join(RECIPE))?;
+    std::env::set_current_dir(&recipe.workdir).map_err(|e| Error::new(format!("{}: {e}", recipe.workdir)))?;
+    let loaded = load_suite(&recipe.suite_path, Path::new("."))?;
+    let items = limited_items(&loaded.task, recipe.limit)?;
+    let journal = dir.join(JOURNAL);
+    let mut done = store::samples::read_journal(&journal)?;
+    let planned: std::collections::HashSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
+    if let Some(stray) = done.iter().find(|s| !planned.contains(s.id.as_str())) {
+        return Err(Error::in_file(&journal, format!("holds item {} that the run does not score", stray.id)));
+    }
+    let finished: std::collections::HashSet<String> = done.iter().map(|s| s.id.clone()).collect();
+    let remaining: Vec<TaskItem> = items.iter().filter(|i| !finished.contains(&i.id)).cloned().collect();
+    let system_spec = SystemSpec::parse(&recipe.system)?;
+    let mut system = system_spec.build(&loaded.task, &remaining)?;
+    let (new, failure) = execute(&loaded.suite, &remaining, system.as_mut(), &system_spec, recipe.seed, &journal, progress);
+    done.extend(new);
+    done.sort_by_key(|s| s.index);
+    finish_run(dir, &loaded.suite, manifest, &done, failure)
 }
 
 fn sanitize(name: &str) -> String {

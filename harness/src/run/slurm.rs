@@ -6,7 +6,7 @@
 //! Run directory: `plan.json` (what each shard scores), `job.sh`, `slurm.json` (submitted job
 //! ids), `logs/slurm-JOB_TASK.out`, `shards/shard-NNNN/{samples.parquet,manifest.json}`.
 
-use super::{execute, finish_run, limited_items, load_suite, start_run, RunSummary};
+use super::{execute, finish_run, limited_items, load_suite, start_run, Recipe, RunSummary};
 use crate::error::{Error, IoContext, Result};
 use crate::fsutil::{read_json, sha256_hex, write_atomic, write_json_atomic};
 use crate::host::Host;
@@ -36,12 +36,8 @@ pub struct SlurmOptions {
 /// What every array task needs to run its shard.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Plan {
-    pub suite_path: String,
-    pub system: String,
-    /// Directory the driver ran in: relative paths in `system` are resolved from it.
-    pub workdir: String,
-    pub seed: u64,
-    pub limit: Option<usize>,
+    #[serde(flatten)]
+    pub recipe: Recipe,
     pub shards: usize,
     pub gpus_per_task: usize,
     /// Item ids of each shard, in dataset order.
@@ -138,11 +134,7 @@ pub fn run_slurm(request: &super::RunRequest, options: &SlurmOptions, progress: 
     push("account", &options.account);
     sbatch.extend(options.sbatch_args.iter().cloned());
     let plan = Plan {
-        suite_path: absolute(&loaded.suite.path)?.display().to_string(),
-        system: request.system.clone(),
-        workdir: std::env::current_dir().map_err(|e| Error::new(format!("current directory: {e}")))?.display().to_string(),
-        seed: request.seed,
-        limit: request.limit,
+        recipe: Recipe::new(&loaded.suite, request)?,
         shards: options.shards,
         gpus_per_task: options.gpus_per_task.unwrap_or(0) as usize,
         assignment,
@@ -208,7 +200,7 @@ fn submit(dir: &Path, plan: &Plan, shards: &[usize]) -> Result<String> {
         .arg(format!("--array={array}"))
         .arg(format!("--job-name=claimbench-{run_id}"))
         .arg(format!("--output={}/logs/slurm-%A_%a.out", dir.display()))
-        .arg(format!("--chdir={}", plan.workdir))
+        .arg(format!("--chdir={}", plan.recipe.workdir))
         .args(&plan.sbatch)
         .arg(dir.join(JOB_SCRIPT))
         .output()
@@ -242,19 +234,19 @@ pub fn worker(dir: &Path, shard: usize) -> Result<()> {
     }
     let plan: Plan = read_json(&dir.join(PLAN))?;
     let ids = plan.assignment.get(shard).ok_or_else(|| Error::new(format!("shard {shard} is not in the plan ({} shards)", plan.shards)))?;
-    std::env::set_current_dir(&plan.workdir).map_err(|e| Error::new(format!("{}: {e}", plan.workdir)))?;
-    let loaded = load_suite(&plan.suite_path, Path::new("."))?;
+    std::env::set_current_dir(&plan.recipe.workdir).map_err(|e| Error::new(format!("{}: {e}", plan.recipe.workdir)))?;
+    let loaded = load_suite(&plan.recipe.suite_path, Path::new("."))?;
     let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
-    let items: Vec<_> = limited_items(&loaded.task, plan.limit)?.iter().filter(|i| wanted.contains(i.id.as_str())).cloned().collect();
+    let items: Vec<_> = limited_items(&loaded.task, plan.recipe.limit)?.iter().filter(|i| wanted.contains(i.id.as_str())).cloned().collect();
     if items.len() != ids.len() {
         return Err(Error::new(format!("shard {shard}: the suite no longer has {} of its items", ids.len() - items.len())));
     }
-    let spec = SystemSpec::parse(&plan.system)?;
+    let spec = SystemSpec::parse(&plan.recipe.system)?;
     let out = shard_dir(dir, shard);
     std::fs::create_dir_all(&out).with_path(&out)?;
     let started_unix = unix_now();
     let (samples, failure) = match spec.build(&loaded.task, &items) {
-        Ok(mut system) => execute(&loaded.suite, &items, system.as_mut(), &spec, plan.seed, &out.join("samples.jsonl"), &mut |_, _| {}),
+        Ok(mut system) => execute(&loaded.suite, &items, system.as_mut(), &spec, plan.recipe.seed, &out.join("samples.jsonl"), &mut |_, _| {}),
         Err(e) => (Vec::new(), Some(e)),
     };
     write_parquet(&out.join("samples.parquet"), &samples)?;
@@ -421,7 +413,7 @@ pub fn gather(dir: &Path) -> Result<RunSummary> {
     let plan: Plan = read_json(&dir.join(PLAN))?;
     let submissions: Submissions = read_json(&dir.join(SUBMISSIONS))?;
     let manifest: Manifest = read_json(&dir.join(MANIFEST))?;
-    let loaded = load_suite(&plan.suite_path, Path::new("."))?;
+    let loaded = load_suite(&plan.recipe.suite_path, Path::new("."))?;
     let mut samples: Vec<Sample> = Vec::new();
     let mut shard_manifests = Vec::new();
     let mut failures = Vec::new();

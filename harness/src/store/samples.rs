@@ -45,6 +45,32 @@ impl Journal {
     }
 }
 
+/// Reads a journal back. A last line cut short by a crash is dropped (and cut off the file, so
+/// that appending goes on cleanly); a damaged line before it, or an item recorded twice, is an
+/// error naming the line.
+pub fn read_journal(path: &Path) -> Result<Vec<Sample>> {
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let bytes = std::fs::read(path).with_path(path)?;
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    if complete < bytes.len() {
+        let file = std::fs::OpenOptions::new().write(true).open(path).with_path(path)?;
+        file.set_len(complete as u64).with_path(path)?;
+    }
+    let text = String::from_utf8_lossy(&bytes[..complete]);
+    let mut seen = std::collections::HashSet::new();
+    let mut samples = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let sample: Sample = serde_json::from_str(line).map_err(|e| Error::at_line(path, i + 1, format!("damaged journal line: {e}")))?;
+        if !seen.insert(sample.id.clone()) {
+            return Err(Error::at_line(path, i + 1, format!("item {} is recorded twice", sample.id)));
+        }
+        samples.push(sample);
+    }
+    Ok(samples)
+}
+
 fn to_frame(samples: &[Sample]) -> PolarsResult<DataFrame> {
     let strings = |f: fn(&Sample) -> &str| samples.iter().map(f).collect::<Vec<&str>>();
     let columns = vec![
@@ -129,6 +155,25 @@ mod tests {
         let samples: Vec<Sample> = (0..5).map(sample).collect();
         write_parquet(&path, &samples).unwrap();
         assert_eq!(read_parquet(&path).unwrap(), samples);
+    }
+
+    #[test]
+    fn a_journal_cut_mid_line_loses_only_that_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("samples.jsonl");
+        let mut journal = Journal::create(&path).unwrap();
+        journal.append(&sample(0)).unwrap();
+        journal.append(&sample(1)).unwrap();
+        drop(journal);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("{\"id\": \"d-2\", \"ind");
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(read_journal(&path).unwrap(), vec![sample(0), sample(1)]);
+        // The cut line is gone from the file, so the next append starts on a fresh line.
+        Journal::create(&path).unwrap().append(&sample(2)).unwrap();
+        assert_eq!(read_journal(&path).unwrap(), vec![sample(0), sample(1), sample(2)]);
+        std::fs::write(&path, "garbage\n{}\n").unwrap();
+        assert!(read_journal(&path).unwrap_err().message().contains("samples.jsonl:1: damaged journal line"));
     }
 
     #[test]

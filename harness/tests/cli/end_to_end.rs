@@ -177,3 +177,68 @@ fn interrupted_command_runs_keep_completed_samples() {
         assert!(!metrics.complete && metrics.n_expected == 12 && metrics.metrics["accuracy"].n == 7);
     }
 }
+
+fn scored(samples: &[claimbench::store::samples::Sample]) -> Vec<(String, usize, String, Option<String>, bool)> {
+    samples.iter().map(|s| (s.id.clone(), s.index, s.output.clone(), s.extracted.clone(), s.correct)).collect()
+}
+
+/// `kill -9` in the middle of a local run, then `--resume`: nothing lost, nothing repeated,
+/// the same result as a run that was never interrupted.
+#[test]
+fn a_killed_local_run_resumes_to_the_uninterrupted_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = tiny_suite(dir.path(), &gsm8k_lines(30), "");
+    let system = dir.path().join("slow.toml");
+    std::fs::write(&system, format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"--delay\", \"0.03\"]\n", example_system())).unwrap();
+    let (suite, system) = (suite.to_str().unwrap(), system.to_str().unwrap());
+    let whole = claimbench(dir.path(), &["run", suite, "--system", system, "--seed", "5", "--out", dir.path().join("whole").to_str().unwrap()]);
+    assert_eq!(whole.code, 0, "{}", whole.stderr);
+    let whole = run_dir(&whole.stdout);
+
+    for (attempt, kill_after_lines) in [3usize, 17].into_iter().enumerate() {
+        let out = dir.path().join(format!("killed-{attempt}"));
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_claimbench"))
+            .args(["run", suite, "--system", system, "--seed", "5", "--out", out.to_str().unwrap()])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let journal = || std::fs::read_dir(&out).ok()?.next()?.ok().map(|e| e.path().join("samples.jsonl"));
+        let started = std::time::Instant::now();
+        while journal().and_then(|j| std::fs::read_to_string(j).ok()).map_or(0, |t| t.lines().count()) < kill_after_lines {
+            assert!(started.elapsed().as_secs() < 60, "the run never got going");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let run = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
+        let manifest: Manifest = read(&run.join("manifest.json"));
+        assert_eq!(manifest.status, Status::Running, "a killed run never claims to be complete");
+        assert!(!run.join("samples.parquet").exists());
+
+        let resumed = claimbench(dir.path(), &["run", "--resume", run.to_str().unwrap()]);
+        assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+        let (a, b) = (read_parquet(&whole.join("samples.parquet")).unwrap(), read_parquet(&run.join("samples.parquet")).unwrap());
+        assert_eq!(scored(&a), scored(&b));
+        let (ma, mb): (Metrics, Metrics) = (read(&whole.join("metrics.json")), read(&run.join("metrics.json")));
+        assert_eq!(ma.metrics["accuracy"], mb.metrics["accuracy"]);
+        assert_eq!(read::<Manifest>(&run.join("manifest.json")).status, Status::Complete);
+        let again = claimbench(dir.path(), &["run", "--resume", run.to_str().unwrap()]);
+        assert_eq!(again.code, 2);
+        assert!(again.stderr.contains("already complete"), "{}", again.stderr);
+    }
+
+    // A system that keeps crashing is finished by resuming until nothing is left.
+    let crashing = dir.path().join("crashing.toml");
+    std::fs::write(&crashing, format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"--crash-after\", \"12\"]\n", example_system())).unwrap();
+    let out = dir.path().join("crashing");
+    let first = claimbench(dir.path(), &["run", suite, "--system", crashing.to_str().unwrap(), "--seed", "5", "--out", out.to_str().unwrap()]);
+    assert_eq!(first.code, 2);
+    let run = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
+    let second = claimbench(dir.path(), &["run", "--resume", run.to_str().unwrap()]);
+    assert!(second.code == 2 && second.stderr.contains("24 of 30 samples kept"), "{}", second.stderr);
+    let third = claimbench(dir.path(), &["run", "--resume", run.to_str().unwrap()]);
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    assert_eq!(scored(&read_parquet(&run.join("samples.parquet")).unwrap()), scored(&read_parquet(&whole.join("samples.parquet")).unwrap()));
+}
