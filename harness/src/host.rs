@@ -89,7 +89,10 @@ impl Host {
             ("cuda_version".to_string(), self.cuda_version.clone().unwrap_or_default()),
         ];
         for (i, gpu) in self.gpus.iter().enumerate() {
-            fields.push((format!("gpu{i}"), format!("{} {} MiB {} MHz {} W MIG {}", gpu.name, gpu.memory_mib, gpu.max_sm_clock_mhz, gpu.power_limit_w, gpu.mig_mode)));
+            fields.push((
+                format!("gpu{i}"),
+                format!("{} {} MiB {} MHz {} W MIG {}", gpu.name, gpu.memory_mib, gpu.max_sm_clock_mhz, gpu.power_limit_w, gpu.mig_mode),
+            ));
         }
         for (key, value) in &self.speed_env {
             fields.push((key.clone(), value.clone()));
@@ -119,7 +122,9 @@ fn nvidia_gpus() -> (Vec<Gpu>, Option<String>) {
             .filter(|o| o.status.success())
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
     };
-    let Some(table) = run(&["--query-gpu=name,driver_version,memory.total,clocks.max.sm,power.limit,mig.mode.current", "--format=csv,noheader,nounits"]) else {
+    let Some(table) =
+        run(&["--query-gpu=name,driver_version,memory.total,clocks.max.sm,power.limit,mig.mode.current", "--format=csv,noheader,nounits"])
+    else {
         return (Vec::new(), None);
     };
     (parse_gpu_table(&table), run(&[]).and_then(|banner| parse_cuda_version(&banner)))
@@ -133,7 +138,14 @@ fn parse_gpu_table(table: &str) -> Vec<Gpu> {
         .map(|line| {
             let f: Vec<String> = line.split(',').map(|s| s.trim().to_string()).collect();
             let field = |i: usize| f.get(i).cloned().unwrap_or_default();
-            Gpu { name: field(0), driver: field(1), memory_mib: field(2), max_sm_clock_mhz: field(3), power_limit_w: field(4), mig_mode: field(5) }
+            Gpu {
+                name: field(0),
+                driver: field(1),
+                memory_mib: field(2),
+                max_sm_clock_mhz: field(3),
+                power_limit_w: field(4),
+                mig_mode: field(5),
+            }
         })
         .collect()
 }
@@ -180,7 +192,9 @@ mod tests {
 
     #[test]
     fn nvidia_smi_output_is_parsed() {
-        let gpus = parse_gpu_table("NVIDIA H200, 570.124.06, 143771, 1980, 700.00, Disabled\nNVIDIA H100 80GB HBM3, 570.124.06, 81559, 1980, 700.00, [N/A]\n");
+        let gpus = parse_gpu_table(
+            "NVIDIA H200, 570.124.06, 143771, 1980, 700.00, Disabled\nNVIDIA H100 80GB HBM3, 570.124.06, 81559, 1980, 700.00, [N/A]\n",
+        );
         assert_eq!(gpus.len(), 2);
         assert_eq!((gpus[0].name.as_str(), gpus[0].memory_mib.as_str(), gpus[0].mig_mode.as_str()), ("NVIDIA H200", "143771", "Disabled"));
         assert_eq!(gpus[1].power_limit_w, "700.00");

@@ -31,9 +31,8 @@ pub fn list_suites(dir: &std::path::Path) -> Result<Vec<SuiteListing>> {
     Ok(spec::suite::suite_files(dir)?
         .into_iter()
         .map(|path| {
-            let outcome = spec::suite::Suite::load(&path).map(|s| {
-                (s.id().to_string(), s.spec.version.clone(), s.spec.task.name().to_string(), s.spec.dataset.path.clone())
-            });
+            let outcome = spec::suite::Suite::load(&path)
+                .map(|s| (s.id().to_string(), s.spec.version.clone(), s.spec.task.name().to_string(), s.spec.dataset.path.clone()));
             SuiteListing { path, outcome }
         })
         .collect())

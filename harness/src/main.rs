@@ -1,6 +1,5 @@
 //! The `claimbench` command line: parses arguments and calls the library.
 
-use clap::{Parser, Subcommand};
 use claimbench::compare::claims::check_claims;
 use claimbench::compare::history::{history, Gate, HistoryOptions, Order};
 use claimbench::compare::plan::{plan, PlanRequest};
@@ -8,6 +7,7 @@ use claimbench::compare::{compare, resolve_run, CompareOptions};
 use claimbench::report::findings::{self, Findings, Format};
 use claimbench::run::slurm::{self, SlurmOptions};
 use claimbench::run::{run_local, RunRequest};
+use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -294,13 +294,28 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
         Command::Plan { suite, effect, relative, baseline_accuracy, pilot, power, level, suites_dir, format } => {
             let loaded = claimbench::run::load_suite(&suite, &suites_dir)?;
             let pilot_paths = pilot.as_ref().map(|p| (p[0].as_path(), p[1].as_path()));
-            let request = PlanRequest { suite_items: loaded.task.items.len(), effect, relative, baseline_accuracy, pilot: pilot_paths, level, power };
+            let request =
+                PlanRequest { suite_items: loaded.task.items.len(), effect, relative, baseline_accuracy, pilot: pilot_paths, level, power };
             let result = plan(&request)?;
             if format == "json" {
                 println!("{}", serde_json::to_string_pretty(&result).expect("plans serialise"));
             } else {
-                println!("suite {}: {} items; baseline accuracy {:.4}; systems disagree on {:.1}% of items ({})", loaded.suite.id(), result.suite_items, result.baseline_accuracy, result.discordance * 100.0, result.discordance_from);
-                println!("to detect an accuracy gain of {:.4} with {:.0}% power at {:.0}% confidence: {} items ({})", result.absolute_effect, result.power * 100.0, result.level * 100.0, result.items_needed, if result.suite_is_large_enough { "the suite is large enough" } else { "MORE than the suite has" });
+                println!(
+                    "suite {}: {} items; baseline accuracy {:.4}; systems disagree on {:.1}% of items ({})",
+                    loaded.suite.id(),
+                    result.suite_items,
+                    result.baseline_accuracy,
+                    result.discordance * 100.0,
+                    result.discordance_from
+                );
+                println!(
+                    "to detect an accuracy gain of {:.4} with {:.0}% power at {:.0}% confidence: {} items ({})",
+                    result.absolute_effect,
+                    result.power * 100.0,
+                    result.level * 100.0,
+                    result.items_needed,
+                    if result.suite_is_large_enough { "the suite is large enough" } else { "MORE than the suite has" }
+                );
                 println!("smallest gain the suite's {} items detect: {:.4}", result.suite_items, result.minimum_detectable_effect);
             }
             Ok(Verdict::Fine)
@@ -337,7 +352,24 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
             }
             Ok(Verdict::Fine)
         }
-        Command::Run { suite, system, limit, seed, out, suites_dir, executor, shards, partition, gpus_per_task, cpus_per_task, time, account, sbatch_args, detach, resume } => {
+        Command::Run {
+            suite,
+            system,
+            limit,
+            seed,
+            out,
+            suites_dir,
+            executor,
+            shards,
+            partition,
+            gpus_per_task,
+            cpus_per_task,
+            time,
+            account,
+            sbatch_args,
+            detach,
+            resume,
+        } => {
             let mut say = |line: &str| eprintln!("{line}");
             if let Some(dir) = resume {
                 let summary = if slurm::is_slurm_run(&dir) {
@@ -393,7 +425,15 @@ fn print_summary(summary: &claimbench::run::RunSummary, seed: u64) {
     println!("run: {}", summary.dir.display());
     for (name, metric) in &summary.metrics.metrics {
         match &metric.ci {
-            Some(ci) => println!("{name}: {:.4} [{:.4}, {:.4}] (n={}, {:.0}% {} CI, seed {seed})", metric.value, ci.low, ci.high, metric.n, ci.level * 100.0, ci.method),
+            Some(ci) => println!(
+                "{name}: {:.4} [{:.4}, {:.4}] (n={}, {:.0}% {} CI, seed {seed})",
+                metric.value,
+                ci.low,
+                ci.high,
+                metric.n,
+                ci.level * 100.0,
+                ci.method
+            ),
             None => println!("{name}: {:.4} (n={})", metric.value, metric.n),
         }
     }

@@ -129,27 +129,49 @@ pub fn check_claims(path: &Path, options: &CompareOptions) -> Result<ClaimsRepor
         };
         let (baseline, candidate) = (run_dir(&spec.baseline, "baseline")?, run_dir(&spec.candidate, "candidate")?);
         let level = spec.level.unwrap_or(file.level);
-        let paired = Paired::load(&baseline, &candidate, &CompareOptions { level, ..options.clone() }).map_err(|e| e.context(format!("claim '{id}'")))?;
+        let paired = Paired::load(&baseline, &candidate, &CompareOptions { level, ..options.clone() })
+            .map_err(|e| e.context(format!("claim '{id}'")))?;
         if paired.baseline.manifest.suite.id != *spec.suite.get_ref() {
-            return Err(at(spec.suite.span(), format!("claim '{id}': the runs are of suite '{}', not '{}'", paired.baseline.manifest.suite.id, spec.suite.get_ref())));
+            return Err(at(
+                spec.suite.span(),
+                format!("claim '{id}': the runs are of suite '{}', not '{}'", paired.baseline.manifest.suite.id, spec.suite.get_ref()),
+            ));
         }
         let metric = spec.metric.get_ref();
         let Some(metric_value) = paired.baseline.metrics.metrics.get(metric) else {
             let known: Vec<&str> = paired.baseline.metrics.metrics.keys().map(String::as_str).collect();
-            return Err(at(spec.metric.span(), format!("claim '{id}': no metric '{metric}' in the runs (they have: {})", known.join(", "))));
+            return Err(at(
+                spec.metric.span(),
+                format!("claim '{id}': no metric '{metric}' in the runs (they have: {})", known.join(", ")),
+            ));
         };
         let (a, b) = paired.values(metric)?;
         let kind = *spec.kind.get_ref();
         let direction = spec.direction.unwrap_or(if metric_value.higher_is_better { Direction::Higher } else { Direction::Lower });
-        let needs = |value: Option<f64>, what: &str| value.ok_or_else(|| at(spec.kind.span(), format!("claim '{id}': kind {} needs `{what}`", kind.name())));
+        let needs = |value: Option<f64>, what: &str| {
+            value.ok_or_else(|| at(spec.kind.span(), format!("claim '{id}': kind {} needs `{what}`", kind.name())))
+        };
         let (distribution, claim_kind) = match kind {
-            Kind::AbsoluteImprovement => (mean_improvement(&a, &b, direction, Scale::Absolute, file.resamples, file.seed), ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? }),
-            Kind::RelativeImprovement => (mean_improvement(&a, &b, direction, Scale::Relative, file.resamples, file.seed), ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? }),
-            Kind::NonInferiority => (mean_improvement(&a, &b, direction, Scale::Absolute, file.resamples, file.seed), ClaimKind::NonInferior { margin: needs(spec.margin, "margin")? }),
-            Kind::SpeedUp => (speedup(&a, &b, direction == Direction::Higher, file.resamples, file.seed), ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? }),
+            Kind::AbsoluteImprovement => (
+                mean_improvement(&a, &b, direction, Scale::Absolute, file.resamples, file.seed),
+                ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? },
+            ),
+            Kind::RelativeImprovement => (
+                mean_improvement(&a, &b, direction, Scale::Relative, file.resamples, file.seed),
+                ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? },
+            ),
+            Kind::NonInferiority => (
+                mean_improvement(&a, &b, direction, Scale::Absolute, file.resamples, file.seed),
+                ClaimKind::NonInferior { margin: needs(spec.margin, "margin")? },
+            ),
+            Kind::SpeedUp => (
+                speedup(&a, &b, direction == Direction::Higher, file.resamples, file.seed),
+                ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? },
+            ),
         };
         let distribution = distribution.map_err(|e| Error::new(format!("claim '{id}': {e}")))?;
-        let mut outcome = check(&distribution, claim_kind, level, Method::Percentile).map_err(|e| Error::new(format!("claim '{id}': {e}")))?;
+        let mut outcome =
+            check(&distribution, claim_kind, level, Method::Percentile).map_err(|e| Error::new(format!("claim '{id}': {e}")))?;
         let mut notes = paired.warnings.clone();
         if kind == Kind::SpeedUp || metric_value.speed {
             let hardware = paired.hardware_differences();
@@ -159,7 +181,10 @@ pub fn check_claims(path: &Path, options: &CompareOptions) -> Result<ClaimsRepor
                 } else {
                     // A speed-up measured on different machines is no evidence for the claim.
                     outcome.verdict = Verdict::Inconclusive;
-                    notes.push(format!("speed claim not counted: different hardware ({}); --allow-cross-hardware counts it", hardware.join("; ")));
+                    notes.push(format!(
+                        "speed claim not counted: different hardware ({}); --allow-cross-hardware counts it",
+                        hardware.join("; ")
+                    ));
                 }
             }
         }

@@ -164,7 +164,8 @@ pub fn history(results: &Path, options: &HistoryOptions) -> Result<HistoryReport
         for metric in ["accuracy", LATENCY_METRIC] {
             let per_run: Option<Vec<f64>> = members.iter().map(|&i| runs[i].values.get(metric).copied()).collect();
             let Some(per_run) = per_run else { continue };
-            let column: &dyn Fn(&RunItems, usize) -> Option<f64> = if metric == "accuracy" { &|r, i| Some(r.correct[i]) } else { &|r, i| r.latency[i] };
+            let column: &dyn Fn(&RunItems, usize) -> Option<f64> =
+                if metric == "accuracy" { &|r, i| Some(r.correct[i]) } else { &|r, i| r.latency[i] };
             if let Some(series_values) = aligned(column) {
                 all_tests.push(window_tests(&series_values, options.window));
                 test_owner.push((reports.len(), metric));
@@ -210,7 +211,8 @@ fn gather_items(runs: &[RunEntry]) -> Result<HashMap<String, RunItems>> {
     let column = |name: &str| frame.column(name).map_err(|e| Error::new(format!("samples.parquet: {e}")));
     let (path, id, correct, latency) = (column("run_path")?, column("id")?, column("correct")?, column("latency_s")?);
     let bad = |e: PolarsError| Error::new(format!("samples.parquet: unexpected column type: {e}"));
-    let (path, id, correct, latency) = (path.str().map_err(bad)?, id.str().map_err(bad)?, correct.bool().map_err(bad)?, latency.f64().map_err(bad)?);
+    let (path, id, correct, latency) =
+        (path.str().map_err(bad)?, id.str().map_err(bad)?, correct.bool().map_err(bad)?, latency.f64().map_err(bad)?);
     let mut out: HashMap<String, RunItems> = HashMap::new();
     for row in 0..frame.height() {
         let run = out.entry(path.get(row).unwrap_or_default().to_string()).or_default();

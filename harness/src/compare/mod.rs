@@ -43,7 +43,8 @@ pub fn resolve_run(results: Option<&Path>, selector: &str) -> Result<std::path::
     };
     let mut wanted = Vec::new();
     for pair in selector.split(',') {
-        let (key, value) = pair.split_once('=').ok_or_else(|| Error::new(format!("selector '{selector}': expected KEY=VALUE, got '{pair}'")))?;
+        let (key, value) =
+            pair.split_once('=').ok_or_else(|| Error::new(format!("selector '{selector}': expected KEY=VALUE, got '{pair}'")))?;
         if !["suite", "system", "run", "commit"].contains(&key) {
             return Err(Error::new(format!("selector '{selector}': unknown key '{key}' (known: suite, system, run, commit)")));
         }
@@ -120,7 +121,13 @@ impl Paired {
         }
         for run in [&baseline, &candidate] {
             if run.manifest.status != Status::Complete {
-                let note = format!("run {} is {} ({} of {} items)", run.dir.display(), run.manifest.status.as_str(), run.manifest.items.completed, run.manifest.items.expected);
+                let note = format!(
+                    "run {} is {} ({} of {} items)",
+                    run.dir.display(),
+                    run.manifest.status.as_str(),
+                    run.manifest.items.completed,
+                    run.manifest.items.expected
+                );
                 if !options.allow_partial {
                     return Err(Error::new(format!("{note}; --allow-partial compares the items both runs have")));
                 }

@@ -57,10 +57,14 @@ pub fn plan(request: &PlanRequest<'_>) -> Result<Plan> {
         }
     };
     let effect = effect_of(request, baseline_accuracy);
-    if !(effect > 0.0) || discordance < effect {
-        return Err(Error::new(format!("an accuracy gain of {effect:.4} is not reachable with the systems disagreeing on {:.1}% of items", discordance * 100.0)));
+    if effect.is_nan() || effect <= 0.0 || discordance < effect {
+        return Err(Error::new(format!(
+            "an accuracy gain of {effect:.4} is not reachable with the systems disagreeing on {:.1}% of items",
+            discordance * 100.0
+        )));
     }
-    let items_needed = mcnemar_sample_size((discordance - effect) / 2.0, (discordance + effect) / 2.0, alpha, request.power).map_err(|e| Error::new(format!("plan: {e}")))?;
+    let items_needed = mcnemar_sample_size((discordance - effect) / 2.0, (discordance + effect) / 2.0, alpha, request.power)
+        .map_err(|e| Error::new(format!("plan: {e}")))?;
     let mde = mcnemar_mde(request.suite_items as u64, discordance, alpha, request.power).map_err(|e| Error::new(format!("plan: {e}")))?;
     Ok(Plan {
         suite_items: request.suite_items,

@@ -20,9 +20,7 @@ pub fn parse_objects(path: &Path, text: &str) -> Result<Vec<(usize, Map<String, 
         }
         match serde_json::from_str::<Value>(line) {
             Ok(Value::Object(map)) => out.push((line_no, map)),
-            Ok(other) => {
-                return Err(Error::at_line(path, line_no, format!("expected a JSON object, found {}", json_kind(&other))))
-            }
+            Ok(other) => return Err(Error::at_line(path, line_no, format!("expected a JSON object, found {}", json_kind(&other)))),
             Err(e) => return Err(Error::at(path, line_no, e.column(), format!("invalid JSON: {e}"))),
         }
     }

@@ -37,7 +37,11 @@ impl Exporter for Markdown {
                     .as_ref()
                     .map(|ci| format!("[{:.4}, {:.4}] ({})", ci.low, ci.high, ci.method))
                     .unwrap_or_else(|| "—".to_string());
-                let _ = writeln!(md, "| {label} | {} {} | {status} | {} | {name} | {:.4} | {ci} |", m.suite.id, m.suite.version, metric.n, metric.value);
+                let _ = writeln!(
+                    md,
+                    "| {label} | {} {} | {status} | {} | {name} | {:.4} | {ci} |",
+                    m.suite.id, m.suite.version, metric.n, metric.value
+                );
             }
         }
         let _ = writeln!(md, "\n![accuracy with 95% intervals](accuracy.png)\n");
@@ -46,14 +50,45 @@ impl Exporter for Markdown {
         for (run, label) in runs.iter().zip(&labels) {
             let m = &run.manifest;
             let _ = writeln!(md, "### {label}\n");
-            let _ = writeln!(md, "- run: `{}` ({}), started {}, finished {}", m.run_id, run.dir.display(), m.started_at, m.finished_at.as_deref().unwrap_or("—"));
+            let _ = writeln!(
+                md,
+                "- run: `{}` ({}), started {}, finished {}",
+                m.run_id,
+                run.dir.display(),
+                m.started_at,
+                m.finished_at.as_deref().unwrap_or("—")
+            );
             let _ = writeln!(md, "- claimbench {} (commit {})", m.claimbench.version, m.claimbench.git_commit);
-            let _ = writeln!(md, "- suite `{}` {} ({}), sha256 `{}`, scoring {}, extraction {}, {}-shot (seed {})", m.suite.id, m.suite.version, m.suite.task, m.suite.sha256, m.suite.scoring_version, m.suite.extraction, m.suite.fewshot_k, m.suite.fewshot_seed);
+            let _ = writeln!(
+                md,
+                "- suite `{}` {} ({}), sha256 `{}`, scoring {}, extraction {}, {}-shot (seed {})",
+                m.suite.id,
+                m.suite.version,
+                m.suite.task,
+                m.suite.sha256,
+                m.suite.scoring_version,
+                m.suite.extraction,
+                m.suite.fewshot_k,
+                m.suite.fewshot_seed
+            );
             for file in &m.dataset.files {
-                let _ = writeln!(md, "- dataset {} {} ({}), {} sha256 `{}`", m.dataset.name, m.dataset.version, m.dataset.license, file.path, file.sha256);
+                let _ = writeln!(
+                    md,
+                    "- dataset {} {} ({}), {} sha256 `{}`",
+                    m.dataset.name, m.dataset.version, m.dataset.license, file.path, file.sha256
+                );
             }
             let _ = writeln!(md, "- system `{}` ({}), config sha256 `{}`", m.system.name, m.system.kind, m.system.config_sha256);
-            let _ = writeln!(md, "- host {}: {}, {} cores, {:.1} GiB, {} {}", m.host.hostname, m.host.cpu_model, m.host.cores, m.host.memory_bytes as f64 / (1u64 << 30) as f64, m.host.os, m.host.kernel);
+            let _ = writeln!(
+                md,
+                "- host {}: {}, {} cores, {:.1} GiB, {} {}",
+                m.host.hostname,
+                m.host.cpu_model,
+                m.host.cores,
+                m.host.memory_bytes as f64 / (1u64 << 30) as f64,
+                m.host.os,
+                m.host.kernel
+            );
             let _ = writeln!(md, "- seed {}", m.seed);
             if let Some(error) = &m.error {
                 let _ = writeln!(md, "- stopped early: {}", escape(error));

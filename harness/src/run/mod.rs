@@ -86,7 +86,14 @@ pub fn limited_items(task: &PreparedTask, limit: Option<usize>) -> Result<&[Task
 }
 
 /// A new run directory under `out` with a manifest saying `running`.
-pub(crate) fn start_run(loaded: &LoadedSuite, system_spec: &SystemSpec, seed: u64, limit: Option<usize>, expected: usize, out: &Path) -> Result<(PathBuf, Manifest)> {
+pub(crate) fn start_run(
+    loaded: &LoadedSuite,
+    system_spec: &SystemSpec,
+    seed: u64,
+    limit: Option<usize>,
+    expected: usize,
+    out: &Path,
+) -> Result<(PathBuf, Manifest)> {
     let suite = &loaded.suite;
     let started_at = utc_now();
     // Run names keep whole seconds: `20261127T120000Z`.
@@ -127,7 +134,15 @@ pub(crate) fn start_run(loaded: &LoadedSuite, system_spec: &SystemSpec, seed: u6
 
 /// Asks `system` for each item in order, scoring each answer and appending it to the journal
 /// before the next; stops at the first failure and returns what was finished with it.
-pub(crate) fn execute(suite: &Suite, items: &[TaskItem], system: &mut dyn System, spec: &SystemSpec, seed: u64, journal_path: &Path, progress: Progress<'_>) -> (Vec<Sample>, Option<Error>) {
+pub(crate) fn execute(
+    suite: &Suite,
+    items: &[TaskItem],
+    system: &mut dyn System,
+    spec: &SystemSpec,
+    seed: u64,
+    journal_path: &Path,
+    progress: Progress<'_>,
+) -> (Vec<Sample>, Option<Error>) {
     let mut samples: Vec<Sample> = Vec::with_capacity(items.len());
     let mut journal = match Journal::create(journal_path) {
         Ok(journal) => journal,
@@ -184,7 +199,13 @@ pub(crate) fn execute(suite: &Suite, items: &[TaskItem], system: &mut dyn System
 
 /// Writes samples, metrics and finally the manifest (complete only without `failure`), and
 /// turns a failure into an error that says what was kept.
-pub(crate) fn finish_run(dir: &Path, suite: &Suite, mut manifest: Manifest, samples: &[Sample], failure: Option<Error>) -> Result<RunSummary> {
+pub(crate) fn finish_run(
+    dir: &Path,
+    suite: &Suite,
+    mut manifest: Manifest,
+    samples: &[Sample],
+    failure: Option<Error>,
+) -> Result<RunSummary> {
     let expected = manifest.items.expected;
     let metrics = tasks::summarise(suite, samples, expected, manifest.seed);
     manifest.items.completed = samples.len();

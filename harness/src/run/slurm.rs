@@ -115,7 +115,10 @@ pub fn run_slurm(request: &super::RunRequest, options: &SlurmOptions, progress: 
     let out = absolute(&request.out)?;
     let (dir, _) = start_run(&loaded, &system_spec, request.seed, request.limit, items.len(), &out)?;
     if let Some(fs) = node_local_filesystem(&dir) {
-        progress(&format!("warning: {} is on a {fs} filesystem, which other nodes cannot see; use --out on a shared filesystem for multi-node clusters", dir.display()));
+        progress(&format!(
+            "warning: {} is on a {fs} filesystem, which other nodes cannot see; use --out on a shared filesystem for multi-node clusters",
+            dir.display()
+        ));
     }
     let mut assignment = vec![Vec::new(); options.shards];
     for item in items {
@@ -168,9 +171,9 @@ pub fn run_slurm(request: &super::RunRequest, options: &SlurmOptions, progress: 
 fn check_sbatch() -> Result<()> {
     match Command::new("sbatch").arg("--version").output() {
         Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Err(Error::new("sbatch not found on PATH: --executor slurm needs the Slurm client commands (e.g. apt-get install slurm-client)"))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::new(
+            "sbatch not found on PATH: --executor slurm needs the Slurm client commands (e.g. apt-get install slurm-client)",
+        )),
         Err(e) => Err(Error::new(format!("cannot run sbatch: {e}"))),
     }
 }
@@ -237,7 +240,8 @@ pub fn worker(dir: &Path, shard: usize) -> Result<()> {
     std::env::set_current_dir(&plan.recipe.workdir).map_err(|e| Error::new(format!("{}: {e}", plan.recipe.workdir)))?;
     let loaded = load_suite(&plan.recipe.suite_path, Path::new("."))?;
     let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
-    let items: Vec<_> = limited_items(&loaded.task, plan.recipe.limit)?.iter().filter(|i| wanted.contains(i.id.as_str())).cloned().collect();
+    let items: Vec<_> =
+        limited_items(&loaded.task, plan.recipe.limit)?.iter().filter(|i| wanted.contains(i.id.as_str())).cloned().collect();
     if items.len() != ids.len() {
         return Err(Error::new(format!("shard {shard}: the suite no longer has {} of its items", ids.len() - items.len())));
     }
@@ -246,7 +250,9 @@ pub fn worker(dir: &Path, shard: usize) -> Result<()> {
     std::fs::create_dir_all(&out).with_path(&out)?;
     let started_unix = unix_now();
     let (samples, failure) = match spec.build(&loaded.task, &items) {
-        Ok(mut system) => execute(&loaded.suite, &items, system.as_mut(), &spec, plan.recipe.seed, &out.join("samples.jsonl"), &mut |_, _| {}),
+        Ok(mut system) => {
+            execute(&loaded.suite, &items, system.as_mut(), &spec, plan.recipe.seed, &out.join("samples.jsonl"), &mut |_, _| {})
+        }
         Err(e) => (Vec::new(), Some(e)),
     };
     write_parquet(&out.join("samples.parquet"), &samples)?;
@@ -306,7 +312,9 @@ pub fn shard_states(dir: &Path) -> Result<Vec<ShardState>> {
         .map(|shard| {
             let manifest: Option<ShardManifest> = read_json(&shard_dir(dir, shard).join(MANIFEST)).ok();
             let slurm_state = slurm.get(&shard);
-            let active = slurm_state.is_some_and(|(_, s, _)| ["PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "RESIZING"].contains(&s.as_str()));
+            let active = slurm_state.is_some_and(|(_, s, _)| {
+                ["PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "RESIZING"].contains(&s.as_str())
+            });
             match (&manifest, slurm_state) {
                 (_, Some((_, state, _))) if active => {
                     if state == "PENDING" {
@@ -323,7 +331,9 @@ pub fn shard_states(dir: &Path) -> Result<Vec<ShardState>> {
                 )),
                 (None, Some((job, state, exit))) => ShardState::Failed(format!("{state} (exit code {exit}){}", log_tail(dir, job, shard))),
                 (Some(m), None) => ShardState::Failed(m.error.clone().unwrap_or_else(|| "incomplete".into())),
-                (None, None) if known.contains(&shard) => ShardState::Failed("CANCELLED before it started (Slurm keeps no record of it)".to_string()),
+                (None, None) if known.contains(&shard) => {
+                    ShardState::Failed("CANCELLED before it started (Slurm keeps no record of it)".to_string())
+                }
                 (None, None) => ShardState::Failed("unknown to Slurm (its job was purged) and left no results".to_string()),
             }
         })
@@ -343,7 +353,8 @@ fn log_tail(dir: &Path, job: &str, shard: usize) -> String {
 
 /// (array task id, state, exit code) for every task of a job array, from `scontrol`.
 fn array_task_states(job: &str) -> Result<Vec<(usize, String, String)>> {
-    let output = Command::new("scontrol").args(["-o", "show", "job", job]).output().map_err(|e| Error::new(format!("cannot run scontrol: {e}")))?;
+    let output =
+        Command::new("scontrol").args(["-o", "show", "job", job]).output().map_err(|e| Error::new(format!("cannot run scontrol: {e}")))?;
     if !output.status.success() {
         // A job purged after MinJobAge is simply unknown now.
         return Ok(Vec::new());
@@ -406,9 +417,15 @@ pub fn summarise_states(states: &[ShardState]) -> String {
 /// or failed shards leave the run incomplete (their results kept) and say how to resume.
 pub fn gather(dir: &Path) -> Result<RunSummary> {
     let states = shard_states(dir)?;
-    let unfinished: Vec<usize> = states.iter().enumerate().filter(|(_, s)| matches!(s, ShardState::Pending | ShardState::Running)).map(|(i, _)| i).collect();
+    let unfinished: Vec<usize> =
+        states.iter().enumerate().filter(|(_, s)| matches!(s, ShardState::Pending | ShardState::Running)).map(|(i, _)| i).collect();
     if !unfinished.is_empty() {
-        return Err(Error::new(format!("{} shards have not finished yet ({}); see `claimbench status {}`", unfinished.len(), list(&unfinished), dir.display())));
+        return Err(Error::new(format!(
+            "{} shards have not finished yet ({}); see `claimbench status {}`",
+            unfinished.len(),
+            list(&unfinished),
+            dir.display()
+        )));
     }
     let plan: Plan = read_json(&dir.join(PLAN))?;
     let submissions: Submissions = read_json(&dir.join(SUBMISSIONS))?;
@@ -435,7 +452,12 @@ pub fn gather(dir: &Path) -> Result<RunSummary> {
     let duplicated: Vec<String> = samples.iter().filter(|s| !seen.insert(s.id.as_str())).map(|s| s.id.clone()).collect();
     let stray: Vec<String> = samples.iter().filter(|s| !planned.contains(s.id.as_str())).map(|s| s.id.clone()).collect();
     if !duplicated.is_empty() || !stray.is_empty() {
-        return Err(Error::new(format!("{}: shards hold duplicated items ({}) or items outside the plan ({})", dir.display(), list(&duplicated), list(&stray))));
+        return Err(Error::new(format!(
+            "{}: shards hold duplicated items ({}) or items outside the plan ({})",
+            dir.display(),
+            list(&duplicated),
+            list(&stray)
+        )));
     }
     samples.sort_by_key(|s| s.index);
     let gathered_unix = unix_now();
@@ -453,14 +475,21 @@ pub fn gather(dir: &Path) -> Result<RunSummary> {
         fanout_overhead_s: (gathered_unix - first_submit - slowest).max(0.0),
         shard_hosts: shard_manifests
             .iter()
-            .map(|m| ShardHost { shard: m.shard, node: m.host.hostname.clone(), wall_s: m.finished_unix - m.started_unix, gpus: m.gpus, fingerprint: fingerprint(&m.host) })
+            .map(|m| ShardHost {
+                shard: m.shard,
+                node: m.host.hostname.clone(),
+                wall_s: m.finished_unix - m.started_unix,
+                gpus: m.gpus,
+                fingerprint: fingerprint(&m.host),
+            })
             .collect(),
     });
     // Speed figures belong to the nodes that produced them.
     if let Some(first) = shard_manifests.first() {
         manifest.host = first.host.clone();
     }
-    let mut failure = (!failures.is_empty()).then(|| Error::new(format!("{}; `claimbench run --resume {}` reruns them", failures.join("; "), dir.display())));
+    let mut failure = (!failures.is_empty())
+        .then(|| Error::new(format!("{}; `claimbench run --resume {}` reruns them", failures.join("; "), dir.display())));
     let gathered: HashSet<&str> = samples.iter().map(|s| s.id.as_str()).collect();
     let missing: Vec<&str> = plan.assignment.iter().flatten().map(String::as_str).filter(|id| !gathered.contains(id)).collect();
     if failure.is_none() && !missing.is_empty() {
@@ -473,9 +502,14 @@ pub fn gather(dir: &Path) -> Result<RunSummary> {
 pub fn resume(dir: &Path, detach: bool, progress: &mut dyn FnMut(&str)) -> Result<Option<RunSummary>> {
     check_sbatch()?;
     let states = shard_states(dir)?;
-    let active: Vec<usize> = states.iter().enumerate().filter(|(_, s)| matches!(s, ShardState::Pending | ShardState::Running)).map(|(i, _)| i).collect();
+    let active: Vec<usize> =
+        states.iter().enumerate().filter(|(_, s)| matches!(s, ShardState::Pending | ShardState::Running)).map(|(i, _)| i).collect();
     if !active.is_empty() {
-        return Err(Error::new(format!("shards {} are still pending or running; wait for them (`claimbench status {}`)", list(&active), dir.display())));
+        return Err(Error::new(format!(
+            "shards {} are still pending or running; wait for them (`claimbench status {}`)",
+            list(&active),
+            dir.display()
+        )));
     }
     let redo: Vec<usize> = states.iter().enumerate().filter(|(_, s)| matches!(s, ShardState::Failed(_))).map(|(i, _)| i).collect();
     if redo.is_empty() {
@@ -507,7 +541,6 @@ fn list<T: std::fmt::Display>(items: &[T]) -> String {
 pub fn is_slurm_run(dir: &Path) -> bool {
     dir.join(PLAN).is_file()
 }
-
 
 #[cfg(test)]
 mod tests {

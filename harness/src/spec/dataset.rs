@@ -110,11 +110,7 @@ impl Dataset {
                 .spec
                 .files
                 .iter()
-                .map(|f| FileHash {
-                    key: f.key.clone(),
-                    path: f.path.get_ref().clone(),
-                    sha256: f.sha256.get_ref().to_ascii_lowercase(),
-                })
+                .map(|f| FileHash { key: f.key.clone(), path: f.path.get_ref().clone(), sha256: f.sha256.get_ref().to_ascii_lowercase() })
                 .collect(),
         }
     }

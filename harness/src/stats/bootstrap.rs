@@ -172,7 +172,11 @@ pub fn bca_levels(value: f64, sorted: &[f64], jackknife: &[f64], alpha: f64) -> 
         let mean = finite.iter().sum::<f64>() / finite.len() as f64;
         let num: f64 = finite.iter().map(|v| (mean - v).powi(3)).sum();
         let den: f64 = finite.iter().map(|v| (mean - v).powi(2)).sum::<f64>().powf(1.5) * 6.0;
-        if den > 0.0 { num / den } else { 0.0 }
+        if den > 0.0 {
+            num / den
+        } else {
+            0.0
+        }
     };
     let adjust = |z_alpha: f64| normal_cdf(z0 + (z0 + z_alpha) / (1.0 - acceleration * (z0 + z_alpha)));
     (adjust(normal_quantile(alpha / 2.0)), adjust(normal_quantile(1.0 - alpha / 2.0)))

@@ -30,9 +30,8 @@ pub fn window_tests(series: &[Vec<f64>], window: usize) -> Vec<PointTest> {
             if items < 2 || previous.iter().any(|p| p.len() != items) {
                 return None;
             }
-            let diffs: Vec<f64> = (0..items)
-                .map(|j| series[i][j] - previous.iter().map(|p| p[j]).sum::<f64>() / previous.len() as f64)
-                .collect();
+            let diffs: Vec<f64> =
+                (0..items).map(|j| series[i][j] - previous.iter().map(|p| p[j]).sum::<f64>() / previous.len() as f64).collect();
             let n = diffs.len() as f64;
             let mean = diffs.iter().sum::<f64>() / n;
             let variance = diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1.0);
@@ -96,7 +95,13 @@ mod tests {
 
     /// Per-item accuracy with item difficulty, and a per-item latency, for `runs` runs;
     /// `accuracy_step` and `latency_step` say where the level changes (if at all).
-    fn history(seed: u64, runs: usize, items: usize, accuracy_step: Option<usize>, latency_step: Option<usize>) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    fn history(
+        seed: u64,
+        runs: usize,
+        items: usize,
+        accuracy_step: Option<usize>,
+        latency_step: Option<usize>,
+    ) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
         let mut rng = Rng::new(seed);
         let difficulty: Vec<f64> = (0..items).map(|_| 0.2 + 0.7 * rng.next_f64()).collect();
         let base_latency: Vec<f64> = (0..items).map(|_| 0.5 + 1.5 * rng.next_f64()).collect();

@@ -24,14 +24,22 @@ fn bernoulli(rng: &mut Rng, p: f64) -> bool {
 #[test]
 fn proportion_intervals_cover() {
     let (p, n) = (0.3, 200u64);
-    let counts: Vec<u64> = (0..DATASETS).map(|d| {
-        let mut rng = Rng::new(1000 + d);
-        (0..n).filter(|_| bernoulli(&mut rng, p)).count() as u64
-    }).collect();
-    let wilson_cov = coverage(|d| { let ci = wilson(counts[d as usize], n, 0.95).unwrap(); ci.low <= p && p <= ci.high });
+    let counts: Vec<u64> = (0..DATASETS)
+        .map(|d| {
+            let mut rng = Rng::new(1000 + d);
+            (0..n).filter(|_| bernoulli(&mut rng, p)).count() as u64
+        })
+        .collect();
+    let wilson_cov = coverage(|d| {
+        let ci = wilson(counts[d as usize], n, 0.95).unwrap();
+        ci.low <= p && p <= ci.high
+    });
     assert_nominal("wilson", wilson_cov);
     // Clopper–Pearson is conservative by design: at least nominal.
-    let cp_cov = coverage(|d| { let ci = clopper_pearson(counts[d as usize], n, 0.95).unwrap(); ci.low <= p && p <= ci.high });
+    let cp_cov = coverage(|d| {
+        let ci = clopper_pearson(counts[d as usize], n, 0.95).unwrap();
+        ci.low <= p && p <= ci.high
+    });
     assert!((0.94..=0.99).contains(&cp_cov), "clopper-pearson coverage {cp_cov}");
 }
 
@@ -73,7 +81,8 @@ fn paired_accuracy_improvement_covers() {
             a.push(if a_right { 1.0 } else { 0.0 });
             b.push(if b_right { 1.0 } else { 0.0 });
         }
-        let ci = mean_improvement(&a, &b, Direction::Higher, Scale::Absolute, RESAMPLES, d).unwrap().interval(0.95, Method::Percentile).unwrap();
+        let ci =
+            mean_improvement(&a, &b, Direction::Higher, Scale::Absolute, RESAMPLES, d).unwrap().interval(0.95, Method::Percentile).unwrap();
         ci.low <= truth && truth <= ci.high
     });
     assert_nominal("paired bootstrap of an accuracy improvement", c);
@@ -103,7 +112,10 @@ fn relative_wer_reduction_covers() {
             eb.push(y);
             words.push(w as f64);
         }
-        let ci = ratio_improvement(&ea, &eb, &words, Direction::Lower, Scale::Relative, RESAMPLES, d).unwrap().interval(0.95, Method::Percentile).unwrap();
+        let ci = ratio_improvement(&ea, &eb, &words, Direction::Lower, Scale::Relative, RESAMPLES, d)
+            .unwrap()
+            .interval(0.95, Method::Percentile)
+            .unwrap();
         ci.low <= truth && truth <= ci.high
     });
     assert_nominal("paired bootstrap of a relative WER reduction", c);

@@ -37,7 +37,10 @@ pub enum StatsError {
     Undefined,
     LengthMismatch,
     /// Paired comparisons need the same items on both sides.
-    Unpaired { only_in_a: Vec<String>, only_in_b: Vec<String> },
+    Unpaired {
+        only_in_a: Vec<String>,
+        only_in_b: Vec<String>,
+    },
     DuplicateId(String),
     BadArgument(&'static str),
 }
@@ -58,7 +61,14 @@ impl std::fmt::Display for StatsError {
                     }
                     s
                 };
-                write!(f, "items not in both runs: {} only in A ({}), {} only in B ({})", only_in_a.len(), show(only_in_a), only_in_b.len(), show(only_in_b))
+                write!(
+                    f,
+                    "items not in both runs: {} only in A ({}), {} only in B ({})",
+                    only_in_a.len(),
+                    show(only_in_a),
+                    only_in_b.len(),
+                    show(only_in_b)
+                )
             }
             StatsError::DuplicateId(id) => write!(f, "item '{id}' appears twice"),
             StatsError::BadArgument(what) => f.write_str(what),
@@ -134,16 +144,28 @@ mod tests {
             finite(mean_improvement(data, data, Direction::Higher, Scale::Relative, 50, 1).map(|d| d.value));
             finite(permutation(data, data, 50, 1).map(|t| t.p_value));
         }
-        assert_eq!(mean_improvement(&[1.0], &[1.0, 2.0], Direction::Higher, Scale::Absolute, 10, 1).unwrap_err(), StatsError::LengthMismatch);
+        assert_eq!(
+            mean_improvement(&[1.0], &[1.0, 2.0], Direction::Higher, Scale::Absolute, 10, 1).unwrap_err(),
+            StatsError::LengthMismatch
+        );
         // WER with no reference words at all is undefined, not NaN.
-        assert_eq!(ratio_improvement(&[0.0, 0.0], &[0.0, 0.0], &[0.0, 0.0], Direction::Lower, Scale::Absolute, 10, 1).unwrap_err(), StatsError::Undefined);
+        assert_eq!(
+            ratio_improvement(&[0.0, 0.0], &[0.0, 0.0], &[0.0, 0.0], Direction::Lower, Scale::Absolute, 10, 1).unwrap_err(),
+            StatsError::Undefined
+        );
         // A relative improvement over a baseline of zero is undefined too.
         assert_eq!(mean_improvement(&[0.0; 3], &[1.0; 3], Direction::Higher, Scale::Relative, 10, 1).unwrap_err(), StatsError::Undefined);
         assert_eq!(mcnemar(&[], &[]).unwrap_err(), StatsError::Empty);
-        assert_eq!(throughput(&[1.0], &[0.0], 0.95, 10, 1).unwrap_err(), StatsError::BadArgument("every repetition must take a positive time"));
+        assert_eq!(
+            throughput(&[1.0], &[0.0], 0.95, 10, 1).unwrap_err(),
+            StatsError::BadArgument("every repetition must take a positive time")
+        );
         assert_eq!(proportion::wilson(3, 0, 0.95).unwrap_err(), StatsError::Empty);
         assert_eq!(multiple::holm(&[f64::NAN]).unwrap_err(), StatsError::BadArgument("p-values must lie in [0, 1]"));
-        assert_eq!(power::mcnemar_sample_size(0.1, 0.1, 0.05, 0.8).unwrap_err(), StatsError::BadArgument("needs 0 <= p_only_a < p_only_b with p_only_a + p_only_b <= 1"));
+        assert_eq!(
+            power::mcnemar_sample_size(0.1, 0.1, 0.05, 0.8).unwrap_err(),
+            StatsError::BadArgument("needs 0 <= p_only_a < p_only_b with p_only_a + p_only_b <= 1")
+        );
         // All-equal paired scores: no difference, p = 1, a point interval at zero.
         let same = mean_improvement(&constant, &constant, Direction::Higher, Scale::Absolute, 50, 1).unwrap();
         assert_eq!(same.interval(0.95, bootstrap::Method::Bca).unwrap().low, 0.0);

@@ -67,7 +67,14 @@ pub fn pair_by_id<T: Copy>(a: &[(&str, T)], b: &[(&str, T)]) -> Result<Vec<(T, T
 }
 
 /// Paired-bootstrap distribution of the improvement in the mean of per-item scores.
-pub fn mean_improvement(a: &[f64], b: &[f64], direction: Direction, scale: Scale, resamples: usize, seed: u64) -> Result<Distribution, StatsError> {
+pub fn mean_improvement(
+    a: &[f64],
+    b: &[f64],
+    direction: Direction,
+    scale: Scale,
+    resamples: usize,
+    seed: u64,
+) -> Result<Distribution, StatsError> {
     if a.len() != b.len() {
         return Err(StatsError::LengthMismatch);
     }
@@ -155,7 +162,8 @@ pub fn permutation(a: &[f64], b: &[f64], resamples: usize, seed: u64) -> Result<
         return Err(StatsError::NonFinite);
     }
     let n = diffs.len();
-    let mean_of = |signs: &dyn Fn(usize) -> bool| diffs.iter().enumerate().map(|(i, d)| if signs(i) { -d } else { *d }).sum::<f64>() / n as f64;
+    let mean_of =
+        |signs: &dyn Fn(usize) -> bool| diffs.iter().enumerate().map(|(i, d)| if signs(i) { -d } else { *d }).sum::<f64>() / n as f64;
     let observed = mean_of(&|_| false);
     // Relative tolerance for ties, as scipy uses, so that rounding cannot split equal values.
     let gamma = (observed * 1e-14).abs();

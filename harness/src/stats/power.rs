@@ -92,7 +92,14 @@ pub fn ratio_mde(pilot: &[RatioPilot], n_items: usize, alpha: f64, power: f64) -
 /// Probability that a test set of `n_items` utterances drawn like the pilot shows an absolute
 /// improvement above `threshold` at two-sided level `alpha`, by simulation: draw the set from
 /// the pilot, estimate, and test with the delta-method interval.
-pub fn ratio_power(pilot: &[RatioPilot], n_items: usize, threshold: f64, alpha: f64, simulations: usize, seed: u64) -> Result<f64, StatsError> {
+pub fn ratio_power(
+    pilot: &[RatioPilot],
+    n_items: usize,
+    threshold: f64,
+    alpha: f64,
+    simulations: usize,
+    seed: u64,
+) -> Result<f64, StatsError> {
     if pilot.is_empty() || n_items == 0 {
         return Err(StatsError::Empty);
     }
@@ -110,7 +117,15 @@ pub fn ratio_power(pilot: &[RatioPilot], n_items: usize, threshold: f64, alpha: 
 
 /// Smallest number of utterances whose simulated power reaches `power`, or `None` if even
 /// `max_items` do not.
-pub fn ratio_sample_size(pilot: &[RatioPilot], threshold: f64, alpha: f64, power: f64, simulations: usize, seed: u64, max_items: usize) -> Result<Option<usize>, StatsError> {
+pub fn ratio_sample_size(
+    pilot: &[RatioPilot],
+    threshold: f64,
+    alpha: f64,
+    power: f64,
+    simulations: usize,
+    seed: u64,
+    max_items: usize,
+) -> Result<Option<usize>, StatsError> {
     check_alpha_power(alpha, power)?;
     let reaches = |n: usize| ratio_power(pilot, n, threshold, alpha, simulations, seed).map(|p| p >= power);
     if !reaches(max_items)? {

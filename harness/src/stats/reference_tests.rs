@@ -5,9 +5,9 @@ use super::bootstrap::bca_levels;
 use super::multiple::{benjamini_hochberg, holm};
 use super::paired::{mcnemar, permutation};
 use super::proportion::{clopper_pearson, wilson};
+use super::quantile_sorted;
 use super::special::{beta_quantile, ln_gamma, normal_quantile};
 use super::timing::{median_abs_deviation, percentiles};
-use super::quantile_sorted;
 use serde_json::Value;
 
 fn fixture() -> Value {
@@ -71,7 +71,12 @@ fn bca_and_percentile_on_a_fixed_resample_set_match_the_reference() {
     let fx = fixture();
     let boot = &fx["bootstrap"];
     let (x, errors, words) = (floats(&boot["x"]), floats(&boot["errors"]), floats(&boot["words"]));
-    let indices: Vec<Vec<usize>> = boot["indices"].as_array().unwrap().iter().map(|row| row.as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as usize).collect()).collect();
+    let indices: Vec<Vec<usize>> = boot["indices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row.as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as usize).collect())
+        .collect();
     let n = x.len();
     let drop = |v: &[f64], i: usize| v.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, x)| x).sum::<f64>();
     for case in boot["cases"].as_array().unwrap() {
@@ -82,7 +87,10 @@ fn bca_and_percentile_on_a_fixed_resample_set_match_the_reference() {
                 (0..n).map(|i| drop(&x, i) / (n - 1) as f64).collect(),
             ),
             _ => (
-                indices.iter().map(|row| row.iter().map(|&i| errors[i]).sum::<f64>() / row.iter().map(|&i| words[i]).sum::<f64>()).collect(),
+                indices
+                    .iter()
+                    .map(|row| row.iter().map(|&i| errors[i]).sum::<f64>() / row.iter().map(|&i| words[i]).sum::<f64>())
+                    .collect(),
                 errors.iter().sum::<f64>() / words.iter().sum::<f64>(),
                 (0..n).map(|i| drop(&errors, i) / drop(&words, i)).collect(),
             ),

@@ -90,9 +90,7 @@ fn to_frame(samples: &[Sample]) -> PolarsResult<DataFrame> {
 
 pub fn write_parquet(path: &Path, samples: &[Sample]) -> Result<()> {
     let mut frame = to_frame(samples).map_err(|e| Error::in_file(path, e))?;
-    write_atomic_with(path, |file| {
-        ParquetWriter::new(file).finish(&mut frame).map(|_| ()).map_err(|e| Error::in_file(path, e))
-    })
+    write_atomic_with(path, |file| ParquetWriter::new(file).finish(&mut frame).map(|_| ()).map_err(|e| Error::in_file(path, e)))
 }
 
 pub fn read_parquet(path: &Path) -> Result<Vec<Sample>> {

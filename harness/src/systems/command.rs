@@ -41,7 +41,15 @@ pub struct CommandConfig {
 
 impl Default for CommandConfig {
     fn default() -> Self {
-        CommandConfig { kind: None, name: None, program: String::new(), args: Vec::new(), timeout_s: default_timeout_s(), env: BTreeMap::new(), cwd: None }
+        CommandConfig {
+            kind: None,
+            name: None,
+            program: String::new(),
+            args: Vec::new(),
+            timeout_s: default_timeout_s(),
+            env: BTreeMap::new(),
+            cwd: None,
+        }
     }
 }
 
@@ -133,7 +141,8 @@ impl CommandSystem {
         }
         std::thread::sleep(Duration::from_millis(50));
         let tail = self.stderr_tail.lock().unwrap_or_else(|e| e.into_inner());
-        let stderr = if tail.is_empty() { String::new() } else { format!("; stderr: {}", tail.iter().cloned().collect::<Vec<_>>().join(" | ")) };
+        let stderr =
+            if tail.is_empty() { String::new() } else { format!("; stderr: {}", tail.iter().cloned().collect::<Vec<_>>().join(" | ")) };
         match status {
             Some(s) => format!("command '{}' exited ({s}) before answering{stderr}", self.label),
             None => format!("command '{}' closed its output before answering{stderr}", self.label),
@@ -199,7 +208,11 @@ impl Drop for CommandSystem {
 fn parse_response(line: &str, expected_id: &str) -> std::result::Result<Response, String> {
     let shown = || {
         let short: String = line.chars().take(80).collect();
-        if short.len() < line.len() { format!("{short}…") } else { short }
+        if short.len() < line.len() {
+            format!("{short}…")
+        } else {
+            short
+        }
     };
     let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {:?}", shown()))?;
     let object = value.as_object().ok_or_else(|| format!("not a JSON object: {:?}", shown()))?;
@@ -212,7 +225,9 @@ fn parse_response(line: &str, expected_id: &str) -> std::result::Result<Response
     let number = |key: &str| -> std::result::Result<Option<f64>, String> {
         match object.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => v.as_f64().filter(|x| x.is_finite() && *x >= 0.0).map(Some).ok_or_else(|| format!("'{key}' must be a non-negative number")),
+            Some(v) => {
+                v.as_f64().filter(|x| x.is_finite() && *x >= 0.0).map(Some).ok_or_else(|| format!("'{key}' must be a non-negative number"))
+            }
         }
     };
     Ok(Response {

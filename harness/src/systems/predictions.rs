@@ -84,10 +84,7 @@ impl PredictionsSystem {
             outputs.insert(id, output);
         }
         if !unknown.is_empty() {
-            return Err(Error::in_file(
-                path,
-                format!("{} predictions name no item of the dataset: {}", unknown.len(), list(&unknown)),
-            ));
+            return Err(Error::in_file(path, format!("{} predictions name no item of the dataset: {}", unknown.len(), list(&unknown))));
         }
         let missing: Vec<String> = scored.iter().filter(|item| !outputs.contains_key(&item.id)).map(|item| item.id.clone()).collect();
         if !missing.is_empty() {
@@ -115,10 +112,7 @@ fn list(ids: &[String]) -> String {
 
 impl System for PredictionsSystem {
     fn generate(&mut self, request: &GenerateRequest<'_>) -> Result<Response> {
-        let output = self
-            .outputs
-            .get(request.id)
-            .ok_or_else(|| Error::new(format!("item {}: no prediction", request.id)))?;
+        let output = self.outputs.get(request.id).ok_or_else(|| Error::new(format!("item {}: no prediction", request.id)))?;
         Ok(Response { output: output.clone(), system_latency_s: None, output_tokens: None })
     }
 }

@@ -68,7 +68,8 @@ pub fn summarise(suite: &Suite, samples: &[crate::store::samples::Sample], n_exp
                 // With no samples there is no accuracy to report, rather than a NaN.
                 if let Ok(value) = crate::stats::mean(&values) {
                     let ci = mean_ci(&values, 0.95, DEFAULT_RESAMPLES, seed).ok();
-                    metrics.insert("accuracy".to_string(), MetricValue { value, n: values.len(), higher_is_better: true, speed: false, ci });
+                    metrics
+                        .insert("accuracy".to_string(), MetricValue { value, n: values.len(), higher_is_better: true, speed: false, ci });
                 }
             }
         }

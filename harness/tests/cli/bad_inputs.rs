@@ -34,7 +34,11 @@ fn predictions_case(dir: &Path, preds: &str) -> Vec<String> {
 
 fn command_case(dir: &Path, flag: &str) -> Vec<String> {
     let suite = tiny_suite(dir, &gsm8k_lines(3), "");
-    let system = write(dir, "sys.toml", &format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"{flag}\", \"1\"]\ntimeout_s = 1\n", example_system()));
+    let system = write(
+        dir,
+        "sys.toml",
+        &format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"{flag}\", \"1\"]\ntimeout_s = 1\n", example_system()),
+    );
     run_args(&suite, &system, dir)
 }
 
@@ -56,7 +60,9 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "unknown task kind",
-        setup: |d| vec!["suites".into(), "validate".into(), write(d, "bad.toml", "id = \"x\"\nversion = \"1\"\ntask = \"reasoning.nope\"\n")],
+        setup: |d| {
+            vec!["suites".into(), "validate".into(), write(d, "bad.toml", "id = \"x\"\nversion = \"1\"\ntask = \"reasoning.nope\"\n")]
+        },
         expect: &["bad.toml:3:", "reasoning.nope"],
     },
     Case {
@@ -111,7 +117,11 @@ const CASES: &[Case] = &[
         setup: |d| {
             let suite = tiny_suite(d, &gsm8k_lines(2), "");
             let toml = std::fs::read_to_string(d.join("data/dataset.toml")).unwrap();
-            let bad = toml.lines().map(|l| if l.starts_with("sha256") { "sha256 = \"abc\"".to_string() } else { l.to_string() }).collect::<Vec<_>>().join("\n");
+            let bad = toml
+                .lines()
+                .map(|l| if l.starts_with("sha256") { "sha256 = \"abc\"".to_string() } else { l.to_string() })
+                .collect::<Vec<_>>()
+                .join("\n");
             std::fs::write(d.join("data/dataset.toml"), bad).unwrap();
             vec!["suites".into(), "validate".into(), s(&suite)]
         },
@@ -165,14 +175,23 @@ const CASES: &[Case] = &[
         setup: |d| {
             let args = predictions_case(d, "");
             let ids = first_ids(d);
-            write(d, "preds.jsonl", &format!("{{\"id\": \"{0}\", \"output\": \"1\"}}\n{{\"index\": 1, \"output\": \"2\"}}\n{{\"id\": \"{0}\", \"output\": \"3\"}}\n", ids[0]));
+            write(
+                d,
+                "preds.jsonl",
+                &format!(
+                    "{{\"id\": \"{0}\", \"output\": \"1\"}}\n{{\"index\": 1, \"output\": \"2\"}}\n{{\"id\": \"{0}\", \"output\": \"3\"}}\n",
+                    ids[0]
+                ),
+            );
             args
         },
         expect: &["preds.jsonl:3:", "duplicate prediction", "first on line 1"],
     },
     Case {
         name: "predictions naming an unknown id",
-        setup: |d| predictions_case(d, "{\"index\": 0, \"output\": \"1\"}\n{\"index\": 1, \"output\": \"1\"}\n{\"index\": 2, \"output\": \"1\"}\n{\"id\": \"gsm8k-nope\", \"output\": \"1\"}\n"),
+        setup: |d| {
+            predictions_case(d, "{\"index\": 0, \"output\": \"1\"}\n{\"index\": 1, \"output\": \"1\"}\n{\"index\": 2, \"output\": \"1\"}\n{\"id\": \"gsm8k-nope\", \"output\": \"1\"}\n")
+        },
         expect: &["preds.jsonl", "1 predictions name no item", "gsm8k-nope (line 4)"],
     },
     Case {
@@ -193,9 +212,17 @@ const CASES: &[Case] = &[
         },
         expect: &["none.jsonl", "No such file"],
     },
-    Case { name: "command that exits 1", setup: |d| command_case(d, "--crash-after"), expect: &["item tiny-", "exited", "crashing on purpose"] },
+    Case {
+        name: "command that exits 1",
+        setup: |d| command_case(d, "--crash-after"),
+        expect: &["item tiny-", "exited", "crashing on purpose"],
+    },
     Case { name: "command that hangs", setup: |d| command_case(d, "--hang-after"), expect: &["item tiny-", "no response within 1 s"] },
-    Case { name: "command that prints garbage", setup: |d| command_case(d, "--garbage-after"), expect: &["item tiny-", "bad response", "this is not json"] },
+    Case {
+        name: "command that prints garbage",
+        setup: |d| command_case(d, "--garbage-after"),
+        expect: &["item tiny-", "bad response", "this is not json"],
+    },
     Case {
         name: "command that does not exist",
         setup: |d| {

@@ -47,7 +47,10 @@ fn compare_and_claims_agree_with_the_statistics_engine() {
     let (a, b) = two_runs(dir.path());
     let (x, y) = (correct(&a), correct(&b));
 
-    let out = claimbench(dir.path(), &["compare", a.to_str().unwrap(), b.to_str().unwrap(), "--format", "json", "--seed", "3", "--resamples", "4000"]);
+    let out = claimbench(
+        dir.path(),
+        &["compare", a.to_str().unwrap(), b.to_str().unwrap(), "--format", "json", "--seed", "3", "--resamples", "4000"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let json: Value = serde_json::from_str(&out.stdout).unwrap();
     let accuracy = json["data"]["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == "accuracy").unwrap();
@@ -62,7 +65,22 @@ fn compare_and_claims_agree_with_the_statistics_engine() {
     assert_eq!(latency["same_hardware"], true);
 
     // Selectors pick the same runs out of the results folder.
-    let by_selector = claimbench(dir.path(), &["compare", "--results", dir.path().to_str().unwrap(), "system=sum", "suite=gsm8k,system=last-number", "--format", "json", "--seed", "3", "--resamples", "4000"]);
+    let by_selector = claimbench(
+        dir.path(),
+        &[
+            "compare",
+            "--results",
+            dir.path().to_str().unwrap(),
+            "system=sum",
+            "suite=gsm8k,system=last-number",
+            "--format",
+            "json",
+            "--seed",
+            "3",
+            "--resamples",
+            "4000",
+        ],
+    );
     assert_eq!(by_selector.code, 0, "{}", by_selector.stderr);
     let selected: Value = serde_json::from_str(&by_selector.stdout).unwrap();
     assert_eq!(selected["data"], json["data"]);
@@ -93,7 +111,11 @@ fn compare_and_claims_agree_with_the_statistics_engine() {
     let refuted = claims_file(dir.path(), &a, &b, "absolute-improvement", ci.high + 0.002);
     let junit = claimbench(dir.path(), &["claim", "check", refuted.to_str().unwrap(), "--format", "junit"]);
     assert_eq!(junit.code, 1);
-    assert!(junit.stdout.contains("<testcase classname=\"claimbench\" name=\"gain\">") && junit.stdout.contains("<failure"), "{}", junit.stdout);
+    assert!(
+        junit.stdout.contains("<testcase classname=\"claimbench\" name=\"gain\">") && junit.stdout.contains("<failure"),
+        "{}",
+        junit.stdout
+    );
     let md = claimbench(dir.path(), &["claim", "check", refuted.to_str().unwrap(), "--format", "markdown"]);
     assert!(md.stdout.contains("| ❌ | gain | accuracy |") && md.stdout.contains("REFUTED"), "{}", md.stdout);
 
@@ -101,10 +123,19 @@ fn compare_and_claims_agree_with_the_statistics_engine() {
     let relative = claims_file(dir.path(), &a, &b, "relative-improvement", 0.28);
     let out = claimbench(dir.path(), &["claim", "check", relative.to_str().unwrap(), "--format", "json"]);
     let json: Value = serde_json::from_str(&out.stdout).unwrap();
-    let engine = check(&mean_improvement(&x, &y, Direction::Higher, Scale::Relative, 4000, 3).unwrap(), ClaimKind::AtLeast { threshold: 0.28 }, 0.95, Method::Percentile).unwrap();
+    let engine = check(
+        &mean_improvement(&x, &y, Direction::Higher, Scale::Relative, 4000, 3).unwrap(),
+        ClaimKind::AtLeast { threshold: 0.28 },
+        0.95,
+        Method::Percentile,
+    )
+    .unwrap();
     assert_eq!(json["data"]["claims"][0]["outcome"]["verdict"], serde_json::to_value(engine.verdict).unwrap());
 
-    let plan = claimbench(&repo_root(), &["plan", "gsm8k", "--effect", "0.28", "--relative", "--pilot", a.to_str().unwrap(), b.to_str().unwrap(), "--format", "json"]);
+    let plan = claimbench(
+        &repo_root(),
+        &["plan", "gsm8k", "--effect", "0.28", "--relative", "--pilot", a.to_str().unwrap(), b.to_str().unwrap(), "--format", "json"],
+    );
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
     assert_eq!(plan["suite_items"], 1319);
@@ -123,7 +154,13 @@ fn incomparable_inputs_are_refused_with_exit_2() {
 
     let refused = claimbench(dir.path(), &["compare", zero_s, five_s]);
     assert_eq!(refused.code, 2);
-    assert!(refused.stderr.contains("not comparable") && refused.stderr.contains("suite: gsm8k vs gsm8k-5shot") && refused.stderr.contains("--force"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("not comparable")
+            && refused.stderr.contains("suite: gsm8k vs gsm8k-5shot")
+            && refused.stderr.contains("--force"),
+        "{}",
+        refused.stderr
+    );
 
     // Forced, the comparison goes on (on the items both have) and every format says so.
     for format in ["text", "markdown", "json", "junit"] {
@@ -150,7 +187,11 @@ fn incomparable_inputs_are_refused_with_exit_2() {
     // An incomplete run is refused unless --allow-partial, which reports the coverage.
     let tiny = tiny_suite(dir.path(), &gsm8k_lines(12), "");
     let system = dir.path().join("crash.toml");
-    std::fs::write(&system, format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"--crash-after\", \"7\"]\n", example_system())).unwrap();
+    std::fs::write(
+        &system,
+        format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"--crash-after\", \"7\"]\n", example_system()),
+    )
+    .unwrap();
     let whole = run(dir.path(), &["run", tiny.to_str().unwrap(), "--system", &format!("command:python3 {}", example_system()), "--out", o]);
     let cut = claimbench(dir.path(), &["run", tiny.to_str().unwrap(), "--system", system.to_str().unwrap(), "--out", &format!("{o}/cut")]);
     assert_eq!(cut.code, 2);
@@ -167,23 +208,38 @@ fn incomparable_inputs_are_refused_with_exit_2() {
     std::fs::write(&missing_run, format!("[[claim]]\nid = \"x\"\nsuite = \"gsm8k\"\nmetric = \"accuracy\"\nbaseline = \"{zero_s}\"\ncandidate = \"nowhere\"\nkind = \"absolute-improvement\"\nthreshold = 0.1\n")).unwrap();
     let out = claimbench(dir.path(), &["claim", "check", missing_run.to_str().unwrap()]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("missing-run.toml:6:") && out.stderr.contains("candidate run") && out.stderr.contains("not found"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("missing-run.toml:6:") && out.stderr.contains("candidate run") && out.stderr.contains("not found"),
+        "{}",
+        out.stderr
+    );
     let missing_metric = dir.path().join("missing-metric.toml");
     std::fs::write(&missing_metric, format!("[[claim]]\nid = \"x\"\nsuite = \"gsm8k\"\nmetric = \"wer\"\nbaseline = \"{zero_s}\"\ncandidate = \"{zero_s}\"\nkind = \"absolute-improvement\"\nthreshold = 0.1\n")).unwrap();
     let out = claimbench(dir.path(), &["claim", "check", missing_metric.to_str().unwrap()]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("missing-metric.toml:4:") && out.stderr.contains("no metric 'wer'") && out.stderr.contains("accuracy"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("missing-metric.toml:4:") && out.stderr.contains("no metric 'wer'") && out.stderr.contains("accuracy"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn history_finds_a_step_and_gates_on_it() {
     let dir = tempfile::tempdir().unwrap();
     let suite = tiny_suite(dir.path(), &gsm8k_lines(150), "");
-    let items: Vec<Value> = claimbench(dir.path(), &["suites", "items", suite.to_str().unwrap()]).stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let references: Vec<String> = gsm8k_lines(150).lines().map(|l| {
-        let v: Value = serde_json::from_str(l).unwrap();
-        claimbench::tasks::reasoning::extract::extract_strict(v["answer"].as_str().unwrap()).unwrap()
-    }).collect();
+    let items: Vec<Value> = claimbench(dir.path(), &["suites", "items", suite.to_str().unwrap()])
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let references: Vec<String> = gsm8k_lines(150)
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            claimbench::tasks::reasoning::extract::extract_strict(v["answer"].as_str().unwrap()).unwrap()
+        })
+        .collect();
     let mut rng = claimbench::stats::rng::Rng::new(11);
     let difficulty: Vec<f64> = (0..items.len()).map(|_| 0.3 + 0.6 * rng.next_f64()).collect();
     let results = dir.path().join("results");

@@ -16,10 +16,13 @@ fn run_dir(stdout: &str) -> PathBuf {
 }
 
 fn gsm8k_references() -> Vec<String> {
-    gsm8k_lines(usize::MAX).lines().map(|l| {
-        let v: serde_json::Value = serde_json::from_str(l).unwrap();
-        extract_strict(v["answer"].as_str().unwrap()).unwrap()
-    }).collect()
+    gsm8k_lines(usize::MAX)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            extract_strict(v["answer"].as_str().unwrap()).unwrap()
+        })
+        .collect()
 }
 
 #[test]
@@ -58,7 +61,8 @@ fn item_ids_survive_reordering() {
     let ids = |suite: &Path| {
         let out = claimbench(dir.path(), &["suites", "items", suite.to_str().unwrap()]);
         assert_eq!(out.code, 0, "{}", out.stderr);
-        let mut ids: Vec<String> = out.stdout.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string()).collect();
+        let mut ids: Vec<String> =
+            out.stdout.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string()).collect();
         ids.sort();
         ids
     };
@@ -76,7 +80,8 @@ fn scoring_the_same_predictions_twice_is_identical() {
     let mut expected_correct = 0;
     for (i, line) in items.lines().enumerate() {
         let item: serde_json::Value = serde_json::from_str(line).unwrap();
-        let output = if i % 3 == 0 { format!("So the total is ${}.\n#### {}", references[i], references[i]) } else { "#### -1".to_string() };
+        let output =
+            if i % 3 == 0 { format!("So the total is ${}.\n#### {}", references[i], references[i]) } else { "#### -1".to_string() };
         if i % 3 == 0 || references[i] == "-1" {
             expected_correct += 1;
         }
@@ -136,7 +141,10 @@ fn scoring_the_same_predictions_twice_is_identical() {
 fn command_system_answers_every_item() {
     let root = repo_root();
     let dir = tempfile::tempdir().unwrap();
-    let out = claimbench(&root, &["run", "gsm8k-5shot", "--system", "examples/systems/last-number.toml", "--limit", "40", "--out", dir.path().to_str().unwrap()]);
+    let out = claimbench(
+        &root,
+        &["run", "gsm8k-5shot", "--system", "examples/systems/last-number.toml", "--limit", "40", "--out", dir.path().to_str().unwrap()],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let run = run_dir(&out.stdout);
     let samples = read_parquet(&run.join("samples.parquet")).unwrap();
@@ -158,9 +166,16 @@ fn interrupted_command_runs_keep_completed_samples() {
     let script = example_system();
     for (flag, expect) in [("--crash-after", "exited"), ("--hang-after", "no response within 1 s"), ("--garbage-after", "bad response")] {
         let system = dir.path().join(format!("{flag}.toml"));
-        std::fs::write(&system, format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{script}\", \"{flag}\", \"7\"]\ntimeout_s = 1\n")).unwrap();
+        std::fs::write(
+            &system,
+            format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{script}\", \"{flag}\", \"7\"]\ntimeout_s = 1\n"),
+        )
+        .unwrap();
         let out_dir = dir.path().join(flag);
-        let out = claimbench(dir.path(), &["run", suite.to_str().unwrap(), "--system", system.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+        let out = claimbench(
+            dir.path(),
+            &["run", suite.to_str().unwrap(), "--system", system.to_str().unwrap(), "--out", out_dir.to_str().unwrap()],
+        );
         assert_eq!(out.code, 2, "{flag}: {}", out.stderr);
         assert_eq!(out.stderr.lines().filter(|l| l.starts_with("error:")).count(), 1, "{}", out.stderr);
         assert!(out.stderr.contains(expect) && out.stderr.contains("(run incomplete: 7 of 12 samples kept in"), "{flag}: {}", out.stderr);
@@ -169,7 +184,12 @@ fn interrupted_command_runs_keep_completed_samples() {
         assert_eq!(manifest.status, Status::Incomplete);
         assert_eq!(manifest.items.completed, 7);
         // The eighth item is the one named in the error.
-        let eighth = claimbench(dir.path(), &["suites", "items", suite.to_str().unwrap()]).stdout.lines().nth(7).map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string()).unwrap();
+        let eighth = claimbench(dir.path(), &["suites", "items", suite.to_str().unwrap()])
+            .stdout
+            .lines()
+            .nth(7)
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+            .unwrap();
         assert!(manifest.error.as_deref().unwrap().contains(&eighth), "{:?}", manifest.error);
         assert_eq!(read_parquet(&run.join("samples.parquet")).unwrap().len(), 7);
         assert_eq!(std::fs::read_to_string(run.join("samples.jsonl")).unwrap().lines().count(), 7);
@@ -189,9 +209,14 @@ fn a_killed_local_run_resumes_to_the_uninterrupted_result() {
     let dir = tempfile::tempdir().unwrap();
     let suite = tiny_suite(dir.path(), &gsm8k_lines(30), "");
     let system = dir.path().join("slow.toml");
-    std::fs::write(&system, format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"--delay\", \"0.03\"]\n", example_system())).unwrap();
+    std::fs::write(
+        &system,
+        format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"--delay\", \"0.03\"]\n", example_system()),
+    )
+    .unwrap();
     let (suite, system) = (suite.to_str().unwrap(), system.to_str().unwrap());
-    let whole = claimbench(dir.path(), &["run", suite, "--system", system, "--seed", "5", "--out", dir.path().join("whole").to_str().unwrap()]);
+    let whole =
+        claimbench(dir.path(), &["run", suite, "--system", system, "--seed", "5", "--out", dir.path().join("whole").to_str().unwrap()]);
     assert_eq!(whole.code, 0, "{}", whole.stderr);
     let whole = run_dir(&whole.stdout);
 
@@ -231,14 +256,22 @@ fn a_killed_local_run_resumes_to_the_uninterrupted_result() {
 
     // A system that keeps crashing is finished by resuming until nothing is left.
     let crashing = dir.path().join("crashing.toml");
-    std::fs::write(&crashing, format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"--crash-after\", \"12\"]\n", example_system())).unwrap();
+    std::fs::write(
+        &crashing,
+        format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"--crash-after\", \"12\"]\n", example_system()),
+    )
+    .unwrap();
     let out = dir.path().join("crashing");
-    let first = claimbench(dir.path(), &["run", suite, "--system", crashing.to_str().unwrap(), "--seed", "5", "--out", out.to_str().unwrap()]);
+    let first =
+        claimbench(dir.path(), &["run", suite, "--system", crashing.to_str().unwrap(), "--seed", "5", "--out", out.to_str().unwrap()]);
     assert_eq!(first.code, 2);
     let run = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
     let second = claimbench(dir.path(), &["run", "--resume", run.to_str().unwrap()]);
     assert!(second.code == 2 && second.stderr.contains("24 of 30 samples kept"), "{}", second.stderr);
     let third = claimbench(dir.path(), &["run", "--resume", run.to_str().unwrap()]);
     assert_eq!(third.code, 0, "{}", third.stderr);
-    assert_eq!(scored(&read_parquet(&run.join("samples.parquet")).unwrap()), scored(&read_parquet(&whole.join("samples.parquet")).unwrap()));
+    assert_eq!(
+        scored(&read_parquet(&run.join("samples.parquet")).unwrap()),
+        scored(&read_parquet(&whole.join("samples.parquet")).unwrap())
+    );
 }

@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 
 fn require_slurm() {
     let conf = std::env::var("SLURM_CONF").unwrap_or_default();
-    let state = std::process::Command::new("sinfo").args(["-h", "-o", "%T"]).output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let state = std::process::Command::new("sinfo")
+        .args(["-h", "-o", "%T"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
     assert!(
         !conf.is_empty() && state.as_ref().is_ok_and(|s| !s.is_empty()),
         "these tests need the local Slurm cluster that `just test` starts (scripts/slurm/start.sh); SLURM_CONF={conf:?}, sinfo: {state:?}"
@@ -33,7 +36,11 @@ fn scored(samples: &[Sample]) -> Vec<(String, usize, String, Option<String>, boo
 
 fn system_file(dir: &Path, name: &str, args: &str) -> String {
     let path = dir.join(format!("{name}.toml"));
-    std::fs::write(&path, format!("kind = \"command\"\nname = \"{name}\"\nprogram = \"python3\"\nargs = [\"{}\"{args}]\n", example_system())).unwrap();
+    std::fs::write(
+        &path,
+        format!("kind = \"command\"\nname = \"{name}\"\nprogram = \"python3\"\nargs = [\"{}\"{args}]\n", example_system()),
+    )
+    .unwrap();
     path.display().to_string()
 }
 
@@ -46,7 +53,25 @@ fn a_slurm_run_equals_the_local_run() {
     let system = system_file(dir.path(), "sum", ", \"--strategy\", \"sum\"");
     let local = claimbench(&root, &["run", "gsm8k", "--system", &system, "--limit", "120", "--out", out.to_str().unwrap()]);
     assert_eq!(local.code, 0, "{}", local.stderr);
-    let sharded = claimbench(&root, &["run", "gsm8k", "--system", &system, "--limit", "120", "--out", out.to_str().unwrap(), "--executor", "slurm", "--shards", "8", "--gpus-per-task", "1"]);
+    let sharded = claimbench(
+        &root,
+        &[
+            "run",
+            "gsm8k",
+            "--system",
+            &system,
+            "--limit",
+            "120",
+            "--out",
+            out.to_str().unwrap(),
+            "--executor",
+            "slurm",
+            "--shards",
+            "8",
+            "--gpus-per-task",
+            "1",
+        ],
+    );
     assert_eq!(sharded.code, 0, "{}", sharded.stderr);
     eprintln!("{}", sharded.stdout.lines().find(|l| l.starts_with("slurm:")).unwrap());
     let (local, sharded) = (run_dir_of(&local), run_dir_of(&sharded));
@@ -102,7 +127,22 @@ fn a_cancelled_shard_is_reported_and_resumed_alone() {
     let out = dir.path().join("runs");
     let suite = tiny_suite(dir.path(), &gsm8k_lines(40), "");
     let slow = system_file(dir.path(), "slow", ", \"--delay\", \"0.15\"");
-    let detached = claimbench(dir.path(), &["run", suite.to_str().unwrap(), "--system", &slow, "--out", out.to_str().unwrap(), "--executor", "slurm", "--shards", "4", "--detach"]);
+    let detached = claimbench(
+        dir.path(),
+        &[
+            "run",
+            suite.to_str().unwrap(),
+            "--system",
+            &slow,
+            "--out",
+            out.to_str().unwrap(),
+            "--executor",
+            "slurm",
+            "--shards",
+            "4",
+            "--detach",
+        ],
+    );
     assert_eq!(detached.code, 0, "{}", detached.stderr);
     let run = run_dir_of(&detached);
     let job = read::<Value>(&run.join("slurm.json"))["jobs"][0]["job_id"].as_str().unwrap().to_string();
@@ -137,7 +177,21 @@ fn slurm_bad_inputs_are_clear() {
     let suite = tiny_suite(dir.path(), &gsm8k_lines(12), "");
     let exe = env!("CARGO_BIN_EXE_claimbench");
     let args = |extra: &[&str]| -> Vec<String> {
-        let mut a: Vec<String> = ["run", suite.to_str().unwrap(), "--system", &format!("command:python3 {}", example_system()), "--out", out.to_str().unwrap(), "--executor", "slurm", "--shards", "2"].iter().map(|s| s.to_string()).collect();
+        let mut a: Vec<String> = [
+            "run",
+            suite.to_str().unwrap(),
+            "--system",
+            &format!("command:python3 {}", example_system()),
+            "--out",
+            out.to_str().unwrap(),
+            "--executor",
+            "slurm",
+            "--shards",
+            "2",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         a.extend(extra.iter().map(|s| s.to_string()));
         a
     };
@@ -148,13 +202,26 @@ fn slurm_bad_inputs_are_clear() {
 
     let bad_partition = claimbench(dir.path(), &args(&["--partition", "nosuch"]).iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(bad_partition.code, 2);
-    assert!(bad_partition.stderr.contains("sbatch refused the job") && bad_partition.stderr.contains("invalid partition specified: nosuch"), "{}", bad_partition.stderr);
+    assert!(
+        bad_partition.stderr.contains("sbatch refused the job") && bad_partition.stderr.contains("invalid partition specified: nosuch"),
+        "{}",
+        bad_partition.stderr
+    );
 
     // A task whose system crashes fails with its exit code and the tail of its log.
     let crash = system_file(dir.path(), "crash", ", \"--crash-after\", \"1\"");
-    let failed = claimbench(dir.path(), &["run", suite.to_str().unwrap(), "--system", &crash, "--out", out.to_str().unwrap(), "--executor", "slurm", "--shards", "2"]);
+    let failed = claimbench(
+        dir.path(),
+        &["run", suite.to_str().unwrap(), "--system", &crash, "--out", out.to_str().unwrap(), "--executor", "slurm", "--shards", "2"],
+    );
     assert_eq!(failed.code, 2, "{}", failed.stderr);
-    assert!(failed.stderr.contains("FAILED (exit code 2:0)") && failed.stderr.contains("crashing on purpose") && failed.stderr.contains("--resume"), "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("FAILED (exit code 2:0)")
+            && failed.stderr.contains("crashing on purpose")
+            && failed.stderr.contains("--resume"),
+        "{}",
+        failed.stderr
+    );
 
     // A run directory the node cannot see (a private tmpfs of the submitting process).
     let hidden = dir.path().join("hidden");
@@ -165,7 +232,11 @@ fn slurm_bad_inputs_are_clear() {
         suite = suite.display(),
         sys = example_system()
     );
-    let unseen = std::process::Command::new("unshare").args(["--mount", "--propagation", "private", "sh", "-c", &script]).current_dir(dir.path()).output().unwrap();
+    let unseen = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&unseen.stderr);
     assert_eq!(unseen.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("tmpfs filesystem, which other nodes cannot see") && stderr.contains("shard 0: FAILED"), "{stderr}");
@@ -177,7 +248,23 @@ fn a_task_over_its_time_limit_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let suite = tiny_suite(dir.path(), &gsm8k_lines(2), "");
     let stuck = system_file(dir.path(), "stuck", ", \"--delay\", \"600\"");
-    let out = claimbench(dir.path(), &["run", suite.to_str().unwrap(), "--system", &stuck, "--out", dir.path().join("runs").to_str().unwrap(), "--executor", "slurm", "--shards", "1", "--time", "1"]);
+    let out = claimbench(
+        dir.path(),
+        &[
+            "run",
+            suite.to_str().unwrap(),
+            "--system",
+            &stuck,
+            "--out",
+            dir.path().join("runs").to_str().unwrap(),
+            "--executor",
+            "slurm",
+            "--shards",
+            "1",
+            "--time",
+            "1",
+        ],
+    );
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("shard 0: TIMEOUT"), "{}", out.stderr);
 }

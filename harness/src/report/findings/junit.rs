@@ -14,8 +14,15 @@ impl FindingsExporter for Junit {
         let failures = f.rows.iter().filter(|r| r.outcome == Outcome::Fail).count();
         let skipped = f.rows.iter().filter(|r| r.outcome == Outcome::Inconclusive).count();
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        out.push_str(&format!("<testsuites name=\"claimbench\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">\n", f.rows.len()));
-        out.push_str(&format!("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">\n", xml(&f.title), f.rows.len()));
+        out.push_str(&format!(
+            "<testsuites name=\"claimbench\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">\n",
+            f.rows.len()
+        ));
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">\n",
+            xml(&f.title),
+            f.rows.len()
+        ));
         if !f.warnings.is_empty() {
             out.push_str(&format!("    <system-err>{}</system-err>\n", xml(&f.warnings.join("\n"))));
         }
@@ -24,7 +31,9 @@ impl FindingsExporter for Junit {
             out.push_str(&format!("    <testcase classname=\"claimbench\" name=\"{}\">\n", xml(&row.name)));
             match row.outcome {
                 Outcome::Fail => out.push_str(&format!("      <failure message=\"{}\">{}</failure>\n", xml(&summary), xml(&row.detail))),
-                Outcome::Inconclusive => out.push_str(&format!("      <skipped message=\"{}\"/>\n", xml(&format!("no verdict: {summary}; {}", row.detail)))),
+                Outcome::Inconclusive => {
+                    out.push_str(&format!("      <skipped message=\"{}\"/>\n", xml(&format!("no verdict: {summary}; {}", row.detail))))
+                }
                 Outcome::Pass | Outcome::Info => {}
             }
             out.push_str(&format!("      <system-out>{}</system-out>\n", xml(&summary)));

@@ -28,7 +28,12 @@ impl FindingsExporter for Markdown {
             };
             out.push_str(&format!("| {mark} | {} |\n", row.cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")));
         }
-        let notes: Vec<String> = f.rows.iter().filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Inconclusive)).map(|r| format!("- **{}**: {}", cell(&r.name), cell(&r.detail))).collect();
+        let notes: Vec<String> = f
+            .rows
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Inconclusive))
+            .map(|r| format!("- **{}**: {}", cell(&r.name), cell(&r.detail)))
+            .collect();
         if !notes.is_empty() {
             out.push('\n');
             out.push_str(&notes.join("\n"));

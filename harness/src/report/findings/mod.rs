@@ -103,7 +103,9 @@ pub fn from_comparison(c: &Comparison, baseline: &str, candidate: &str) -> Findi
         .metrics
         .iter()
         .map(|m| {
-            let effect = |e: &Option<crate::compare::Effect>| e.as_ref().map(|e| with_interval(e.estimate, Some(e.low), Some(e.high))).unwrap_or_else(|| "—".into());
+            let effect = |e: &Option<crate::compare::Effect>| {
+                e.as_ref().map(|e| with_interval(e.estimate, Some(e.low), Some(e.high))).unwrap_or_else(|| "—".into())
+            };
             let hardware = match m.same_hardware {
                 Some(true) => "same",
                 Some(false) => "DIFFERENT",
@@ -122,14 +124,19 @@ pub fn from_comparison(c: &Comparison, baseline: &str, candidate: &str) -> Findi
                     p_value(m.p_value),
                     hardware.into(),
                 ],
-                detail: m.refused.clone().unwrap_or_else(|| format!("{} paired items; improvement is positive when the candidate is better", m.n_paired)),
+                detail: m
+                    .refused
+                    .clone()
+                    .unwrap_or_else(|| format!("{} paired items; improvement is positive when the candidate is better", m.n_paired)),
             }
         })
         .collect();
     Findings {
         title: format!("compare {baseline} (baseline) vs {candidate} (candidate), {:.0}% intervals", c.level * 100.0),
         warnings: c.warnings.clone(),
-        columns: ["metric", "baseline", "candidate", "improvement", "relative improvement", "test", "p", "hardware"].map(String::from).to_vec(),
+        columns: ["metric", "baseline", "candidate", "improvement", "relative improvement", "test", "p", "hardware"]
+            .map(String::from)
+            .to_vec(),
         rows,
         data: serde_json::to_value(c).unwrap_or_default(),
     }
@@ -171,7 +178,9 @@ pub fn from_claims(report: &ClaimsReport) -> Findings {
     Findings {
         title: format!("claims in {}", report.file),
         warnings: report.warnings.clone(),
-        columns: ["claim", "metric", "claim (improvement)", "estimate [interval]", "p (≤ threshold)", "verdict", "to settle"].map(String::from).to_vec(),
+        columns: ["claim", "metric", "claim (improvement)", "estimate [interval]", "p (≤ threshold)", "verdict", "to settle"]
+            .map(String::from)
+            .to_vec(),
         rows,
         data: serde_json::to_value(report).unwrap_or_default(),
     }
@@ -188,14 +197,29 @@ pub fn from_history(report: &HistoryReport, gate: Gate) -> Findings {
             } else {
                 changes
                     .iter()
-                    .map(|c| format!("{} at run {} ({}; {:+.4} per item, adjusted p {})", c.kind, c.index + 1, c.run_id, c.change, p_value(Some(c.adjusted_p))))
+                    .map(|c| {
+                        format!(
+                            "{} at run {} ({}; {:+.4} per item, adjusted p {})",
+                            c.kind,
+                            c.index + 1,
+                            c.run_id,
+                            c.change,
+                            p_value(Some(c.adjusted_p))
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("; ")
             };
             rows.push(Finding {
                 name: format!("{} {metric}", series.key),
                 outcome: if fails { Outcome::Fail } else { Outcome::Pass },
-                cells: vec![series.key.clone(), metric.clone(), values.len().to_string(), values.last().map(|v| num(*v)).unwrap_or_default(), described.clone()],
+                cells: vec![
+                    series.key.clone(),
+                    metric.clone(),
+                    values.len().to_string(),
+                    values.last().map(|v| num(*v)).unwrap_or_default(),
+                    described.clone(),
+                ],
                 detail: described,
             });
         }

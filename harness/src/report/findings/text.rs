@@ -11,9 +11,18 @@ impl FindingsExporter for Text {
             out.push_str(&format!("WARNING: {w}\n"));
         }
         let widths: Vec<usize> = (0..f.columns.len())
-            .map(|i| f.rows.iter().map(|r| r.cells.get(i).map_or(0, |c| c.chars().count())).chain([f.columns[i].chars().count()]).max().unwrap_or(0))
+            .map(|i| {
+                f.rows
+                    .iter()
+                    .map(|r| r.cells.get(i).map_or(0, |c| c.chars().count()))
+                    .chain([f.columns[i].chars().count()])
+                    .max()
+                    .unwrap_or(0)
+            })
             .collect();
-        let line = |cells: &[String]| cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string();
+        let line = |cells: &[String]| {
+            cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string()
+        };
         out.push_str(&line(&f.columns));
         out.push('\n');
         for row in &f.rows {

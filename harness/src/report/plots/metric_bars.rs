@@ -69,7 +69,8 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, metric: &str, bars: &[
     let at = |i: usize| SegmentValue::CenterOf(i as i32);
     chart
         .draw_series(bars.iter().enumerate().map(|(i, bar)| {
-            let mut rect = Rectangle::new([(SegmentValue::Exact(i as i32), 0.0), (SegmentValue::Exact(i as i32 + 1), bar.value)], fill.filled());
+            let mut rect =
+                Rectangle::new([(SegmentValue::Exact(i as i32), 0.0), (SegmentValue::Exact(i as i32 + 1), bar.value)], fill.filled());
             rect.set_margin(0, 0, 30, 30);
             rect
         }))
@@ -86,9 +87,11 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, metric: &str, bars: &[
         .map_err(err)?;
     let label_style = TextStyle::from((FONT, 15).into_font()).color(&BLACK).pos(Pos::new(HPos::Center, VPos::Bottom));
     chart
-        .draw_series(bars.iter().enumerate().map(|(i, bar)| {
-            EmptyElement::at((at(i), bar.high)) + Text::new(format!("{:.3}", bar.value), (0, -6), label_style.clone())
-        }))
+        .draw_series(
+            bars.iter()
+                .enumerate()
+                .map(|(i, bar)| EmptyElement::at((at(i), bar.high)) + Text::new(format!("{:.3}", bar.value), (0, -6), label_style.clone())),
+        )
         .map_err(err)?;
     root.present().map_err(err)?;
     Ok(())

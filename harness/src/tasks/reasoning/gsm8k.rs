@@ -22,8 +22,8 @@ struct Problem<'a> {
 fn problem<'a>(path: &Path, record: &'a Record) -> Result<Problem<'a>> {
     let question = string_field(path, record.line, &record.fields, "question")?;
     let solution = string_field(path, record.line, &record.fields, "answer")?;
-    let reference = extract_strict(solution)
-        .ok_or_else(|| Error::at_line(path, record.line, "field 'answer' has no final '#### NUMBER'"))?;
+    let reference =
+        extract_strict(solution).ok_or_else(|| Error::at_line(path, record.line, "field 'answer' has no final '#### NUMBER'"))?;
     Ok(Problem { record, question, solution, reference })
 }
 
