@@ -212,10 +212,20 @@ pub(crate) fn finish_run(
     manifest.status = if failure.is_none() { Status::Complete } else { Status::Incomplete };
     manifest.error = failure.as_ref().map(|e| e.to_string());
     manifest.finished_at = Some(utc_now());
-    write_parquet(&dir.join(SAMPLES), samples)?;
-    write_json_atomic(&dir.join(METRICS), &metrics)?;
-    // The manifest goes last: only a run whose manifest says complete is complete.
-    write_json_atomic(&dir.join(MANIFEST), &manifest)?;
+    let saved = write_parquet(&dir.join(SAMPLES), samples)
+        .and_then(|()| write_json_atomic(&dir.join(METRICS), &metrics))
+        // The manifest goes last: only a run whose manifest says complete is complete.
+        .and_then(|()| write_json_atomic(&dir.join(MANIFEST), &manifest));
+    if let Err(save_error) = saved {
+        // A full disk or a read-only directory: the journal still holds every finished item.
+        let first = failure.map(|e| format!("{e}; then ")).unwrap_or_default();
+        return Err(Error::new(format!(
+            "{first}saving the run failed: {save_error} ({} of {expected} finished items are in the journal {}; fix the cause, then `claimbench run --resume {}`)",
+            samples.len(),
+            dir.join(JOURNAL).display(),
+            dir.display()
+        )));
+    }
     if let Some(e) = failure {
         return Err(Error::new(format!("{e} (run incomplete: {} of {expected} samples kept in {})", samples.len(), dir.display())));
     }

@@ -275,3 +275,52 @@ fn a_killed_local_run_resumes_to_the_uninterrupted_result() {
         scored(&read_parquet(&whole.join("samples.parquet")).unwrap())
     );
 }
+
+/// A full disk stops a run with a clear error and leaves it resumable; a read-only output
+/// directory is refused. Both on a small tmpfs in a private mount namespace (needs root).
+#[test]
+fn a_full_disk_leaves_a_resumable_run_and_a_read_only_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = tiny_suite(dir.path(), &gsm8k_lines(30), "");
+    let mnt = dir.path().join("mnt");
+    let saved = dir.path().join("saved");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let exe = env!("CARGO_BIN_EXE_claimbench");
+    let system = format!("command:python3 {}", example_system());
+    let whole =
+        claimbench(dir.path(), &["run", suite.to_str().unwrap(), "--system", &system, "--out", dir.path().join("whole").to_str().unwrap()]);
+    assert_eq!(whole.code, 0, "{}", whole.stderr);
+    let script = format!(
+        r#"set -u
+mount -t tmpfs -o size=16k none {mnt}
+{exe} run {suite} --system '{system}' --out {mnt}/runs 2> {d}/full.err; echo "full exit $?"
+mount -o remount,size=20m {mnt}
+{exe} run --resume {mnt}/runs/* > /dev/null 2> {d}/resume.err; echo "resume exit $?"
+cp -r {mnt}/runs {saved}
+mount -o remount,ro {mnt}
+{exe} run {suite} --system '{system}' --out {mnt}/runs 2> {d}/ro.err; echo "read-only exit $?"
+"#,
+        mnt = mnt.display(),
+        exe = exe,
+        suite = suite.display(),
+        system = system,
+        d = dir.path().display(),
+        saved = saved.display()
+    );
+    let out = std::process::Command::new("unshare").args(["--mount", "--propagation", "private", "sh", "-c", &script]).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    let err = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap_or_default();
+    assert!(said.contains("full exit 2"), "{said} {}", err("full.err"));
+    let full = err("full.err");
+    assert!(full.contains("No space left on device") && full.contains("--resume"), "{full}");
+    assert!(said.contains("resume exit 0"), "{said} {}", err("resume.err"));
+    let run = std::fs::read_dir(&saved).unwrap().next().unwrap().unwrap().path();
+    assert_eq!(read::<Manifest>(&run.join("manifest.json")).status, Status::Complete);
+    let whole = run_dir(&whole.stdout);
+    assert_eq!(
+        scored(&read_parquet(&run.join("samples.parquet")).unwrap()),
+        scored(&read_parquet(&whole.join("samples.parquet")).unwrap())
+    );
+    assert!(said.contains("read-only exit 2"), "{said}");
+    assert!(err("ro.err").contains("Read-only file system"), "{}", err("ro.err"));
+}
