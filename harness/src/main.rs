@@ -402,7 +402,7 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
         Command::Status { run_dir } => {
             let states = slurm::shard_states(&run_dir)?;
             for (shard, state) in states.iter().enumerate() {
-                println!("shard {shard}: {state:?}");
+                println!("shard {shard}: {}", slurm::describe(state));
             }
             println!("{}", slurm::summarise_states(&states));
             Ok(Verdict::Fine)

@@ -386,18 +386,32 @@ fn expand_task_ids(text: &str) -> Vec<usize> {
 
 /// Watches until no shard is pending or running, then gathers.
 pub fn wait_and_gather(dir: &Path, progress: &mut dyn FnMut(&str)) -> Result<RunSummary> {
-    let mut last = String::new();
+    let mut last: Vec<ShardState> = Vec::new();
     loop {
         let states = shard_states(dir)?;
-        let summary = summarise_states(&states);
-        if summary != last {
-            progress(&format!("shards: {summary}"));
-            last = summary;
+        if states != last {
+            // One line per shard that changed, then the tally.
+            for (shard, state) in states.iter().enumerate() {
+                if last.get(shard) != Some(state) {
+                    progress(&format!("shard {shard}: {}", describe(state)));
+                }
+            }
+            progress(&format!("shards: {}", summarise_states(&states)));
+            last = states.clone();
         }
         if states.iter().all(|s| matches!(s, ShardState::Done | ShardState::Failed(_))) {
             return gather(dir);
         }
         std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+pub fn describe(state: &ShardState) -> String {
+    match state {
+        ShardState::Done => "done".to_string(),
+        ShardState::Pending => "pending".to_string(),
+        ShardState::Running => "running".to_string(),
+        ShardState::Failed(why) => format!("failed: {why}"),
     }
 }
 

@@ -155,7 +155,11 @@ fn a_cancelled_shard_is_reported_and_resumed_alone() {
     let manifest: Manifest = read(&run.join("manifest.json"));
     assert_eq!(manifest.status, Status::Incomplete);
     let status = claimbench(dir.path(), &["status", run.to_str().unwrap()]);
-    assert!(status.stdout.contains("3 done, 0 running, 0 pending, 1 failed (of 4)"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("3 done, 0 running, 0 pending, 1 failed (of 4)") && status.stdout.contains("shard 2: failed: CANCELLED"),
+        "{}",
+        status.stdout
+    );
 
     let resumed = claimbench(dir.path(), &["run", "--resume", run.to_str().unwrap()]);
     assert_eq!(resumed.code, 0, "{}", resumed.stderr);
