@@ -283,6 +283,18 @@ pub enum ShardState {
     Failed(String),
 }
 
+impl ShardState {
+    /// Still queued or running: neither gathered nor resubmitted yet.
+    pub fn is_active(&self) -> bool {
+        matches!(self, ShardState::Pending | ShardState::Running)
+    }
+}
+
+/// The shards whose state passes `keep`.
+fn shards_where(states: &[ShardState], keep: impl Fn(&ShardState) -> bool) -> Vec<usize> {
+    states.iter().enumerate().filter(|(_, s)| keep(s)).map(|(i, _)| i).collect()
+}
+
 /// One look at Slurm and at the shard files.
 pub fn shard_states(dir: &Path) -> Result<Vec<ShardState>> {
     let plan: Plan = read_json(&dir.join(PLAN)).map_err(|e| e.context("not a Slurm run directory"))?;
@@ -399,7 +411,7 @@ pub fn wait_and_gather(dir: &Path, progress: &mut dyn FnMut(&str)) -> Result<Run
             progress(&format!("shards: {}", summarise_states(&states)));
             last = states.clone();
         }
-        if states.iter().all(|s| matches!(s, ShardState::Done | ShardState::Failed(_))) {
+        if !states.iter().any(ShardState::is_active) {
             return gather(dir);
         }
         std::thread::sleep(Duration::from_millis(250));
@@ -431,8 +443,7 @@ pub fn summarise_states(states: &[ShardState]) -> String {
 /// or failed shards leave the run incomplete (their results kept) and say how to resume.
 pub fn gather(dir: &Path) -> Result<RunSummary> {
     let states = shard_states(dir)?;
-    let unfinished: Vec<usize> =
-        states.iter().enumerate().filter(|(_, s)| matches!(s, ShardState::Pending | ShardState::Running)).map(|(i, _)| i).collect();
+    let unfinished = shards_where(&states, ShardState::is_active);
     if !unfinished.is_empty() {
         return Err(Error::new(format!(
             "{} shards have not finished yet ({}); see `claimbench status {}`",
@@ -516,8 +527,7 @@ pub fn gather(dir: &Path) -> Result<RunSummary> {
 pub fn resume(dir: &Path, detach: bool, progress: &mut dyn FnMut(&str)) -> Result<Option<RunSummary>> {
     check_sbatch()?;
     let states = shard_states(dir)?;
-    let active: Vec<usize> =
-        states.iter().enumerate().filter(|(_, s)| matches!(s, ShardState::Pending | ShardState::Running)).map(|(i, _)| i).collect();
+    let active = shards_where(&states, ShardState::is_active);
     if !active.is_empty() {
         return Err(Error::new(format!(
             "shards {} are still pending or running; wait for them (`claimbench status {}`)",
@@ -525,7 +535,7 @@ pub fn resume(dir: &Path, detach: bool, progress: &mut dyn FnMut(&str)) -> Resul
             dir.display()
         )));
     }
-    let redo: Vec<usize> = states.iter().enumerate().filter(|(_, s)| matches!(s, ShardState::Failed(_))).map(|(i, _)| i).collect();
+    let redo = shards_where(&states, |s| matches!(s, ShardState::Failed(_)));
     if redo.is_empty() {
         progress("every shard is done; gathering");
     } else {
