@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::fsutil::read_json;
 use crate::stats::changes::{detect, window_tests};
 use crate::store::manifest::{Manifest, Status};
-use crate::store::{MANIFEST, SAMPLES};
+use crate::store::SAMPLES;
 use crate::tasks::LATENCY_METRIC;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -104,12 +104,8 @@ pub fn history(results: &Path, options: &HistoryOptions) -> Result<HistoryReport
     }
     let mut skipped = Vec::new();
     let mut runs = Vec::new();
-    for entry in walkdir::WalkDir::new(results).sort_by_file_name().into_iter().filter_map(|e| e.ok()) {
-        if entry.file_name() != MANIFEST {
-            continue;
-        }
-        let dir = entry.path().parent().unwrap_or(results).to_path_buf();
-        let manifest: Manifest = read_json(entry.path())?;
+    for (dir, manifest) in crate::store::runs_under(results) {
+        let manifest = manifest?;
         if manifest.status != Status::Complete || !dir.join(SAMPLES).is_file() {
             skipped.push(format!("{} ({})", dir.display(), manifest.status.as_str()));
             continue;

@@ -52,8 +52,8 @@ pub fn resolve_run(results: Option<&Path>, selector: &str) -> Result<std::path::
     }
     let mut best: Option<(String, std::path::PathBuf)> = None;
     let mut systems = std::collections::BTreeSet::new();
-    for entry in walkdir::WalkDir::new(results).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_name() == crate::store::MANIFEST) {
-        let Ok(manifest) = crate::fsutil::read_json::<Manifest>(entry.path()) else { continue };
+    for (dir, manifest) in crate::store::runs_under(results) {
+        let Ok(manifest) = manifest else { continue };
         systems.insert(format!("{}/{}", manifest.suite.id, manifest.system.name));
         let field = |key: &str| match key {
             "suite" => manifest.suite.id.as_str(),
@@ -63,7 +63,7 @@ pub fn resolve_run(results: Option<&Path>, selector: &str) -> Result<std::path::
         };
         let matches = wanted.iter().all(|(k, v)| if *k == "commit" { field(k).starts_with(v) } else { field(k) == *v });
         if matches && manifest.status == Status::Complete && best.as_ref().is_none_or(|(t, _)| manifest.started_at > *t) {
-            best = Some((manifest.started_at.clone(), entry.path().parent().unwrap_or(results).to_path_buf()));
+            best = Some((manifest.started_at.clone(), dir));
         }
     }
     best.map(|(_, dir)| dir).ok_or_else(|| {

@@ -33,6 +33,17 @@ pub fn create_run_dir(out: &Path, run_id: &str) -> Result<(String, PathBuf)> {
     Err(Error::in_file(out, format!("too many runs named {run_id}")))
 }
 
+/// Every run directory under `results`, at any depth and in path order, with its manifest (or
+/// why the manifest could not be read).
+pub fn runs_under(results: &Path) -> impl Iterator<Item = (PathBuf, Result<Manifest>)> + '_ {
+    walkdir::WalkDir::new(results)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name() == MANIFEST)
+        .map(move |e| (e.path().parent().unwrap_or(results).to_path_buf(), read_json::<Manifest>(e.path())))
+}
+
 /// A finished (complete or incomplete) run read back from disk.
 #[derive(Debug, Clone)]
 pub struct StoredRun {
