@@ -34,12 +34,8 @@ fn predictions_case(dir: &Path, preds: &str) -> Vec<String> {
 
 fn command_case(dir: &Path, flag: &str) -> Vec<String> {
     let suite = tiny_suite(dir, &gsm8k_lines(3), "");
-    let system = write(
-        dir,
-        "sys.toml",
-        &format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"{flag}\", \"1\"]\ntimeout_s = 1\n", example_system()),
-    );
-    run_args(&suite, &system, dir)
+    let system = example_command_system(dir, "sys", &[flag, "1"], Some(1.0));
+    run_args(&suite, &s(&system), dir)
 }
 
 /// The ids of the first three GSM8K items, as `suites items` prints them.

@@ -61,3 +61,39 @@ pub fn tiny_suite(dir: &Path, jsonl: &str, extra_suite_toml: &str) -> PathBuf {
 pub fn example_system() -> String {
     repo_root().join("examples/systems/number_heuristic.py").display().to_string()
 }
+
+pub fn read<T: serde::de::DeserializeOwned>(path: &Path) -> T {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The run directory `claimbench run` printed (`run: DIR`), or that a detached Slurm
+/// submission named on stderr (`…, run DIR`).
+pub fn run_dir(out: &Outcome) -> PathBuf {
+    let line = out.stdout.lines().find_map(|l| l.strip_prefix("run: ")).map(str::to_string);
+    let line = line.or_else(|| out.stderr.lines().find_map(|l| l.split_once(", run ").map(|(_, d)| d.to_string())));
+    PathBuf::from(line.unwrap_or_else(|| panic!("no run directory in: {} {}", out.stdout, out.stderr)))
+}
+
+/// The one run directory under `out`.
+pub fn only_run(out: &Path) -> PathBuf {
+    std::fs::read_dir(out).unwrap().next().expect("a run directory").unwrap().path()
+}
+
+/// What must agree between two runs of a deterministic system: everything but timings.
+pub fn scored(samples: &[claimbench::store::samples::Sample]) -> Vec<(String, usize, String, Option<String>, bool)> {
+    samples.iter().map(|s| (s.id.clone(), s.index, s.output.clone(), s.extracted.clone(), s.correct)).collect()
+}
+
+/// A system file running the example command system with `args`, named `name`.
+pub fn example_command_system(dir: &Path, name: &str, args: &[&str], timeout_s: Option<f64>) -> PathBuf {
+    let path = dir.join(format!("{name}.toml"));
+    let mut words = vec![format!("{:?}", example_system())];
+    words.extend(args.iter().map(|a| format!("{a:?}")));
+    let timeout = timeout_s.map(|t| format!("timeout_s = {t}\n")).unwrap_or_default();
+    std::fs::write(
+        &path,
+        format!("kind = \"command\"\nname = \"{name}\"\nprogram = \"python3\"\nargs = [{}]\n{timeout}", words.join(", ")),
+    )
+    .unwrap();
+    path
+}

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 fn run(cwd: &Path, args: &[&str]) -> PathBuf {
     let out = claimbench(cwd, args);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    PathBuf::from(out.stdout.lines().find_map(|l| l.strip_prefix("run: ")).unwrap())
+    run_dir(&out)
 }
 
 /// Two complete runs of GSM8K by the example systems: sum (baseline) and last-number.
@@ -186,16 +186,11 @@ fn incomparable_inputs_are_refused_with_exit_2() {
 
     // An incomplete run is refused unless --allow-partial, which reports the coverage.
     let tiny = tiny_suite(dir.path(), &gsm8k_lines(12), "");
-    let system = dir.path().join("crash.toml");
-    std::fs::write(
-        &system,
-        format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"--crash-after\", \"7\"]\n", example_system()),
-    )
-    .unwrap();
+    let system = example_command_system(dir.path(), "crash", &["--crash-after", "7"], None);
     let whole = run(dir.path(), &["run", tiny.to_str().unwrap(), "--system", &format!("command:python3 {}", example_system()), "--out", o]);
     let cut = claimbench(dir.path(), &["run", tiny.to_str().unwrap(), "--system", system.to_str().unwrap(), "--out", &format!("{o}/cut")]);
     assert_eq!(cut.code, 2);
-    let cut = std::fs::read_dir(format!("{o}/cut")).unwrap().next().unwrap().unwrap().path();
+    let cut = only_run(Path::new(&format!("{o}/cut")));
     let partial = claimbench(dir.path(), &["compare", whole.to_str().unwrap(), cut.to_str().unwrap()]);
     assert_eq!(partial.code, 2);
     assert!(partial.stderr.contains("incomplete (7 of 12 items)") && partial.stderr.contains("--allow-partial"), "{}", partial.stderr);

@@ -4,16 +4,7 @@ use claimbench::store::metrics::Metrics;
 use claimbench::store::samples::read_parquet;
 use claimbench::tasks::reasoning::extract::extract_strict;
 use serde_json::json;
-use std::path::{Path, PathBuf};
-
-fn read<T: serde::de::DeserializeOwned>(path: &Path) -> T {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// The run directory printed by `claimbench run`.
-fn run_dir(stdout: &str) -> PathBuf {
-    PathBuf::from(stdout.lines().find_map(|l| l.strip_prefix("run: ")).expect("run prints its directory"))
-}
+use std::path::Path;
 
 fn gsm8k_references() -> Vec<String> {
     gsm8k_lines(usize::MAX)
@@ -95,7 +86,7 @@ fn scoring_the_same_predictions_twice_is_identical() {
     let run = |_: u8| {
         let out = claimbench(&root, &["run", "gsm8k", "--system", &system, "--seed", "7", "--out", out_dir.to_str().unwrap()]);
         assert_eq!(out.code, 0, "{}", out.stderr);
-        run_dir(&out.stdout)
+        run_dir(&out)
     };
     let (first, second) = (run(1), run(2));
     assert_ne!(first, second);
@@ -146,7 +137,7 @@ fn command_system_answers_every_item() {
         &["run", "gsm8k-5shot", "--system", "examples/systems/last-number.toml", "--limit", "40", "--out", dir.path().to_str().unwrap()],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let run = run_dir(&out.stdout);
+    let run = run_dir(&out);
     let samples = read_parquet(&run.join("samples.parquet")).unwrap();
     assert_eq!(samples.len(), 40);
     assert!(samples.iter().all(|s| s.latency_s.is_some_and(|l| l > 0.0) && s.system_latency_s.is_some()));
@@ -163,14 +154,8 @@ fn command_system_answers_every_item() {
 fn interrupted_command_runs_keep_completed_samples() {
     let dir = tempfile::tempdir().unwrap();
     let suite = tiny_suite(dir.path(), &gsm8k_lines(12), "");
-    let script = example_system();
     for (flag, expect) in [("--crash-after", "exited"), ("--hang-after", "no response within 1 s"), ("--garbage-after", "bad response")] {
-        let system = dir.path().join(format!("{flag}.toml"));
-        std::fs::write(
-            &system,
-            format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{script}\", \"{flag}\", \"7\"]\ntimeout_s = 1\n"),
-        )
-        .unwrap();
+        let system = example_command_system(dir.path(), flag.trim_start_matches('-'), &[flag, "7"], Some(1.0));
         let out_dir = dir.path().join(flag);
         let out = claimbench(
             dir.path(),
@@ -179,7 +164,7 @@ fn interrupted_command_runs_keep_completed_samples() {
         assert_eq!(out.code, 2, "{flag}: {}", out.stderr);
         assert_eq!(out.stderr.lines().filter(|l| l.starts_with("error:")).count(), 1, "{}", out.stderr);
         assert!(out.stderr.contains(expect) && out.stderr.contains("(run incomplete: 7 of 12 samples kept in"), "{flag}: {}", out.stderr);
-        let run = std::fs::read_dir(&out_dir).unwrap().next().unwrap().unwrap().path();
+        let run = only_run(&out_dir);
         let manifest: Manifest = read(&run.join("manifest.json"));
         assert_eq!(manifest.status, Status::Incomplete);
         assert_eq!(manifest.items.completed, 7);
@@ -198,27 +183,18 @@ fn interrupted_command_runs_keep_completed_samples() {
     }
 }
 
-fn scored(samples: &[claimbench::store::samples::Sample]) -> Vec<(String, usize, String, Option<String>, bool)> {
-    samples.iter().map(|s| (s.id.clone(), s.index, s.output.clone(), s.extracted.clone(), s.correct)).collect()
-}
-
 /// `kill -9` in the middle of a local run, then `--resume`: nothing lost, nothing repeated,
 /// the same result as a run that was never interrupted.
 #[test]
 fn a_killed_local_run_resumes_to_the_uninterrupted_result() {
     let dir = tempfile::tempdir().unwrap();
     let suite = tiny_suite(dir.path(), &gsm8k_lines(30), "");
-    let system = dir.path().join("slow.toml");
-    std::fs::write(
-        &system,
-        format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"--delay\", \"0.03\"]\n", example_system()),
-    )
-    .unwrap();
+    let system = example_command_system(dir.path(), "slow", &["--delay", "0.03"], None);
     let (suite, system) = (suite.to_str().unwrap(), system.to_str().unwrap());
     let whole =
         claimbench(dir.path(), &["run", suite, "--system", system, "--seed", "5", "--out", dir.path().join("whole").to_str().unwrap()]);
     assert_eq!(whole.code, 0, "{}", whole.stderr);
-    let whole = run_dir(&whole.stdout);
+    let whole = run_dir(&whole);
 
     for (attempt, kill_after_lines) in [3usize, 17].into_iter().enumerate() {
         let out = dir.path().join(format!("killed-{attempt}"));
@@ -237,7 +213,7 @@ fn a_killed_local_run_resumes_to_the_uninterrupted_result() {
         }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let run = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
+        let run = only_run(&out);
         let manifest: Manifest = read(&run.join("manifest.json"));
         assert_eq!(manifest.status, Status::Running, "a killed run never claims to be complete");
         assert!(!run.join("samples.parquet").exists());
@@ -255,17 +231,12 @@ fn a_killed_local_run_resumes_to_the_uninterrupted_result() {
     }
 
     // A system that keeps crashing is finished by resuming until nothing is left.
-    let crashing = dir.path().join("crashing.toml");
-    std::fs::write(
-        &crashing,
-        format!("kind = \"command\"\nprogram = \"python3\"\nargs = [\"{}\", \"--crash-after\", \"12\"]\n", example_system()),
-    )
-    .unwrap();
+    let crashing = example_command_system(dir.path(), "crashing", &["--crash-after", "12"], None);
     let out = dir.path().join("crashing");
     let first =
         claimbench(dir.path(), &["run", suite, "--system", crashing.to_str().unwrap(), "--seed", "5", "--out", out.to_str().unwrap()]);
     assert_eq!(first.code, 2);
-    let run = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
+    let run = only_run(&out);
     let second = claimbench(dir.path(), &["run", "--resume", run.to_str().unwrap()]);
     assert!(second.code == 2 && second.stderr.contains("24 of 30 samples kept"), "{}", second.stderr);
     let third = claimbench(dir.path(), &["run", "--resume", run.to_str().unwrap()]);
@@ -314,9 +285,9 @@ mount -o remount,ro {mnt}
     let full = err("full.err");
     assert!(full.contains("No space left on device") && full.contains("--resume"), "{full}");
     assert!(said.contains("resume exit 0"), "{said} {}", err("resume.err"));
-    let run = std::fs::read_dir(&saved).unwrap().next().unwrap().unwrap().path();
+    let run = only_run(&saved);
     assert_eq!(read::<Manifest>(&run.join("manifest.json")).status, Status::Complete);
-    let whole = run_dir(&whole.stdout);
+    let whole = run_dir(&whole);
     assert_eq!(
         scored(&read_parquet(&run.join("samples.parquet")).unwrap()),
         scored(&read_parquet(&whole.join("samples.parquet")).unwrap())

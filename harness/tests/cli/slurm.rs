@@ -2,9 +2,9 @@
 
 use crate::common::*;
 use claimbench::store::manifest::{Manifest, Status};
-use claimbench::store::samples::{read_parquet, Sample};
+use claimbench::store::samples::read_parquet;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn require_slurm() {
@@ -19,38 +19,13 @@ fn require_slurm() {
     );
 }
 
-fn read<T: serde::de::DeserializeOwned>(path: &Path) -> T {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn run_dir_of(out: &Outcome) -> PathBuf {
-    let line = out.stdout.lines().find_map(|l| l.strip_prefix("run: ")).map(str::to_string);
-    let line = line.or_else(|| out.stderr.lines().find_map(|l| l.split_once(", run ").map(|(_, d)| d.to_string())));
-    PathBuf::from(line.unwrap_or_else(|| panic!("no run directory in: {} {}", out.stdout, out.stderr)))
-}
-
-/// What must agree between two runs of a deterministic system: everything but timings.
-fn scored(samples: &[Sample]) -> Vec<(String, usize, String, Option<String>, bool)> {
-    samples.iter().map(|s| (s.id.clone(), s.index, s.output.clone(), s.extracted.clone(), s.correct)).collect()
-}
-
-fn system_file(dir: &Path, name: &str, args: &str) -> String {
-    let path = dir.join(format!("{name}.toml"));
-    std::fs::write(
-        &path,
-        format!("kind = \"command\"\nname = \"{name}\"\nprogram = \"python3\"\nargs = [\"{}\"{args}]\n", example_system()),
-    )
-    .unwrap();
-    path.display().to_string()
-}
-
 #[test]
 fn a_slurm_run_equals_the_local_run() {
     require_slurm();
     let dir = tempfile::tempdir().unwrap();
     let root = repo_root();
     let out = dir.path().join("runs");
-    let system = system_file(dir.path(), "sum", ", \"--strategy\", \"sum\"");
+    let system = example_command_system(dir.path(), "sum", &["--strategy", "sum"], None).display().to_string();
     let local = claimbench(&root, &["run", "gsm8k", "--system", &system, "--limit", "120", "--out", out.to_str().unwrap()]);
     assert_eq!(local.code, 0, "{}", local.stderr);
     let sharded = claimbench(
@@ -74,7 +49,7 @@ fn a_slurm_run_equals_the_local_run() {
     );
     assert_eq!(sharded.code, 0, "{}", sharded.stderr);
     eprintln!("{}", sharded.stdout.lines().find(|l| l.starts_with("slurm:")).unwrap());
-    let (local, sharded) = (run_dir_of(&local), run_dir_of(&sharded));
+    let (local, sharded) = (run_dir(&local), run_dir(&sharded));
     let (a, b) = (read_parquet(&local.join("samples.parquet")).unwrap(), read_parquet(&sharded.join("samples.parquet")).unwrap());
     assert_eq!(scored(&a), scored(&b));
     let (ma, mb): (Value, Value) = (read(&local.join("metrics.json")), read(&sharded.join("metrics.json")));
@@ -126,7 +101,7 @@ fn a_cancelled_shard_is_reported_and_resumed_alone() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("runs");
     let suite = tiny_suite(dir.path(), &gsm8k_lines(40), "");
-    let slow = system_file(dir.path(), "slow", ", \"--delay\", \"0.15\"");
+    let slow = example_command_system(dir.path(), "slow", &["--delay", "0.15"], None).display().to_string();
     let detached = claimbench(
         dir.path(),
         &[
@@ -144,7 +119,7 @@ fn a_cancelled_shard_is_reported_and_resumed_alone() {
         ],
     );
     assert_eq!(detached.code, 0, "{}", detached.stderr);
-    let run = run_dir_of(&detached);
+    let run = run_dir(&detached);
     let job = read::<Value>(&run.join("slurm.json"))["jobs"][0]["job_id"].as_str().unwrap().to_string();
     let cancel = std::process::Command::new("scancel").arg(format!("{job}_2")).status().unwrap();
     assert!(cancel.success());
@@ -167,7 +142,7 @@ fn a_cancelled_shard_is_reported_and_resumed_alone() {
     assert_eq!(jobs[1]["shards"], serde_json::json!([2]), "only the cancelled shard is rerun");
     let local = claimbench(dir.path(), &["run", suite.to_str().unwrap(), "--system", &slow, "--out", out.to_str().unwrap()]);
     assert_eq!(local.code, 0, "{}", local.stderr);
-    let a = read_parquet(&run_dir_of(&local).join("samples.parquet")).unwrap();
+    let a = read_parquet(&run_dir(&local).join("samples.parquet")).unwrap();
     let b = read_parquet(&run.join("samples.parquet")).unwrap();
     assert_eq!(scored(&a), scored(&b));
     assert_eq!(read::<Manifest>(&run.join("manifest.json")).status, Status::Complete);
@@ -213,7 +188,7 @@ fn slurm_bad_inputs_are_clear() {
     );
 
     // A task whose system crashes fails with its exit code and the tail of its log.
-    let crash = system_file(dir.path(), "crash", ", \"--crash-after\", \"1\"");
+    let crash = example_command_system(dir.path(), "crash", &["--crash-after", "1"], None).display().to_string();
     let failed = claimbench(
         dir.path(),
         &["run", suite.to_str().unwrap(), "--system", &crash, "--out", out.to_str().unwrap(), "--executor", "slurm", "--shards", "2"],
@@ -251,7 +226,7 @@ fn a_task_over_its_time_limit_is_reported() {
     require_slurm();
     let dir = tempfile::tempdir().unwrap();
     let suite = tiny_suite(dir.path(), &gsm8k_lines(2), "");
-    let stuck = system_file(dir.path(), "stuck", ", \"--delay\", \"600\"");
+    let stuck = example_command_system(dir.path(), "stuck", &["--delay", "600"], None).display().to_string();
     let out = claimbench(
         dir.path(),
         &[
