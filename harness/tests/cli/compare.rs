@@ -268,6 +268,27 @@ fn history_finds_a_step_and_gates_on_it() {
     let any = claimbench(dir.path(), &["history", results.to_str().unwrap(), "--gate", "any", "--format", "junit"]);
     assert_eq!(any.code, 1, "{}", any.stderr);
     assert!(any.stdout.contains("<failure") && any.stdout.contains("regression at run 13"), "{}", any.stdout);
+
+    // Ordered by commit instead: record the degraded runs as built from an older commit, so they
+    // come first and the same step reads as an improvement.
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git").args(args).current_dir(repo_root()).output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let (newer, older) = (git(&["rev-parse", "HEAD"]), git(&["rev-parse", "HEAD~1"]));
+    for (i, run_id) in series["run_ids"].as_array().unwrap().iter().enumerate() {
+        let path = results.join(run_id.as_str().unwrap()).join("manifest.json");
+        let mut manifest: Value = read(&path);
+        manifest["claimbench"]["git_commit"] = if i < 12 { newer.clone() } else { older.clone() }.into();
+        std::fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+    }
+    let by_commit =
+        claimbench(&repo_root(), &["history", results.to_str().unwrap(), "--order", "commit", "--gate", "any", "--format", "json"]);
+    assert_eq!(by_commit.code, 0, "{}", by_commit.stderr);
+    let json: Value = serde_json::from_str(&by_commit.stdout).unwrap();
+    let changes = json["data"]["series"][0]["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!((changes[0]["index"].as_u64(), changes[0]["kind"].as_str()), (Some(12), Some("improvement")));
 }
 
 #[test]
