@@ -9,6 +9,7 @@ pub mod data;
 pub mod error;
 pub mod fsutil;
 pub mod host;
+pub mod md;
 pub mod report;
 pub mod run;
 pub mod spec;

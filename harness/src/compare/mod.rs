@@ -11,7 +11,7 @@ use crate::stats::paired::{mcnemar, mean_improvement, pair_by_id, permutation, D
 use crate::stats::StatsError;
 use crate::store::manifest::{Manifest, Status};
 use crate::store::StoredRun;
-use crate::tasks::metric_values;
+use crate::tasks::sample_value;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -160,15 +160,18 @@ impl Paired {
     }
 
     /// The paired per-item values of a metric, or an error naming the metrics that exist.
+    /// Items where only one side has a value (e.g. one run's log failed to parse) are left out.
     pub fn values(&self, metric: &str) -> Result<(Vec<f64>, Vec<f64>)> {
-        let side = |run: &StoredRun| {
-            metric_values(metric, &run.samples).ok_or_else(|| {
-                let known: Vec<&str> = run.metrics.metrics.keys().map(String::as_str).collect();
-                Error::new(format!("run {} has no per-item values for metric '{metric}' (it has: {})", run.dir.display(), known.join(", ")))
-            })
-        };
-        let (a, b) = (side(&self.baseline)?, side(&self.candidate)?);
-        Ok(self.pairs.iter().map(|&(i, j)| (a[i], b[j])).unzip())
+        let (a, b): (Vec<f64>, Vec<f64>) = self
+            .pairs
+            .iter()
+            .filter_map(|&(i, j)| Some((sample_value(metric, &self.baseline.samples[i])?, sample_value(metric, &self.candidate.samples[j])?)))
+            .unzip();
+        if a.is_empty() {
+            let known: Vec<&str> = self.baseline.metrics.metrics.keys().map(String::as_str).collect();
+            return Err(Error::new(format!("no paired per-item values for metric '{metric}' (the runs have: {})", known.join(", "))));
+        }
+        Ok((a, b))
     }
 
     /// Hardware differences that matter for speed, empty when the hosts match.

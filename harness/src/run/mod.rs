@@ -163,7 +163,11 @@ pub(crate) fn execute(
             seed,
         };
         let started = Instant::now();
-        let response = match system.generate(&request) {
+        let answered = match &item.simulation {
+            Some(simulation) => system.simulate(simulation),
+            None => system.generate(&request),
+        };
+        let response = match answered {
             Ok(response) => response,
             Err(e) => {
                 failure = Some(e);
@@ -183,6 +187,7 @@ pub(crate) fn execute(
             latency_s: measures_latency.then_some(latency),
             system_latency_s: response.system_latency_s,
             output_tokens: response.output_tokens,
+            measures: score.measures,
         };
         if let Err(e) = journal.append(&sample) {
             failure = Some(e);

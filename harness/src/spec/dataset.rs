@@ -35,6 +35,8 @@ pub struct DatasetFileSpec {
 #[serde(rename_all = "lowercase")]
 pub enum FileFormat {
     Jsonl,
+    /// Used as a file (a simulation input, a potential), not read as records.
+    Text,
 }
 
 /// A dataset whose files have been checked against their recorded hashes.

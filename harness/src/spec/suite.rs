@@ -26,18 +26,24 @@ pub struct SuiteSpec {
     #[serde(default)]
     pub scoring: ScoringSpec,
     pub metrics: Spanned<Vec<Metric>>,
+    /// Workloads of a `materials.md` suite.
+    #[serde(default)]
+    pub materials: Option<Spanned<MaterialsSpec>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 pub enum TaskKind {
     #[serde(rename = "reasoning.gsm8k")]
     ReasoningGsm8k,
+    #[serde(rename = "materials.md")]
+    MaterialsMd,
 }
 
 impl TaskKind {
     pub fn name(self) -> &'static str {
         match self {
             TaskKind::ReasoningGsm8k => "reasoning.gsm8k",
+            TaskKind::MaterialsMd => "materials.md",
         }
     }
 }
@@ -144,11 +150,97 @@ pub enum Extraction {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Metric {
     Accuracy,
+    TimestepsPerS,
+    MatomStepsPerS,
+    TauPerDay,
+    NsPerDay,
+    LoopTimeS,
 }
 
+impl Metric {
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Accuracy => "accuracy",
+            Metric::TimestepsPerS => "timesteps_per_s",
+            Metric::MatomStepsPerS => "matom_steps_per_s",
+            Metric::TauPerDay => "tau_per_day",
+            Metric::NsPerDay => "ns_per_day",
+            Metric::LoopTimeS => "loop_time_s",
+        }
+    }
+
+    /// Whether the metric is a speed figure, only comparable on the same hardware.
+    pub fn is_speed(self) -> bool {
+        self != Metric::Accuracy
+    }
+
+    pub fn higher_is_better(self) -> bool {
+        self != Metric::LoopTimeS
+    }
+}
+
+/// A `materials.md` suite: simulation workloads, each run `warmup` times unrecorded in the
+/// statistics and then `repetitions` times, and each held to its accuracy gate.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaterialsSpec {
+    /// LAMMPS unit style of the inputs; decides whether thermo energies are per atom.
+    pub units: String,
+    #[serde(default = "default_warmup")]
+    pub warmup: u32,
+    #[serde(default = "default_repetitions")]
+    pub repetitions: u32,
+    pub workloads: Vec<WorkloadSpec>,
+}
+
+fn default_warmup() -> u32 {
+    1
+}
+fn default_repetitions() -> u32 {
+    3
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    pub id: String,
+    /// Dataset file key of the input script; the suite's `dataset.file` when absent.
+    #[serde(default)]
+    pub input: Option<String>,
+    /// Dataset file keys the input reads (potentials), placed beside it.
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// `-var NAME VALUE` pairs, e.g. to scale the box.
+    #[serde(default)]
+    pub vars: std::collections::BTreeMap<String, String>,
+    /// Atoms the workload must create; a log with another count fails the gate.
+    pub atoms: u64,
+    /// Overrides `[materials] warmup` and `repetitions` for this workload.
+    #[serde(default)]
+    pub warmup: Option<u32>,
+    #[serde(default)]
+    pub repetitions: Option<u32>,
+    pub gate: GateSpec,
+}
+
+/// What makes a run's physics right: step-0 energy and pressure as the reference engine
+/// computed them, and a bound on total-energy drift over the run.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GateSpec {
+    pub e_pair: f64,
+    pub press: f64,
+    /// Largest relative difference allowed for step-0 E_pair and Press.
+    pub rel_tol: f64,
+    /// Largest |TotEng(last) − TotEng(0)| per atom, in the input's energy units.
+    pub max_drift_per_atom: f64,
+    /// Where the reference values come from.
+    #[serde(default)]
+    pub reference: String,
+}
 /// A parsed suite file and what provenance needs of it.
 #[derive(Debug, Clone)]
 pub struct Suite {
@@ -222,11 +314,47 @@ fn validate(path: &Path, text: &str, spec: &SuiteSpec) -> Result<()> {
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
         return Err(error_at_span(path, text, spec.id.span(), "suite id must be non-empty and use only letters, digits, '-', '_' or '.'"));
     }
-    if !spec.prompt.template.get_ref().contains("{question}") {
-        return Err(error_at_span(path, text, spec.prompt.template.span(), "prompt template must contain {question}"));
-    }
     if spec.metrics.get_ref().is_empty() {
         return Err(error_at_span(path, text, spec.metrics.span(), "metrics must name at least one metric"));
+    }
+    let speed_suite = spec.task == TaskKind::MaterialsMd;
+    if let Some(wrong) = spec.metrics.get_ref().iter().find(|m| m.is_speed() != speed_suite) {
+        return Err(error_at_span(path, text, spec.metrics.span(), format!("metric '{}' does not apply to task {}", wrong.name(), spec.task.name())));
+    }
+    match (&spec.materials, spec.task) {
+        (None, TaskKind::MaterialsMd) => return Err(Error::in_file(path, "a materials.md suite needs a [materials] table with workloads")),
+        (Some(m), TaskKind::ReasoningGsm8k) => return Err(error_at_span(path, text, m.span(), "[materials] applies only to task materials.md")),
+        (Some(m), TaskKind::MaterialsMd) => validate_materials(path, text, m)?,
+        (None, TaskKind::ReasoningGsm8k) => {
+            if !spec.prompt.template.get_ref().contains("{question}") {
+                return Err(error_at_span(path, text, spec.prompt.template.span(), "prompt template must contain {question}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn validate_materials(path: &Path, text: &str, materials: &Spanned<MaterialsSpec>) -> Result<()> {
+    let at = |message: String| error_at_span(path, text, materials.span(), message);
+    let m = materials.get_ref();
+    if m.workloads.is_empty() {
+        return Err(at("[materials] lists no workloads".into()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for w in &m.workloads {
+        if w.id.is_empty() || !w.id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+            return Err(at(format!("workload id '{}' must be non-empty and use only letters, digits, '-', '_' or '.'", w.id)));
+        }
+        if !seen.insert(&w.id) {
+            return Err(at(format!("workload '{}' is listed twice", w.id)));
+        }
+        if w.repetitions.unwrap_or(m.repetitions) == 0 {
+            return Err(at(format!("workload '{}' has no repetitions", w.id)));
+        }
+        let g = &w.gate;
+        if !(g.rel_tol > 0.0 && g.max_drift_per_atom > 0.0 && g.e_pair.is_finite() && g.press.is_finite()) {
+            return Err(at(format!("workload '{}': gate needs finite e_pair and press and positive rel_tol and max_drift_per_atom", w.id)));
+        }
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `metrics.json`: every metric with its sample count and interval. It holds no timestamps, so
 //! scoring the same outputs with the same seed gives the same bytes.
 
+use crate::stats::timing::Outliers;
 use crate::stats::Interval;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -14,7 +15,7 @@ pub struct Metrics {
     pub metrics: BTreeMap<String, MetricValue>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MetricValue {
     pub value: f64,
     pub n: usize,
@@ -24,4 +25,29 @@ pub struct MetricValue {
     pub speed: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ci: Option<Interval>,
+    /// What `value` is over the items: their mean (accuracy, latency) or their median
+    /// (repeated timings).
+    #[serde(default, skip_serializing_if = "Statistic::is_mean")]
+    pub statistic: Statistic,
+    /// Tukey-fence outliers among repeated timings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outliers: Option<Outliers>,
+    /// Why the figure does not count (an accuracy gate the same run failed); it is kept, never
+    /// dropped, so that the failure stays visible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Statistic {
+    #[default]
+    Mean,
+    Median,
+}
+
+impl Statistic {
+    pub fn is_mean(&self) -> bool {
+        *self == Statistic::Mean
+    }
 }

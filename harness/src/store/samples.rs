@@ -5,6 +5,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::fsutil::write_atomic_with;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
 
@@ -22,6 +23,10 @@ pub struct Sample {
     /// Seconds the system reported spending, when it did.
     pub system_latency_s: Option<f64>,
     pub output_tokens: Option<u64>,
+    /// Numbers scoring derived from the output (simulation speed and gate quantities); each
+    /// becomes a column of its own in Parquet.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub measures: BTreeMap<String, f64>,
 }
 
 /// The append-only journal of a run in progress: one JSON sample per line, flushed per item so
@@ -71,9 +76,13 @@ pub fn read_journal(path: &Path) -> Result<Vec<Sample>> {
     Ok(samples)
 }
 
+/// Columns every samples file has; any other Float64 column is a measure.
+const BASE_COLUMNS: [&str; 10] =
+    ["id", "index", "prompt_sha256", "output", "extracted", "reference", "correct", "latency_s", "system_latency_s", "output_tokens"];
+
 fn to_frame(samples: &[Sample]) -> PolarsResult<DataFrame> {
     let strings = |f: fn(&Sample) -> &str| samples.iter().map(f).collect::<Vec<&str>>();
-    let columns = vec![
+    let mut columns = vec![
         Column::new("id".into(), strings(|s| &s.id)),
         Column::new("index".into(), samples.iter().map(|s| s.index as i64).collect::<Vec<i64>>()),
         Column::new("prompt_sha256".into(), strings(|s| &s.prompt_sha256)),
@@ -85,6 +94,13 @@ fn to_frame(samples: &[Sample]) -> PolarsResult<DataFrame> {
         Column::new("system_latency_s".into(), samples.iter().map(|s| s.system_latency_s).collect::<Vec<Option<f64>>>()),
         Column::new("output_tokens".into(), samples.iter().map(|s| s.output_tokens.map(|t| t as i64)).collect::<Vec<Option<i64>>>()),
     ];
+    let measure_names: BTreeSet<&str> = samples.iter().flat_map(|s| s.measures.keys().map(String::as_str)).collect();
+    for name in measure_names {
+        if BASE_COLUMNS.contains(&name) {
+            return Err(PolarsError::Duplicate(format!("measure '{name}' has the name of a base column").into()));
+        }
+        columns.push(Column::new(name.into(), samples.iter().map(|s| s.measures.get(name).copied()).collect::<Vec<Option<f64>>>()));
+    }
     DataFrame::new(samples.len(), columns)
 }
 
@@ -111,6 +127,12 @@ fn from_frame(frame: &DataFrame) -> PolarsResult<Vec<Sample>> {
     let system_latency = frame.column("system_latency_s")?.f64()?;
     let tokens = frame.column("output_tokens")?.i64()?;
     let text = |c: &StringChunked, i: usize| c.get(i).unwrap_or_default().to_string();
+    let mut measures: Vec<(String, &Float64Chunked)> = Vec::new();
+    for column in frame.columns() {
+        if !BASE_COLUMNS.contains(&column.name().as_str()) {
+            measures.push((column.name().to_string(), column.f64()?));
+        }
+    }
     Ok((0..frame.height())
         .map(|i| Sample {
             id: text(id, i),
@@ -123,6 +145,7 @@ fn from_frame(frame: &DataFrame) -> PolarsResult<Vec<Sample>> {
             latency_s: latency.get(i),
             system_latency_s: system_latency.get(i),
             output_tokens: tokens.get(i).map(|t| t.max(0) as u64),
+            measures: measures.iter().filter_map(|(name, c)| c.get(i).map(|v| (name.clone(), v))).collect(),
         })
         .collect())
 }
@@ -143,6 +166,7 @@ mod tests {
             latency_s: if i == 1 { None } else { Some(0.25) },
             system_latency_s: None,
             output_tokens: Some(3),
+            measures: if i % 2 == 0 { BTreeMap::from([("timesteps_per_s".to_string(), i as f64 * 1.5)]) } else { BTreeMap::new() },
         }
     }
 

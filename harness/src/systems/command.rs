@@ -156,6 +156,10 @@ impl CommandSystem {
 }
 
 impl System for CommandSystem {
+    fn kind(&self) -> &'static str {
+        "command"
+    }
+
     fn generate(&mut self, request: &GenerateRequest<'_>) -> Result<Response> {
         let item = |message: String| Error::new(format!("item {}: {message}", request.id));
         let mut line = serde_json::to_string(&WireRequest { kind: "generate", request }).expect("requests serialise");

@@ -1,7 +1,9 @@
 //! Systems answer requests. Every backend implements one trait over a few request types, so
 //! any backend runs every suite of the kinds it supports. One file per backend.
 
+pub mod builtin_md;
 pub mod command;
+pub mod lammps;
 pub mod predictions;
 
 use crate::error::{Error, Result};
@@ -24,6 +26,22 @@ pub struct GenerateRequest<'a> {
     pub seed: u64,
 }
 
+/// A simulation request: run a workload's input script with its variables and return the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimulationRequest {
+    /// The item id: `WORKLOAD/rep-N` or `WORKLOAD/warmup-N`.
+    pub id: String,
+    pub workload: String,
+    /// The input script.
+    pub input: PathBuf,
+    /// Files the input reads by name (potentials), to be placed beside it.
+    pub files: Vec<PathBuf>,
+    /// `-var NAME VALUE` pairs.
+    pub vars: std::collections::BTreeMap<String, String>,
+    pub warmup: bool,
+    pub repetition: u32,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {
     pub output: String,
@@ -33,7 +51,17 @@ pub struct Response {
 }
 
 pub trait System {
-    fn generate(&mut self, request: &GenerateRequest<'_>) -> Result<Response>;
+    /// Kind name for messages.
+    fn kind(&self) -> &'static str;
+
+    fn generate(&mut self, _request: &GenerateRequest<'_>) -> Result<Response> {
+        Err(Error::new(format!("a {} system cannot generate text; use it with a suite of another kind", self.kind())))
+    }
+
+    /// Runs a simulation workload; the response's output is the run's log (LAMMPS layout).
+    fn simulate(&mut self, _request: &SimulationRequest) -> Result<Response> {
+        Err(Error::new(format!("a {} system cannot run simulations; use the lammps or builtin-md system", self.kind())))
+    }
 
     /// Called once after the last request; lets a backend shut down cleanly.
     fn close(&mut self) -> Result<()> {
@@ -55,6 +83,9 @@ pub struct SystemSpec {
 pub enum SystemConfig {
     Predictions(predictions::PredictionsConfig),
     Command(command::CommandConfig),
+    Lammps(lammps::LammpsConfig),
+    #[serde(rename = "builtin-md")]
+    BuiltinMd(builtin_md::BuiltinMdConfig),
 }
 
 impl SystemConfig {
@@ -62,6 +93,8 @@ impl SystemConfig {
         match self {
             SystemConfig::Predictions(_) => "predictions",
             SystemConfig::Command(_) => "command",
+            SystemConfig::Lammps(_) => "lammps",
+            SystemConfig::BuiltinMd(_) => "builtin-md",
         }
     }
 }
@@ -76,7 +109,7 @@ pub struct SystemProvenance {
     pub config_sha256: String,
 }
 
-const KINDS: &str = "predictions, command";
+const KINDS: &str = "predictions, command, lammps, builtin-md";
 
 #[derive(Deserialize)]
 struct KindOnly {
@@ -84,9 +117,17 @@ struct KindOnly {
 }
 
 impl SystemSpec {
-    /// Parses `--system`: a TOML file, or `predictions:FILE`, or `command:PROGRAM [ARG…]`.
+    /// Parses `--system`: a TOML file, or `predictions:FILE`, `command:PROGRAM [ARG…]`,
+    /// `lammps:BINARY` or `builtin-md`.
     pub fn parse(arg: &str) -> Result<SystemSpec> {
         let cwd = PathBuf::from(".");
+        if arg == "builtin-md" {
+            return Ok(SystemSpec { name: arg.to_string(), config: SystemConfig::BuiltinMd(Default::default()), base_dir: cwd });
+        }
+        if let Some(binary) = arg.strip_prefix("lammps:") {
+            let config = lammps::LammpsConfig { binary: binary.to_string(), ..Default::default() };
+            return Ok(SystemSpec { name: "lammps".to_string(), config: SystemConfig::Lammps(config), base_dir: cwd });
+        }
         if let Some(path) = arg.strip_prefix("predictions:") {
             let config = predictions::PredictionsConfig { path: path.to_string(), ..Default::default() };
             return Ok(SystemSpec { name: file_stem(path), config: SystemConfig::Predictions(config), base_dir: cwd });
@@ -113,6 +154,8 @@ impl SystemSpec {
         let config = match kind.kind.get_ref().as_str() {
             "predictions" => SystemConfig::Predictions(parse_toml(path, &text)?),
             "command" => SystemConfig::Command(parse_toml(path, &text)?),
+            "lammps" => SystemConfig::Lammps(parse_toml(path, &text)?),
+            "builtin-md" => SystemConfig::BuiltinMd(parse_toml(path, &text)?),
             other => {
                 return Err(crate::spec::error_at_span(
                     path,
@@ -125,6 +168,8 @@ impl SystemSpec {
         let name = match &config {
             SystemConfig::Predictions(c) => c.name.clone(),
             SystemConfig::Command(c) => c.name.clone(),
+            SystemConfig::Lammps(c) => c.name.clone(),
+            SystemConfig::BuiltinMd(c) => c.name.clone(),
         }
         .unwrap_or_else(|| file_stem(&path.to_string_lossy()));
         let base_dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
@@ -151,6 +196,8 @@ impl SystemSpec {
                 Ok(Box::new(predictions::PredictionsSystem::load(&self.base_dir.join(&config.path), task, scored)?))
             }
             SystemConfig::Command(config) => Ok(Box::new(command::CommandSystem::start(config, &self.base_dir)?)),
+            SystemConfig::Lammps(config) => Ok(Box::new(lammps::LammpsSystem::start(config, &self.base_dir)?)),
+            SystemConfig::BuiltinMd(config) => Ok(Box::new(builtin_md::BuiltinMdSystem::start(config)?)),
         }
     }
 }

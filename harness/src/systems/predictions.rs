@@ -110,9 +110,24 @@ fn list(ids: &[String]) -> String {
     text
 }
 
-impl System for PredictionsSystem {
-    fn generate(&mut self, request: &GenerateRequest<'_>) -> Result<Response> {
-        let output = self.outputs.get(request.id).ok_or_else(|| Error::new(format!("item {}: no prediction", request.id)))?;
+impl PredictionsSystem {
+    fn answer(&self, id: &str) -> Result<Response> {
+        let output = self.outputs.get(id).ok_or_else(|| Error::new(format!("item {id}: no prediction")))?;
         Ok(Response { output: output.clone(), system_latency_s: None, output_tokens: None })
+    }
+}
+
+impl System for PredictionsSystem {
+    fn kind(&self) -> &'static str {
+        "predictions"
+    }
+
+    fn generate(&mut self, request: &GenerateRequest<'_>) -> Result<Response> {
+        self.answer(request.id)
+    }
+
+    /// A submitted simulation result is the run's log, keyed by item id.
+    fn simulate(&mut self, request: &crate::systems::SimulationRequest) -> Result<Response> {
+        self.answer(&request.id)
     }
 }

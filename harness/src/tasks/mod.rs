@@ -1,6 +1,7 @@
 //! Tasks turn dataset records into requests for a system and score the system's answers.
 //! One folder per suite kind.
 
+pub mod materials;
 pub mod reasoning;
 
 use crate::data::RecordFile;
@@ -16,6 +17,8 @@ pub struct TaskItem {
     pub reference: String,
     /// A short human-readable view of the item, for listings.
     pub preview: String,
+    /// For simulation suites: the workload run to ask for instead of a text prompt.
+    pub simulation: Option<crate::systems::SimulationRequest>,
 }
 
 /// The outcome of scoring one output.
@@ -23,6 +26,8 @@ pub struct TaskItem {
 pub struct Score {
     pub extracted: Option<String>,
     pub correct: bool,
+    /// Numbers derived from the output (speed figures, gate quantities), by name.
+    pub measures: std::collections::BTreeMap<String, f64>,
 }
 
 /// A prepared task: the scored items in dataset order, the ids of every record of the scored
@@ -40,18 +45,21 @@ pub struct PreparedTask {
 pub fn scoring_version(kind: TaskKind) -> &'static str {
     match kind {
         TaskKind::ReasoningGsm8k => reasoning::gsm8k::SCORING_VERSION,
+        TaskKind::MaterialsMd => materials::SCORING_VERSION,
     }
 }
 
 pub fn prepare(suite: &Suite, dataset: &crate::spec::dataset::Dataset) -> Result<PreparedTask> {
     match suite.spec.task {
         TaskKind::ReasoningGsm8k => reasoning::gsm8k::prepare(suite, dataset),
+        TaskKind::MaterialsMd => materials::prepare(suite, dataset),
     }
 }
 
 pub fn score(kind: TaskKind, suite: &Suite, item: &TaskItem, output: &str) -> Score {
     match kind {
         TaskKind::ReasoningGsm8k => reasoning::gsm8k::score(suite.spec.scoring.extraction, item, output),
+        TaskKind::MaterialsMd => materials::score(suite, item, output),
     }
 }
 
@@ -61,37 +69,47 @@ pub fn summarise(suite: &Suite, samples: &[crate::store::samples::Sample], n_exp
     use crate::stats::bootstrap::{mean_ci, DEFAULT_RESAMPLES};
     use crate::store::metrics::{MetricValue, Metrics};
     let mut metrics = std::collections::BTreeMap::new();
-    for metric in suite.spec.metrics.get_ref() {
-        match metric {
-            Metric::Accuracy => {
-                let values: Vec<f64> = samples.iter().map(|s| if s.correct { 1.0 } else { 0.0 }).collect();
-                // With no samples there is no accuracy to report, rather than a NaN.
-                if let Ok(value) = crate::stats::mean(&values) {
-                    let ci = mean_ci(&values, 0.95, DEFAULT_RESAMPLES, seed).ok();
-                    metrics
-                        .insert("accuracy".to_string(), MetricValue { value, n: values.len(), higher_is_better: true, speed: false, ci });
-                }
-            }
+    let mean_metric = |values: &[f64], higher_is_better: bool, speed: bool| {
+        // With no samples there is no value to report, rather than a NaN.
+        let value = crate::stats::mean(values).ok()?;
+        let ci = mean_ci(values, 0.95, DEFAULT_RESAMPLES, seed).ok();
+        Some(MetricValue { value, n: values.len(), higher_is_better, speed, ci, ..MetricValue::default() })
+    };
+    if suite.spec.metrics.get_ref().contains(&Metric::Accuracy) {
+        if let Some(value) = metric_values("accuracy", samples).and_then(|v| mean_metric(&v, true, false)) {
+            metrics.insert("accuracy".to_string(), value);
         }
     }
-    // Systems that answered live have a latency per item; submitted predictions do not.
-    if let Some(values) = metric_values(LATENCY_METRIC, samples) {
-        if let Ok(value) = crate::stats::mean(&values) {
-            let ci = mean_ci(&values, 0.95, DEFAULT_RESAMPLES, seed).ok();
-            metrics.insert(LATENCY_METRIC.to_string(), MetricValue { value, n: values.len(), higher_is_better: false, speed: true, ci });
-        }
+    if suite.spec.task == TaskKind::MaterialsMd {
+        materials::summarise(suite, samples, seed, &mut metrics);
+    } else if let Some(value) = metric_values(LATENCY_METRIC, samples).and_then(|v| mean_metric(&v, false, true)) {
+        // Systems that answered live have a latency per item; submitted predictions do not.
+        metrics.insert(LATENCY_METRIC.to_string(), value);
     }
     Metrics { suite: suite.id().to_string(), complete: samples.len() == n_expected, n_expected, metrics }
 }
 
 pub const LATENCY_METRIC: &str = "latency_mean_s";
 
-/// Per-item values behind a metric (its mean over items), in sample order; `None` when the
-/// samples do not carry it.
-pub fn metric_values(metric: &str, samples: &[crate::store::samples::Sample]) -> Option<Vec<f64>> {
+/// One sample's value for a metric that is a mean (or median) over items: `accuracy`, the
+/// latency, or `WORKLOAD/MEASURE` of a simulation suite. `None` when the sample has no part in
+/// the metric (another workload, a warm-up run, no latency measured).
+pub fn sample_value(metric: &str, sample: &crate::store::samples::Sample) -> Option<f64> {
     match metric {
-        "accuracy" => Some(samples.iter().map(|s| if s.correct { 1.0 } else { 0.0 }).collect()),
-        LATENCY_METRIC => samples.iter().map(|s| s.latency_s).collect::<Option<Vec<f64>>>().filter(|v| !v.is_empty()),
-        _ => None,
+        "accuracy" => Some(if sample.correct { 1.0 } else { 0.0 }),
+        LATENCY_METRIC => sample.latency_s,
+        _ => {
+            let (workload, measure) = metric.split_once('/')?;
+            let in_workload = sample.id.strip_prefix(workload).is_some_and(|rest| rest.starts_with('/'));
+            let recorded = sample.measures.get(materials::WARMUP) != Some(&1.0);
+            (in_workload && recorded).then(|| sample.measures.get(measure).copied()).flatten()
+        }
     }
+}
+
+/// Per-item values behind a metric, in sample order, from the samples that have a part in it;
+/// `None` when none has.
+pub fn metric_values(metric: &str, samples: &[crate::store::samples::Sample]) -> Option<Vec<f64>> {
+    let values: Vec<f64> = samples.iter().filter_map(|s| sample_value(metric, s)).collect();
+    (!values.is_empty()).then_some(values)
 }

@@ -71,6 +71,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
             prompt: format!("{prefix}{}", spec.prompt.template.get_ref().replace("{question}", p.question)),
             reference: p.reference.clone(),
             preview: preview(p.question),
+            simulation: None,
         })
         .collect();
     Ok(PreparedTask { kind: TaskKind::ReasoningGsm8k, items, source, fewshot_ids })
@@ -99,7 +100,7 @@ fn preview(text: &str) -> String {
 pub fn score(mode: Extraction, item: &TaskItem, output: &str) -> Score {
     let extracted = extract(mode, output);
     let correct = extracted.as_deref() == Some(item.reference.as_str());
-    Score { extracted, correct }
+    Score { extracted, correct, measures: Default::default() }
 }
 
 #[cfg(test)]
