@@ -377,23 +377,16 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
                 } else {
                     Some(claimbench::run::resume_local(&dir, &mut progress_printer())?)
                 };
-                if let Some(summary) = summary {
-                    print_summary(&summary, summary.manifest.seed);
-                }
-                return Ok(Verdict::Fine);
+                return Ok(summary.map_or(Verdict::Fine, |summary| print_summary(&summary, summary.manifest.seed)));
             }
             let request = RunRequest { suite: suite.unwrap_or_default(), suites_dir, system: system.unwrap_or_default(), limit, seed, out };
             if executor == "slurm" {
                 let options = SlurmOptions { shards, partition, gpus_per_task, cpus_per_task, time, account, sbatch_args, detach };
-                if let Some(summary) = slurm::run_slurm(&request, &options, &mut say)? {
-                    print_summary(&summary, seed);
-                }
-                return Ok(Verdict::Fine);
+                return Ok(slurm::run_slurm(&request, &options, &mut say)?.map_or(Verdict::Fine, |summary| print_summary(&summary, seed)));
             }
             let mut progress = progress_printer();
             let summary = run_local(&request, &mut progress)?;
-            print_summary(&summary, seed);
-            Ok(Verdict::Fine)
+            Ok(print_summary(&summary, seed))
         }
         Command::Worker { run_dir, shard } => {
             slurm::worker(&run_dir, shard)?;
@@ -409,8 +402,7 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
         }
         Command::Gather { run_dir } => {
             let summary = slurm::gather(&run_dir)?;
-            print_summary(&summary, summary.manifest.seed);
-            Ok(Verdict::Fine)
+            Ok(print_summary(&summary, summary.manifest.seed))
         }
         Command::Report { runs, out } => {
             for path in claimbench::report::write_report(&runs, &out)? {
@@ -421,12 +413,20 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
     }
 }
 
-fn print_summary(summary: &claimbench::run::RunSummary, seed: u64) {
+/// Prints the run's metrics; a run whose speed figures failed their accuracy gate ends with
+/// exit status 1, its results kept and marked invalid.
+fn print_summary(summary: &claimbench::run::RunSummary, seed: u64) -> Verdict {
+    use claimbench::store::metrics::Statistic;
     println!("run: {}", summary.dir.display());
+    let mut invalid = Vec::new();
     for (name, metric) in &summary.metrics.metrics {
+        let statistic = if metric.statistic == Statistic::Median { "median, " } else { "" };
+        let outliers = metric.outliers.as_ref().map_or(0, |o| o.low_mild + o.low_severe + o.high_mild + o.high_severe);
+        let outliers = if outliers > 0 { format!(", {outliers} outliers") } else { String::new() };
+        let flag = if metric.invalid.is_some() { "INVALID " } else { "" };
         match &metric.ci {
             Some(ci) => println!(
-                "{name}: {:.4} [{:.4}, {:.4}] (n={}, {:.0}% {} CI, seed {seed})",
+                "{flag}{name}: {:.4} [{:.4}, {:.4}] ({statistic}n={}, {:.0}% {} CI, seed {seed}{outliers})",
                 metric.value,
                 ci.low,
                 ci.high,
@@ -434,14 +434,32 @@ fn print_summary(summary: &claimbench::run::RunSummary, seed: u64) {
                 ci.level * 100.0,
                 ci.method
             ),
-            None => println!("{name}: {:.4} (n={})", metric.value, metric.n),
+            None => println!("{flag}{name}: {:.4} (n={})", metric.value, metric.n),
         }
+        if let Some(reason) = &metric.invalid {
+            if !invalid.contains(reason) {
+                invalid.push(reason.clone());
+            }
+        }
+    }
+    if summary.metrics.metrics.values().any(|m| m.speed) {
+        let host = &summary.manifest.host;
+        let fingerprint: Vec<String> = host.speed_fingerprint().into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+        println!("speed measured on: {}", fingerprint.join(", "));
     }
     if let Some(slurm) = &summary.manifest.slurm {
         println!(
             "slurm: {} shards, wall {:.2} s (last end - first start), {:.1} GPU-seconds, fan-out overhead {:.2} s (submit to gathered, minus the slowest shard)",
             slurm.shards, slurm.wall_s, slurm.gpu_seconds, slurm.fanout_overhead_s
         );
+    }
+    for reason in &invalid {
+        println!("INVALID: {reason}");
+    }
+    if invalid.is_empty() {
+        Verdict::Fine
+    } else {
+        Verdict::Failed
     }
 }
 

@@ -214,6 +214,18 @@ pub struct MetricComparison {
     pub same_hardware: Option<bool>,
     /// Why the metric was not compared.
     pub refused: Option<String>,
+    /// Why the figures do not count: an accuracy gate failed in the run that produced them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<String>,
+}
+
+/// The gate failures behind a metric of either run, or `None` when both figures are valid.
+pub fn invalid_reason(baseline: &crate::store::metrics::MetricValue, candidate: &crate::store::metrics::MetricValue) -> Option<String> {
+    let sides: Vec<String> = [("baseline", baseline), ("candidate", candidate)]
+        .iter()
+        .filter_map(|(role, m)| m.invalid.as_ref().map(|reason| format!("{role} invalid ({reason})")))
+        .collect();
+    (!sides.is_empty()).then(|| sides.join("; "))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -267,7 +279,11 @@ pub fn compare(baseline: &Path, candidate: &Path, options: &CompareOptions) -> R
             p_value: None,
             same_hardware: base_metric.speed.then_some(hardware.is_empty()),
             refused: None,
+            invalid: invalid_reason(base_metric, cand_metric),
         };
+        if let Some(reason) = &row.invalid {
+            warnings.push(format!("INVALID {name}: {reason}"));
+        }
         if base_metric.speed && !hardware.is_empty() {
             if !options.allow_cross_hardware {
                 row.refused = Some(format!("different hardware ({}); --allow-cross-hardware compares anyway", hardware.join("; ")));

@@ -353,20 +353,76 @@ fn initial_velocities(setup: &Setup, n: usize) -> Vec<Vec3> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tasks::materials::log::parse;
     use std::collections::BTreeMap;
     use std::path::Path;
 
-    fn lj_input(cells_scale: &str) -> Setup {
+    fn lj_input(scale: &str) -> Setup {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets/lammps-bench/in.lj");
-        let vars: BTreeMap<String, String> = ["x", "y", "z"].iter().map(|k| (k.to_string(), cells_scale.to_string())).collect();
+        let vars: BTreeMap<String, String> = ["x", "y", "z"].iter().map(|k| (k.to_string(), scale.to_string())).collect();
         super::super::input::read(&path, &vars).unwrap()
     }
 
+    /// Step-0 E_pair and Press, and the TotEng drift, from a real LAMMPS log.
+    fn lammps_reference(log: &str) -> (f64, f64, f64) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lammps").join(log);
+        let runs = parse(&path, &std::fs::read_to_string(&path).unwrap()).unwrap();
+        let thermo = &runs[0].thermo;
+        let (e_pair, _) = thermo.first_last("E_pair").unwrap();
+        let (press, _) = thermo.first_last("Press").unwrap();
+        let (first, last) = thermo.first_last("TotEng").unwrap();
+        (e_pair, press, last - first)
+    }
+
+    fn check_against_lammps(scale: &str, atoms: usize, log: &str, threads: usize) {
+        let (e_pair, press, lammps_drift) = lammps_reference(log);
+        let mut md = Md::new(lj_input(scale), threads, Kernel::Cpu).unwrap();
+        assert_eq!(md.atoms(), atoms);
+        let outcome = md.run().unwrap();
+        let first = outcome.thermo[0];
+        let last = outcome.thermo.last().unwrap();
+        assert_eq!((first.step, last.step), (0, 100));
+        assert!(((first.e_pair - e_pair) / e_pair).abs() < 1e-9, "E_pair {} vs LAMMPS {e_pair}", first.e_pair);
+        assert!(((first.press - press) / press).abs() < 1e-9, "Press {} vs LAMMPS {press}", first.press);
+        assert!((first.temp - 1.44).abs() < 1e-12);
+        let drift = last.tot_eng - first.tot_eng;
+        assert!(drift.abs() <= 2.0 * lammps_drift.abs(), "drift {drift} vs LAMMPS {lammps_drift}");
+        assert_eq!(outcome.neighbor_builds, 5, "every 20 steps, no check: LAMMPS builds 5 times in 100 steps");
+    }
+
     #[test]
-    fn scratch_timing() {
-        let mut md = Md::new(lj_input("1"), 1, Kernel::Cpu).unwrap();
-        let out = md.run().unwrap();
-        eprintln!("{:?} {} s builds {}", out.thermo, out.loop_seconds, out.neighbor_builds);
-        eprintln!("Matom-step/s {}", 32000.0 * 100.0 / out.loop_seconds / 1e6);
+    fn lj_256_atoms_matches_lammps() {
+        check_against_lammps("0.2", 256, "log.lj-256.debian-29Sep2021.precise", 1);
+    }
+
+    #[test]
+    fn lj_32000_atoms_matches_lammps() {
+        check_against_lammps("1", 32_000, "log.lj.debian-29Sep2021.precise", 1);
+    }
+
+    #[test]
+    fn threads_change_summation_order_only() {
+        let serial = Md::new(lj_input("0.5"), 1, Kernel::Cpu).unwrap().thermo();
+        let threaded = Md::new(lj_input("0.5"), 3, Kernel::Cpu).unwrap().thermo();
+        // On a perfect lattice the pair terms are equal, so rounding adds up rather than cancels.
+        assert!(((serial.e_pair - threaded.e_pair) / serial.e_pair).abs() < 1e-10);
+        assert!(((serial.press - threaded.press) / serial.press).abs() < 1e-10);
+        let a = Md::new(lj_input("0.5"), 1, Kernel::Cpu).unwrap().run().unwrap();
+        let b = Md::new(lj_input("0.5"), 2, Kernel::Cpu).unwrap().run().unwrap();
+        let (ea, eb) = (a.thermo.last().unwrap().tot_eng, b.thermo.last().unwrap().tot_eng);
+        assert!(((ea - eb) / ea).abs() < 1e-6, "{ea} vs {eb}");
+    }
+
+    #[test]
+    fn same_seed_same_trajectory() {
+        let a = Md::new(lj_input("0.5"), 1, Kernel::Cpu).unwrap().run().unwrap();
+        let b = Md::new(lj_input("0.5"), 1, Kernel::Cpu).unwrap().run().unwrap();
+        assert_eq!(a.thermo, b.thermo);
+    }
+
+    #[test]
+    fn a_box_too_small_for_the_cutoff_is_refused() {
+        let err = Md::new(lj_input("0.15"), 1, Kernel::Cpu).err().unwrap();
+        assert!(err.message().contains("shorter than twice the cutoff plus skin"), "{err}");
     }
 }

@@ -3,6 +3,7 @@
 use super::{run_labels, Exporter};
 use crate::error::Result;
 use crate::store::manifest::Status;
+use crate::store::metrics::Statistic;
 use crate::store::StoredRun;
 use std::fmt::Write;
 
@@ -37,12 +38,26 @@ impl Exporter for Markdown {
                     .as_ref()
                     .map(|ci| format!("[{:.4}, {:.4}] ({})", ci.low, ci.high, ci.method))
                     .unwrap_or_else(|| "—".to_string());
+                let median = if metric.statistic == Statistic::Median { " (median)" } else { "" };
+                let invalid = if metric.invalid.is_some() { " **INVALID**" } else { "" };
                 let _ = writeln!(
                     md,
-                    "| {label} | {} {} | {status} | {} | {name} | {:.4} | {ci} |",
+                    "| {label} | {} {} | {status} | {} | {name}{median} | {:.4}{invalid} | {ci} |",
                     m.suite.id, m.suite.version, metric.n, metric.value
                 );
             }
+        }
+        let mut invalid: Vec<String> = Vec::new();
+        for (run, label) in runs.iter().zip(&labels) {
+            for reason in run.metrics.metrics.values().filter_map(|m| m.invalid.as_ref()) {
+                let line = format!("- **INVALID** {label}: {}", escape(reason));
+                if !invalid.contains(&line) {
+                    invalid.push(line);
+                }
+            }
+        }
+        if !invalid.is_empty() {
+            let _ = writeln!(md, "\nSpeed figures marked INVALID come from runs that failed their accuracy gate:\n\n{}", invalid.join("\n"));
         }
         let _ = writeln!(md, "\n![accuracy with 95% intervals](accuracy.png)\n");
 
@@ -96,7 +111,7 @@ impl Exporter for Markdown {
             let _ = writeln!(md);
         }
 
-        let _ = writeln!(md, "## Wrong answers\n");
+        let _ = writeln!(md, "## Wrong answers and failed gates\n");
         for (run, label) in runs.iter().zip(&labels) {
             let wrong: Vec<_> = run.samples.iter().filter(|s| !s.correct).collect();
             let _ = writeln!(md, "### {label}: {} of {} wrong\n", wrong.len(), run.samples.len());

@@ -113,7 +113,7 @@ pub fn from_comparison(c: &Comparison, baseline: &str, candidate: &str) -> Findi
             };
             Finding {
                 name: m.metric.clone(),
-                outcome: if m.refused.is_some() { Outcome::Inconclusive } else { Outcome::Info },
+                outcome: if m.refused.is_some() || m.invalid.is_some() { Outcome::Inconclusive } else { Outcome::Info },
                 cells: vec![
                     m.metric.clone(),
                     format!("{} (n={})", with_interval(m.baseline.value, m.baseline.low, m.baseline.high), m.baseline.n),
@@ -124,10 +124,11 @@ pub fn from_comparison(c: &Comparison, baseline: &str, candidate: &str) -> Findi
                     p_value(m.p_value),
                     hardware.into(),
                 ],
-                detail: m
-                    .refused
-                    .clone()
-                    .unwrap_or_else(|| format!("{} paired items; improvement is positive when the candidate is better", m.n_paired)),
+                detail: match (&m.refused, &m.invalid) {
+                    (Some(refused), _) => refused.clone(),
+                    (None, Some(invalid)) => format!("INVALID: {invalid}"),
+                    (None, None) => format!("{} paired items; improvement is positive when the candidate is better", m.n_paired),
+                },
             }
         })
         .collect();
