@@ -189,12 +189,13 @@ pub fn check_claims(path: &Path, options: &CompareOptions) -> Result<ClaimsRepor
             }
         }
         let candidate_metric = paired.candidate.metrics.metrics.get(metric).unwrap_or(metric_value);
-        if let Some(reason) = crate::compare::invalid_reason(metric_value, candidate_metric) {
+        let invalid = crate::compare::invalid_reason(metric_value, candidate_metric);
+        if let Some(reason) = &invalid {
             // A figure from a run that failed its accuracy gate is no evidence either way.
             outcome.verdict = Verdict::Inconclusive;
             notes.push(format!("not counted: {reason}"));
         }
-        let more_items_needed = (outcome.verdict == Verdict::Inconclusive)
+        let more_items_needed = (outcome.verdict == Verdict::Inconclusive && invalid.is_none())
             .then(|| items_to_resolve(a.len(), outcome.estimate, outcome.interval.low, outcome.interval.high, outcome.threshold))
             .flatten()
             .map(|needed| needed.saturating_sub(a.len()));

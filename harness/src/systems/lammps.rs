@@ -164,11 +164,14 @@ impl System for LammpsSystem {
         if let Some(line) = output.lines().chain(errors.lines()).find(|l| l.trim_start().starts_with("ERROR")) {
             return Err(item(format!("LAMMPS stopped with: {}", line.trim())));
         }
+        let parsed = log::parse(&source, &output);
         if !status.success() {
             let tail: Vec<&str> = errors.lines().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect();
-            return Err(item(format!("LAMMPS exited ({status}){}", if tail.is_empty() { String::new() } else { format!("; stderr: {}", tail.join(" | ")) })));
+            let log_problem = parsed.err().map(|e| format!("; {e}")).unwrap_or_default();
+            let stderr = if tail.is_empty() { String::new() } else { format!("; stderr: {}", tail.join(" | ")) };
+            return Err(item(format!("LAMMPS exited ({status}){log_problem}{stderr}")));
         }
-        let runs = log::parse(&source, &output).map_err(|e| item(e.to_string()))?;
+        let runs = parsed.map_err(|e| item(e.to_string()))?;
         let loop_seconds = runs.last().map(|r| r.loop_time.seconds);
         Ok(Response { output, system_latency_s: loop_seconds, output_tokens: None })
     }

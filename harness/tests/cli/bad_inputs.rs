@@ -264,6 +264,55 @@ const CASES: &[Case] = &[
         expect: &["--limit must be at least 1"],
     },
     Case {
+        name: "lammps binary not found",
+        setup: |d| {
+            let suite = tiny_materials_suite(d, &in_lj(), "x = \"0.5\", y = \"0.5\", z = \"0.5\"", 4000, None);
+            run_args(&suite, "lammps:/nonexistent/lmp", d)
+        },
+        expect: &["program '/nonexistent/lmp' not found", "install LAMMPS"],
+    },
+    Case {
+        name: "LAMMPS stops with an ERROR line",
+        setup: |d| {
+            let suite = tiny_materials_suite(d, &in_lj().replace("lj/cut 2.5", "lj/cutt 2.5"), "x = \"0.5\", y = \"0.5\", z = \"0.5\"", 4000, None);
+            run_args(&suite, "lammps:lmp", d)
+        },
+        expect: &["item w/rep-1: LAMMPS stopped with: ERROR: Unrecognized pair style 'lj/cutt'", "run incomplete: 0 of 2"],
+    },
+    Case {
+        name: "LAMMPS killed mid-run",
+        setup: |d| {
+            let suite = tiny_materials_suite(d, &in_lj(), "x = \"1.5\", y = \"1.5\", z = \"1.5\"", 108000, None);
+            let killer = write(d, "killed-lmp.sh", "#!/bin/sh\nlmp \"$@\" & pid=$!\nsleep 1\nkill -9 $pid\nwait $pid\n");
+            std::process::Command::new("chmod").args(["+x", &killer]).status().unwrap();
+            run_args(&suite, &format!("lammps:{killer}"), d)
+        },
+        expect: &["item w/rep-1: LAMMPS exited (exit status: 137)", "no completed run"],
+    },
+    Case {
+        name: "built-in engine given an input it does not support",
+        setup: |d| run_args(&repo_root().join("suites/materials-eam.toml"), "builtin-md", d),
+        expect: &["item eam-32k/warmup-1:", "in.eam:11: the built-in engine does not support `units metal` (only lj); run this workload with the lammps system"],
+    },
+    Case {
+        name: "materials suite without workloads",
+        setup: |d| {
+            let suite = tiny_materials_suite(d, &in_lj(), "", 4000, None);
+            let text = std::fs::read_to_string(&suite).unwrap();
+            let cut = text.split("[[materials.workloads]]").next().unwrap().replace("[materials]", "[materials]\nworkloads = []");
+            vec!["suites".into(), "validate".into(), write(d, "md.toml", &cut)]
+        },
+        expect: &["md.toml:", "[materials] lists no workloads"],
+    },
+    Case {
+        name: "gate without a tolerance",
+        setup: |d| {
+            let suite = tiny_materials_suite(d, &in_lj(), "", 4000, Some("{ e_pair = -6.7, press = -5.0, rel_tol = 0, max_drift_per_atom = 0.01 }"));
+            vec!["suites".into(), "validate".into(), s(&suite)]
+        },
+        expect: &["md.toml:", "gate needs finite e_pair and press and positive rel_tol"],
+    },
+    Case {
         name: "report of a directory that is not a run",
         setup: |d| vec!["report".into(), s(d), "-o".into(), s(&d.join("out"))],
         expect: &["not a run directory"],

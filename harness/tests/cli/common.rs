@@ -97,3 +97,36 @@ pub fn example_command_system(dir: &Path, name: &str, args: &[&str], timeout_s: 
     .unwrap();
     path
 }
+
+/// Writes a dataset holding one LAMMPS input (`input`) and a `materials.md` suite with one
+/// workload of `atoms` atoms and the gate of in.lj at 32,000 atoms unless `gate` replaces it;
+/// returns the suite path.
+pub fn tiny_materials_suite(dir: &Path, input: &str, vars: &str, atoms: u64, gate: Option<&str>) -> PathBuf {
+    let data = dir.join("md-data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("in.test"), input).unwrap();
+    std::fs::write(
+        data.join("dataset.toml"),
+        format!(
+            "name = \"md\"\nversion = \"1\"\nlicense = \"GPL-2.0\"\nsource = \"test\"\n\n[[files]]\nkey = \"in.test\"\npath = \"in.test\"\nformat = \"text\"\nsha256 = \"{}\"\n",
+            sha256_hex(input.as_bytes())
+        ),
+    )
+    .unwrap();
+    let gate = gate.unwrap_or("{ e_pair = -6.77336805323422, press = -5.01970725908556, rel_tol = 1e-6, max_drift_per_atom = 0.0179 }");
+    let suite = dir.join("md.toml");
+    std::fs::write(
+        &suite,
+        format!(
+            "id = \"md\"\nversion = \"1\"\ntask = \"materials.md\"\nmetrics = [\"timesteps_per_s\", \"loop_time_s\"]\n\n[dataset]\npath = \"md-data\"\nfile = \"in.test\"\n\n\
+             [materials]\nunits = \"lj\"\nwarmup = 0\nrepetitions = 2\n\n[[materials.workloads]]\nid = \"w\"\natoms = {atoms}\nvars = {{ {vars} }}\ngate = {gate}\n"
+        ),
+    )
+    .unwrap();
+    suite
+}
+
+/// The classic in.lj input.
+pub fn in_lj() -> String {
+    std::fs::read_to_string(repo_root().join("datasets/lammps-bench/in.lj")).unwrap()
+}

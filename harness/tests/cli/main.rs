@@ -4,4 +4,5 @@ mod bad_inputs;
 mod common;
 mod compare;
 mod end_to_end;
+mod materials;
 mod slurm;

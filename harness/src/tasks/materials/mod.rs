@@ -5,6 +5,7 @@
 pub mod gate;
 pub mod log;
 
+use crate::data::{Record, RecordFile};
 use crate::error::{Error, Result};
 use crate::spec::dataset::Dataset;
 use crate::spec::suite::{MaterialsSpec, Suite, TaskKind, WorkloadSpec};
@@ -65,8 +66,10 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
             });
         }
     }
-    let (source, _) = dataset.file(&suite.spec.dataset.file)?;
-    Ok(PreparedTask { kind: TaskKind::MaterialsMd, items, source: crate::data::RecordFile { path: source, records: Vec::new() }, fewshot_ids: Vec::new() })
+    // Items stand in for records, so that submitted results can be keyed by id or index.
+    let (path, _) = dataset.file(&suite.spec.dataset.file)?;
+    let records = items.iter().map(|i| Record { id: i.id.clone(), index: i.index, line: 0, fields: Default::default() }).collect();
+    Ok(PreparedTask { kind: TaskKind::MaterialsMd, items, source: RecordFile { path, records }, fewshot_ids: Vec::new() })
 }
 
 fn file_name(path: &Path) -> String {
