@@ -176,6 +176,22 @@ enum Command {
         #[arg(short, long)]
         out: PathBuf,
     },
+    /// Run the built-in MD engine on a LAMMPS input (the in.lj subset) and print its log, as
+    /// `lmp -in INPUT -var NAME VALUE` would.
+    ///
+    /// Example: claimbench md datasets/lammps-bench/in.lj --var x 2 --var y 2 --var z 2 --threads 0
+    Md {
+        input: PathBuf,
+        /// Sets an index variable before the input runs (repeatable).
+        #[arg(long = "var", num_args = 2, value_names = ["NAME", "VALUE"], action = clap::ArgAction::Append)]
+        vars: Vec<String>,
+        /// Force-loop threads; 0 uses every core.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// cpu, or cuda (needs a build with --features cuda).
+        #[arg(long, default_value = "cpu")]
+        device: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -403,6 +419,21 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
         Command::Gather { run_dir } => {
             let summary = slurm::gather(&run_dir)?;
             Ok(print_summary(&summary, summary.manifest.seed))
+        }
+        Command::Md { input, vars, threads, device } => {
+            let request = claimbench::systems::SimulationRequest {
+                id: "md".to_string(),
+                workload: "md".to_string(),
+                files: Vec::new(),
+                vars: vars.chunks(2).map(|pair| (pair[0].clone(), pair[1].clone())).collect(),
+                input,
+                warmup: false,
+                repetition: 1,
+            };
+            let config = claimbench::systems::builtin_md::BuiltinMdConfig { threads, device, ..Default::default() };
+            let mut system = claimbench::systems::builtin_md::BuiltinMdSystem::start(&config)?;
+            print!("{}", claimbench::systems::System::simulate(&mut system, &request)?.output);
+            Ok(Verdict::Fine)
         }
         Command::Report { runs, out } => {
             for path in claimbench::report::write_report(&runs, &out)? {

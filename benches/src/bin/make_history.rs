@@ -36,8 +36,14 @@ fn main() {
         let mut m = metrics.clone();
         m.n_expected = items;
         m.metrics.clear();
-        m.metrics.insert("accuracy".into(), MetricValue { value: accuracy, n: items, higher_is_better: true, speed: false, ci: None, ..Default::default() });
-        m.metrics.insert("latency_mean_s".into(), MetricValue { value: latency, n: items, higher_is_better: false, speed: true, ci: None, ..Default::default() });
+        m.metrics.insert(
+            "accuracy".into(),
+            MetricValue { value: accuracy, n: items, higher_is_better: true, speed: false, ci: None, ..Default::default() },
+        );
+        m.metrics.insert(
+            "latency_mean_s".into(),
+            MetricValue { value: latency, n: items, higher_is_better: false, speed: true, ci: None, ..Default::default() },
+        );
         let mut manifest = manifest.clone();
         manifest["run_id"] = format!("history-{r:05}").into();
         manifest["started_at"] = format!("2026-01-01T00:{:02}:{:02}.000Z", r / 60 % 60, r % 60).into();

@@ -165,7 +165,9 @@ impl Paired {
         let (a, b): (Vec<f64>, Vec<f64>) = self
             .pairs
             .iter()
-            .filter_map(|&(i, j)| Some((sample_value(metric, &self.baseline.samples[i])?, sample_value(metric, &self.candidate.samples[j])?)))
+            .filter_map(|&(i, j)| {
+                Some((sample_value(metric, &self.baseline.samples[i])?, sample_value(metric, &self.candidate.samples[j])?))
+            })
             .unzip();
         if a.is_empty() {
             let known: Vec<&str> = self.baseline.metrics.metrics.keys().map(String::as_str).collect();

@@ -25,9 +25,12 @@ pub struct Thermo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kernel {
     Cpu,
-    /// candle-core tensors on a CUDA device (`cuda` feature).
-    #[cfg(feature = "cuda")]
-    Cuda,
+    /// candle-core tensor operations (`candle-md` feature), on a CUDA GPU (`cuda` feature) or,
+    /// to check the tensor path itself, on the CPU.
+    #[cfg(feature = "candle-md")]
+    Tensor {
+        cuda: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +60,8 @@ pub struct Md {
     builds: u64,
     pub(super) energy: f64,
     pub(super) virial: f64,
+    #[cfg(feature = "candle-md")]
+    pair_tensors: Option<super::tensor::PairTensors>,
 }
 
 /// Coefficients of 4ε[(σ/r)¹² − (σ/r)⁶] in LAMMPS's form.
@@ -112,6 +117,8 @@ impl Md {
             builds: 0,
             energy: 0.0,
             virial: 0.0,
+            #[cfg(feature = "candle-md")]
+            pair_tensors: None,
             x,
             setup,
         };
@@ -127,7 +134,13 @@ impl Md {
     pub(super) fn lj(&self) -> Lj {
         let s = &self.setup;
         let (s6, s12) = (s.sigma.powi(6), s.sigma.powi(12));
-        Lj { cut_sq: s.cutoff * s.cutoff, lj1: 48.0 * s.epsilon * s12, lj2: 24.0 * s.epsilon * s6, lj3: 4.0 * s.epsilon * s12, lj4: 4.0 * s.epsilon * s6 }
+        Lj {
+            cut_sq: s.cutoff * s.cutoff,
+            lj1: 48.0 * s.epsilon * s12,
+            lj2: 24.0 * s.epsilon * s6,
+            lj3: 4.0 * s.epsilon * s12,
+            lj4: 4.0 * s.epsilon * s6,
+        }
     }
 
     /// Wraps atoms into the box, orders them by cell for locality and builds the half list.
@@ -155,8 +168,22 @@ impl Md {
                 self.compute_forces_cpu(with_energy);
                 Ok(())
             }
-            #[cfg(feature = "cuda")]
-            Kernel::Cuda => super::tensor::compute_forces(self, with_energy),
+            #[cfg(feature = "candle-md")]
+            Kernel::Tensor { cuda } => {
+                if self.pair_tensors.as_ref().is_none_or(|t| t.build() != self.builds) {
+                    let device = match &self.pair_tensors {
+                        Some(previous) => previous.device().clone(),
+                        None => super::tensor::device(cuda)?,
+                    };
+                    self.pair_tensors = Some(super::tensor::PairTensors::new(self, device, self.builds)?);
+                }
+                let tensors = self.pair_tensors.as_ref().expect("just built");
+                let (forces, energy, virial) = tensors.forces(self, with_energy)?;
+                self.f = forces;
+                self.energy = energy;
+                self.virial = virial;
+                Ok(())
+            }
         }
     }
 
@@ -166,7 +193,11 @@ impl Md {
         let (x, neighbors) = (&self.x, &self.neighbors);
         let Some(pool) = &self.pool else {
             self.f.fill([0.0; 3]);
-            let (e, w) = if with_energy { pair_forces::<true>(x, neighbors, &lj, 0..n, &mut self.f) } else { pair_forces::<false>(x, neighbors, &lj, 0..n, &mut self.f) };
+            let (e, w) = if with_energy {
+                pair_forces::<true>(x, neighbors, &lj, 0..n, &mut self.f)
+            } else {
+                pair_forces::<false>(x, neighbors, &lj, 0..n, &mut self.f)
+            };
             self.energy = e;
             self.virial = w;
             return;
@@ -256,7 +287,14 @@ impl Md {
             }
         }
         let loop_seconds = started.elapsed().as_secs_f64();
-        Ok(Outcome { atoms: self.x.len(), steps, thermo, loop_seconds, neighbor_builds: self.builds - builds_before, threads: self.threads })
+        Ok(Outcome {
+            atoms: self.x.len(),
+            steps,
+            thermo,
+            loop_seconds,
+            neighbor_builds: self.builds - builds_before,
+            threads: self.threads,
+        })
     }
 }
 
@@ -284,19 +322,20 @@ pub(super) fn pair_forces<const ENERGY: bool>(
         let mut fi = [0.0; 3];
         let mut pair = |j: usize, d: Vec3, f: &mut [Vec3]| {
             let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-            if r2 < lj.cut_sq {
-                let r2inv = 1.0 / r2;
-                let r6inv = r2inv * r2inv * r2inv;
-                let force_lj = r6inv * (lj.lj1 * r6inv - lj.lj2);
-                let fpair = force_lj * r2inv;
-                let df = [d[0] * fpair, d[1] * fpair, d[2] * fpair];
-                fi = [fi[0] + df[0], fi[1] + df[1], fi[2] + df[2]];
-                let fj = &mut f[j];
-                *fj = [fj[0] - df[0], fj[1] - df[1], fj[2] - df[2]];
-                if ENERGY {
-                    energy += r6inv * (lj.lj3 * r6inv - lj.lj4);
-                    virial += force_lj;
-                }
+            // Branch-free: about a third of the list lies in the skin, beyond the cutoff, and a
+            // mispredicted branch costs more than the arithmetic it would skip.
+            let inside = if r2 < lj.cut_sq { 1.0 } else { 0.0 };
+            let r2inv = 1.0 / r2;
+            let r6inv = r2inv * r2inv * r2inv;
+            let force_lj = inside * r6inv * (lj.lj1 * r6inv - lj.lj2);
+            let fpair = force_lj * r2inv;
+            let df = [d[0] * fpair, d[1] * fpair, d[2] * fpair];
+            fi = [fi[0] + df[0], fi[1] + df[1], fi[2] + df[2]];
+            let fj = &mut f[j];
+            *fj = [fj[0] - df[0], fj[1] - df[1], fj[2] - df[2]];
+            if ENERGY {
+                energy += inside * r6inv * (lj.lj3 * r6inv - lj.lj4);
+                virial += force_lj;
             }
         };
         for &j in neighbors.inside(i) {
@@ -341,10 +380,8 @@ fn initial_velocities(setup: &Setup, n: usize) -> Vec<Vec3> {
     let current = mv2 / dof;
     if current > 0.0 {
         let scale = (spec.temperature / current).sqrt();
-        for vi in &mut v {
-            for d in 0..3 {
-                vi[d] *= scale;
-            }
+        for component in v.iter_mut().flatten() {
+            *component *= scale;
         }
     }
     v
@@ -418,6 +455,18 @@ mod tests {
         let a = Md::new(lj_input("0.5"), 1, Kernel::Cpu).unwrap().run().unwrap();
         let b = Md::new(lj_input("0.5"), 1, Kernel::Cpu).unwrap().run().unwrap();
         assert_eq!(a.thermo, b.thermo);
+    }
+
+    /// The GPU kernel's code path, run on candle's CPU device (`--features candle-md`).
+    #[cfg(feature = "candle-md")]
+    #[test]
+    fn tensor_kernel_agrees_with_the_cpu_kernel() {
+        let cpu = Md::new(lj_input("0.5"), 1, Kernel::Cpu).unwrap().run().unwrap();
+        let tensor = Md::new(lj_input("0.5"), 1, Kernel::Tensor { cuda: false }).unwrap().run().unwrap();
+        let (a, b) = (cpu.thermo[0], tensor.thermo[0]);
+        assert!(((a.e_pair - b.e_pair) / a.e_pair).abs() < 1e-10 && ((a.press - b.press) / a.press).abs() < 1e-10, "{a:?} vs {b:?}");
+        let (a, b) = (cpu.thermo.last().unwrap(), tensor.thermo.last().unwrap());
+        assert!(((a.tot_eng - b.tot_eng) / a.tot_eng).abs() < 1e-6, "{a:?} vs {b:?}");
     }
 
     #[test]

@@ -97,7 +97,8 @@ pub fn parse(path: &Path, text: &str, overrides: &BTreeMap<String, String>) -> R
             let word = args.get(i).ok_or_else(|| at(format!("`{command}` needs more arguments")))?;
             word.parse::<u64>().map_err(|_| at(format!("`{command}`: '{word}' is not a non-negative integer")))
         };
-        let unsupported = |what: String| at(format!("the built-in engine does not support {what}; run this workload with the lammps system"));
+        let unsupported =
+            |what: String| at(format!("the built-in engine does not support {what}; run this workload with the lammps system"));
         match command {
             "variable" => {
                 let (Some(name), Some(style)) = (args.first(), args.get(1)) else {
@@ -185,7 +186,8 @@ pub fn parse(path: &Path, text: &str, overrides: &BTreeMap<String, String>) -> R
                 if !matches!(args.first(), Some(&"1") | Some(&"*")) || !matches!(args.get(1), Some(&"1") | Some(&"*")) {
                     return Err(unsupported("pair coefficients for more than one atom type".into()));
                 }
-                let cutoff = if args.len() > 4 { num(4)? } else { p.pair_cutoff.ok_or_else(|| at("`pair_coeff` before `pair_style`".into()))? };
+                let cutoff =
+                    if args.len() > 4 { num(4)? } else { p.pair_cutoff.ok_or_else(|| at("`pair_coeff` before `pair_style`".into()))? };
                 p.coeff = Some((num(2)?, num(3)?, cutoff));
             }
             "neighbor" => {
@@ -448,7 +450,9 @@ fn evaluate(expr: &str, vars: &BTreeMap<String, Variable>) -> std::result::Resul
     let mut tokens = Vec::new();
     let mut current = String::new();
     for c in expr.chars() {
-        if "+-*/^()".contains(c) && !(matches!(c, '+' | '-') && current.ends_with(['e', 'E']) && current.starts_with(|d: char| d.is_ascii_digit())) {
+        if "+-*/^()".contains(c)
+            && !(matches!(c, '+' | '-') && current.ends_with(['e', 'E']) && current.starts_with(|d: char| d.is_ascii_digit()))
+        {
             if !current.is_empty() {
                 tokens.push(std::mem::take(&mut current));
             }
@@ -498,7 +502,10 @@ mod tests {
     fn anything_else_names_its_line() {
         let eam = "units metal\nlattice fcc 3.615\n";
         let err = parse(Path::new("in.eam"), eam, &BTreeMap::new()).unwrap_err();
-        assert_eq!(err.message(), "in.eam:1: the built-in engine does not support `units metal` (only lj); run this workload with the lammps system");
+        assert_eq!(
+            err.message(),
+            "in.eam:1: the built-in engine does not support `units metal` (only lj); run this workload with the lammps system"
+        );
         let err = parse(Path::new("in.x"), "variable a equal 2*$b\n", &BTreeMap::new()).unwrap_err();
         assert_eq!(err.message(), "in.x:1: variable 'b' is not defined");
         let err = parse(Path::new("in.x"), "units lj\n\n", &BTreeMap::new()).unwrap_err();

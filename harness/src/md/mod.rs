@@ -8,7 +8,7 @@ pub mod input;
 pub mod lattice;
 pub mod log;
 pub mod neighbor;
-#[cfg(feature = "cuda")]
+#[cfg(feature = "candle-md")]
 pub mod tensor;
 
 pub use engine::{Kernel, Md, Outcome, Thermo};

@@ -29,6 +29,11 @@ impl NeighborList {
         &self.across[self.across_start[i] as usize..self.across_start[i + 1] as usize]
     }
 
+    /// Atoms the list was built for; every stored index is below it.
+    pub fn atoms(&self) -> usize {
+        self.positions_at_build.len()
+    }
+
     pub fn pairs(&self) -> usize {
         self.inside.len() + self.across.len()
     }
@@ -58,10 +63,13 @@ impl NeighborList {
             let s = shift_of(code);
             self.shifts[code as usize] = std::array::from_fn(|d| s[d] as f64 * box_len[d]);
         }
-        let cells: [usize; 3] = std::array::from_fn(|d| ((box_len[d] / reach).floor() as usize).max(1));
-        let order = if cells.iter().all(|&c| c >= 3) {
+        // Cells at least half the reach wide: a neighbour is at most two cells away, and with
+        // five or more cells per side no neighbour cell is met twice.
+        let cells: [usize; 3] = std::array::from_fn(|d| (2.0 * box_len[d] / reach).floor() as usize);
+        let order = if cells.iter().all(|&c| c >= 5) {
             let order = sort_by_cell(x, box_len, cells);
-            self.build_from_cells(x, box_len, cells, reach);
+            let cell_size: Vec3 = std::array::from_fn(|d| box_len[d] / cells[d] as f64);
+            self.build_from_cells(x, box_len, cells, reach, &half_stencil(cell_size, reach));
             Some(order)
         } else {
             self.build_all_pairs(x, box_len, reach);
@@ -93,9 +101,9 @@ impl NeighborList {
         self.across_start.push(self.across.len() as u32);
     }
 
-    /// Atoms sorted by cell: every cell's atoms are contiguous, and the 13 "upper" neighbour
-    /// cells plus the atom's own (later atoms only) give each pair exactly once.
-    fn build_from_cells(&mut self, x: &[Vec3], box_len: Vec3, cells: [usize; 3], reach: f64) {
+    /// Atoms sorted by cell, so every cell's atoms are contiguous; the half stencil plus the
+    /// atom's own cell (later atoms only) give each pair exactly once.
+    fn build_from_cells(&mut self, x: &[Vec3], box_len: Vec3, cells: [usize; 3], reach: f64, stencil: &[[i64; 3]]) {
         let reach_sq = reach * reach;
         let cell_count = cells[0] * cells[1] * cells[2];
         let mut cell_start = vec![0usize; cell_count + 1];
@@ -107,11 +115,11 @@ impl NeighborList {
         }
         self.clear(x.len());
         self.close_atom_start();
-        let stencil: Vec<[i64; 3]> = half_stencil();
-        for (i, xi) in x.iter().enumerate() {
-            let c = cell_index(xi, box_len, cells);
+        // Each cell's neighbour cells with the image shift to apply, worked out once per build.
+        let mut neighbor_cells: Vec<(usize, u8)> = Vec::with_capacity(cell_count * stencil.len());
+        for c in 0..cell_count {
             let own = [c % cells[0], (c / cells[0]) % cells[1], c / (cells[0] * cells[1])];
-            for offset in &stencil {
+            for offset in stencil {
                 let mut code = 0u8;
                 let mut neighbor = [0usize; 3];
                 for d in 0..3 {
@@ -126,16 +134,31 @@ impl NeighborList {
                     neighbor[d] = wrapped as usize;
                     code = code * 3 + (s + 1) as u8;
                 }
-                let nc = neighbor[0] + cells[0] * (neighbor[1] + cells[1] * neighbor[2]);
-                let shift = self.shifts[code as usize];
-                let first = if *offset == [0, 0, 0] { i + 1 } else { cell_start[nc] };
-                for (j, xj) in x.iter().enumerate().take(cell_start[nc + 1]).skip(first) {
-                    let d = [xi[0] - xj[0] - shift[0], xi[1] - xj[1] - shift[1], xi[2] - xj[2] - shift[2]];
-                    if d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < reach_sq {
-                        self.push(j, code);
-                    }
-                }
+                neighbor_cells.push((neighbor[0] + cells[0] * (neighbor[1] + cells[1] * neighbor[2]), code));
             }
+        }
+        let mut candidates: Vec<(u32, u8)> = Vec::new();
+        for (i, xi) in x.iter().enumerate() {
+            let c = cell_index(xi, box_len, cells);
+            for (k, &(nc, code)) in neighbor_cells[c * stencil.len()..(c + 1) * stencil.len()].iter().enumerate() {
+                let shift = self.shifts[code as usize];
+                let first = if stencil[k] == [0, 0, 0] { i + 1 } else { cell_start[nc] };
+                let last = cell_start[nc + 1].max(first);
+                // Branch-free compaction: every candidate is written, and kept when within reach.
+                let base = candidates.len();
+                candidates.resize(base + (last - first), (0, 0));
+                let mut kept = base;
+                for (j, xj) in x[first..last].iter().enumerate() {
+                    let d = [xi[0] - xj[0] - shift[0], xi[1] - xj[1] - shift[1], xi[2] - xj[2] - shift[2]];
+                    candidates[kept] = ((first + j) as u32, code);
+                    kept += usize::from(d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < reach_sq);
+                }
+                candidates.truncate(kept);
+            }
+            for &(j, code) in &candidates {
+                self.push(j as usize, code);
+            }
+            candidates.clear();
             self.close_atom();
         }
     }
@@ -185,14 +208,17 @@ fn cell_index(p: &Vec3, box_len: Vec3, cells: [usize; 3]) -> usize {
     c[0] + cells[0] * (c[1] + cells[1] * c[2])
 }
 
-/// The own cell and the 13 neighbour cells that come after it in (z, y, x) order.
-fn half_stencil() -> Vec<[i64; 3]> {
-    let mut stencil = Vec::with_capacity(14);
-    for dz in -1..=1 {
-        for dy in -1..=1 {
-            for dx in -1..=1 {
-                if (dz, dy, dx) >= (0, 0, 0) {
-                    stencil.push([dx, dy, dz]);
+/// The own cell and the neighbour cells within `reach` of it (up to two cells away) that come
+/// after it in (z, y, x) order: each pair of cells is visited once.
+fn half_stencil(cell_size: Vec3, reach: f64) -> Vec<[i64; 3]> {
+    let mut stencil = Vec::new();
+    for dz in -2..=2i64 {
+        for dy in -2..=2i64 {
+            for dx in -2..=2i64 {
+                let offset = [dx, dy, dz];
+                let gap: f64 = (0..3).map(|d| ((offset[d].abs() - 1).max(0) as f64 * cell_size[d]).powi(2)).sum();
+                if (dz, dy, dx) >= (0, 0, 0) && gap < reach * reach {
+                    stencil.push(offset);
                 }
             }
         }
@@ -262,7 +288,7 @@ mod tests {
         assert_eq!(by_cells.pairs(), expected);
         let mut by_pairs = NeighborList::default();
         let mut xp = x.clone();
-        assert!(by_pairs.build(&mut xp, box_len, 3.5).is_none());
-        assert_eq!(by_pairs.pairs(), brute_pairs(&x, box_len, 3.5));
+        assert!(by_pairs.build(&mut xp, box_len, 4.5).is_none());
+        assert_eq!(by_pairs.pairs(), brute_pairs(&x, box_len, 4.5));
     }
 }

@@ -57,7 +57,8 @@ impl Exporter for Markdown {
             }
         }
         if !invalid.is_empty() {
-            let _ = writeln!(md, "\nSpeed figures marked INVALID come from runs that failed their accuracy gate:\n\n{}", invalid.join("\n"));
+            let _ =
+                writeln!(md, "\nSpeed figures marked INVALID come from runs that failed their accuracy gate:\n\n{}", invalid.join("\n"));
         }
         let _ = writeln!(md, "\n![accuracy with 95% intervals](accuracy.png)\n");
 

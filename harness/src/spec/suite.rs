@@ -319,11 +319,18 @@ fn validate(path: &Path, text: &str, spec: &SuiteSpec) -> Result<()> {
     }
     let speed_suite = spec.task == TaskKind::MaterialsMd;
     if let Some(wrong) = spec.metrics.get_ref().iter().find(|m| m.is_speed() != speed_suite) {
-        return Err(error_at_span(path, text, spec.metrics.span(), format!("metric '{}' does not apply to task {}", wrong.name(), spec.task.name())));
+        return Err(error_at_span(
+            path,
+            text,
+            spec.metrics.span(),
+            format!("metric '{}' does not apply to task {}", wrong.name(), spec.task.name()),
+        ));
     }
     match (&spec.materials, spec.task) {
         (None, TaskKind::MaterialsMd) => return Err(Error::in_file(path, "a materials.md suite needs a [materials] table with workloads")),
-        (Some(m), TaskKind::ReasoningGsm8k) => return Err(error_at_span(path, text, m.span(), "[materials] applies only to task materials.md")),
+        (Some(m), TaskKind::ReasoningGsm8k) => {
+            return Err(error_at_span(path, text, m.span(), "[materials] applies only to task materials.md"))
+        }
         (Some(m), TaskKind::MaterialsMd) => validate_materials(path, text, m)?,
         (None, TaskKind::ReasoningGsm8k) => {
             if !spec.prompt.template.get_ref().contains("{question}") {

@@ -16,7 +16,8 @@ pub struct BuiltinMdConfig {
     /// Worker threads for the force loop; 0 uses every core.
     #[serde(default = "default_threads")]
     pub threads: usize,
-    /// `cpu`, or `cuda` (candle-core tensors on the first CUDA device; needs `--features cuda`).
+    /// `cpu`; `cuda` (candle-core tensors on the first CUDA device; needs `--features cuda`);
+    /// `tensor-cpu` (the same tensor kernel on the CPU; needs `--features candle-md`).
     #[serde(default = "default_device")]
     pub device: String,
 }
@@ -44,10 +45,16 @@ impl BuiltinMdSystem {
         let kernel = match config.device.as_str() {
             "cpu" => Kernel::Cpu,
             #[cfg(feature = "cuda")]
-            "cuda" => Kernel::Cuda,
+            "cuda" => Kernel::Tensor { cuda: true },
             #[cfg(not(feature = "cuda"))]
             "cuda" => return Err(Error::new("builtin-md system: device = \"cuda\" needs claimbench built with `--features cuda`")),
-            other => return Err(Error::new(format!("builtin-md system: unknown device '{other}' (known: cpu, cuda)"))),
+            #[cfg(feature = "candle-md")]
+            "tensor-cpu" => Kernel::Tensor { cuda: false },
+            #[cfg(not(feature = "candle-md"))]
+            "tensor-cpu" => {
+                return Err(Error::new("builtin-md system: device = \"tensor-cpu\" needs claimbench built with `--features candle-md`"))
+            }
+            other => return Err(Error::new(format!("builtin-md system: unknown device '{other}' (known: cpu, cuda, tensor-cpu)"))),
         };
         Ok(BuiltinMdSystem { threads: config.threads, kernel })
     }

@@ -90,7 +90,10 @@ impl LammpsSystem {
             ))
         })?;
         if config.mpi_ranks > 1 && find_program(&config.mpirun, base_dir).is_none() {
-            return Err(Error::new(format!("lammps system: mpi_ranks = {} needs '{}', which is not found", config.mpi_ranks, config.mpirun)));
+            return Err(Error::new(format!(
+                "lammps system: mpi_ranks = {} needs '{}', which is not found",
+                config.mpi_ranks, config.mpirun
+            )));
         }
         Ok(LammpsSystem { config: config.clone(), binary })
     }

@@ -274,7 +274,8 @@ const CASES: &[Case] = &[
     Case {
         name: "LAMMPS stops with an ERROR line",
         setup: |d| {
-            let suite = tiny_materials_suite(d, &in_lj().replace("lj/cut 2.5", "lj/cutt 2.5"), "x = \"0.5\", y = \"0.5\", z = \"0.5\"", 4000, None);
+            let suite =
+                tiny_materials_suite(d, &in_lj().replace("lj/cut 2.5", "lj/cutt 2.5"), "x = \"0.5\", y = \"0.5\", z = \"0.5\"", 4000, None);
             run_args(&suite, "lammps:lmp", d)
         },
         expect: &["item w/rep-1: LAMMPS stopped with: ERROR: Unrecognized pair style 'lj/cutt'", "run incomplete: 0 of 2"],
@@ -292,7 +293,10 @@ const CASES: &[Case] = &[
     Case {
         name: "built-in engine given an input it does not support",
         setup: |d| run_args(&repo_root().join("suites/materials-eam.toml"), "builtin-md", d),
-        expect: &["item eam-32k/warmup-1:", "in.eam:11: the built-in engine does not support `units metal` (only lj); run this workload with the lammps system"],
+        expect: &[
+            "item eam-32k/warmup-1:",
+            "in.eam:11: the built-in engine does not support `units metal` (only lj); run this workload with the lammps system",
+        ],
     },
     Case {
         name: "materials suite without workloads",
@@ -307,7 +311,13 @@ const CASES: &[Case] = &[
     Case {
         name: "gate without a tolerance",
         setup: |d| {
-            let suite = tiny_materials_suite(d, &in_lj(), "", 4000, Some("{ e_pair = -6.7, press = -5.0, rel_tol = 0, max_drift_per_atom = 0.01 }"));
+            let suite = tiny_materials_suite(
+                d,
+                &in_lj(),
+                "",
+                4000,
+                Some("{ e_pair = -6.7, press = -5.0, rel_tol = 0, max_drift_per_atom = 0.01 }"),
+            );
             vec!["suites".into(), "validate".into(), s(&suite)]
         },
         expect: &["md.toml:", "gate needs finite e_pair and press and positive rel_tol"],

@@ -95,7 +95,13 @@ fn a_failed_gate_marks_figures_invalid_everywhere() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let vars = "x = \"0.5\", y = \"0.5\", z = \"0.5\"";
-    let good = tiny_materials_suite(d, &in_lj(), vars, 4000, Some("{ e_pair = -6.77336805325925, press = -5.01997318208561, rel_tol = 1e-6, max_drift_per_atom = 0.0176 }"));
+    let good = tiny_materials_suite(
+        d,
+        &in_lj(),
+        vars,
+        4000,
+        Some("{ e_pair = -6.77336805325925, press = -5.01997318208561, rel_tol = 1e-6, max_drift_per_atom = 0.0176 }"),
+    );
     let out = claimbench(d, &["run", &good.display().to_string(), "--system", "builtin-md", "--out", "runs"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let valid = d.join(run_dir(&out));

@@ -57,11 +57,15 @@ pub fn evaluate(id: &str, output: &str, workload: &WorkloadSpec, normalised: boo
     ]);
     for (name, value, reference) in [("E_pair", e_pair, gate.e_pair), ("Press", press, gate.press)] {
         let relative = ((value - reference) / reference).abs();
-        if !(relative <= gate.rel_tol) {
-            problems.push(format!("step-0 {name} {value} differs from the reference {reference} by {relative:.2e} relative (allowed {:e})", gate.rel_tol));
+        // NaN (an unreadable value) fails too.
+        if relative.is_nan() || relative > gate.rel_tol {
+            problems.push(format!(
+                "step-0 {name} {value} differs from the reference {reference} by {relative:.2e} relative (allowed {:e})",
+                gate.rel_tol
+            ));
         }
     }
-    if !(drift.abs() <= gate.max_drift_per_atom) {
+    if drift.is_nan() || drift.abs() > gate.max_drift_per_atom {
         problems.push(format!("total energy drifted {drift:.3e} per atom over the run (allowed {})", gate.max_drift_per_atom));
     }
     if problems.is_empty() {
@@ -103,7 +107,13 @@ mod tests {
             atoms,
             warmup: None,
             repetitions: None,
-            gate: GateSpec { e_pair: -6.77336805323422, press: -5.01970725908556, rel_tol: 1e-6, max_drift_per_atom: 0.018, reference: String::new() },
+            gate: GateSpec {
+                e_pair: -6.77336805323422,
+                press: -5.01970725908556,
+                rel_tol: 1e-6,
+                max_drift_per_atom: 0.018,
+                reference: String::new(),
+            },
         }
     }
 

@@ -103,7 +103,12 @@ pub fn parse(source: &Path, text: &str) -> Result<Vec<RunLog>> {
             match values {
                 Some(values) if values.len() == t.columns.len() => t.rows.push(values),
                 Some(values) => {
-                    return Err(at(format!("thermo row has {} values for the {} columns of line {}", values.len(), t.columns.len(), t.line)))
+                    return Err(at(format!(
+                        "thermo row has {} values for the {} columns of line {}",
+                        values.len(),
+                        t.columns.len(),
+                        t.line
+                    )))
                 }
                 // Other output between rows (e.g. a `run` in progress printing notices).
                 None if t.rows.is_empty() => return Err(at(format!("expected a thermo row under line {}, found '{line}'", t.line))),

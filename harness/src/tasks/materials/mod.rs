@@ -40,7 +40,9 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
         let files = w.files.iter().map(|key| dataset.file(key).map(|(path, _)| path)).collect::<Result<Vec<_>>>()?;
         let input = std::path::absolute(&input).map_err(|e| Error::in_file(&input, e))?;
         let files = files.iter().map(|f| std::path::absolute(f).map_err(|e| Error::in_file(f, e))).collect::<Result<Vec<_>>>()?;
-        let runs = (1..=w.warmup.unwrap_or(materials.warmup)).map(|k| (true, k)).chain((1..=w.repetitions.unwrap_or(materials.repetitions)).map(|k| (false, k)));
+        let runs = (1..=w.warmup.unwrap_or(materials.warmup))
+            .map(|k| (true, k))
+            .chain((1..=w.repetitions.unwrap_or(materials.repetitions)).map(|k| (false, k)));
         for (warmup, repetition) in runs {
             let id = format!("{}/{}-{repetition}", w.id, if warmup { "warmup" } else { "rep" });
             let request = SimulationRequest {
@@ -55,7 +57,8 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
             let vars: Vec<String> = w.vars.iter().map(|(k, v)| format!("-var {k} {v}")).collect();
             // What the prompt hash covers: the input's name and contents hash travel in the
             // dataset provenance; the request fixes variables and repetition.
-            let prompt = serde_json::json!({"workload": w.id, "input": file_name(&request.input), "vars": w.vars, "atoms": w.atoms}).to_string();
+            let prompt =
+                serde_json::json!({"workload": w.id, "input": file_name(&request.input), "vars": w.vars, "atoms": w.atoms}).to_string();
             items.push(TaskItem {
                 id,
                 index: items.len(),
@@ -81,7 +84,11 @@ pub fn score(suite: &Suite, item: &TaskItem, output: &str) -> Score {
     let workload_id = item.id.split('/').next().unwrap_or_default();
     let warmup = item.simulation.as_ref().is_some_and(|s| s.warmup) || item.id.contains("/warmup-");
     let Some(w) = workload(suite, workload_id) else {
-        return Score { extracted: Some(format!("gate failed: no workload '{workload_id}' in the suite")), correct: false, measures: BTreeMap::new() };
+        return Score {
+            extracted: Some(format!("gate failed: no workload '{workload_id}' in the suite")),
+            correct: false,
+            measures: BTreeMap::new(),
+        };
     };
     let normalised = suite.spec.materials.as_ref().is_some_and(|m| m.get_ref().units == "lj");
     let outcome = gate::evaluate(&item.id, output, w, normalised);
