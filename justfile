@@ -25,6 +25,11 @@ test: setup
 bench-slurm: setup
     scripts/bench_slurm_overhead.sh
 
+# The built-in MD engine against `lmp -sf opt` on in.lj, one thread each; prints the ratio and a size sweep.
+bench-md: setup
+    cargo build --locked --release -p claimbench
+    python3 scripts/bench_md_vs_lammps.py target/release/claimbench
+
 # Run the criterion benchmarks (release build).
 bench: setup
     cargo bench --locked -p claimbench-benches

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The first run a newcomer sees: two example systems on the full GSM8K test set, a comparison,
-# a claim checked against the evidence, and a report.
+# a claim checked against the evidence, and a report; then LAMMPS against the built-in MD engine.
 set -euo pipefail
 claimbench=${1:?usage: demo.sh PATH-TO-CLAIMBENCH}
 cd "$(dirname "$0")/.."
@@ -47,5 +47,30 @@ echo
 "$claimbench" claim check reports/demo/claims.toml --format markdown -o reports/demo/claims.md || [ $? -eq 1 ]
 
 "$claimbench" report "${runs[@]}" -o reports/demo
+
+# Materials: LAMMPS (-sf opt) and the built-in engine on in.lj at 32,000 atoms, each run held to
+# the accuracy gate, and a speed claim between them.
+md_runs=()
+for system in lammps-opt builtin-md; do
+  out=$("$claimbench" run materials-lj --system "examples/systems/$system.toml" --limit 4 --out runs/demo)
+  echo "$out"
+  md_runs+=("$(sed -n 's/^run: //p' <<<"$out")")
+done
+cat > reports/demo/materials-claims.toml <<TOML
+[[claim]]
+id = "builtin-md-speed"
+description = "the built-in engine runs the 32,000-atom LJ melt at least as fast as LAMMPS -sf opt"
+suite = "materials-lj"
+metric = "lj-32k/timesteps_per_s"
+baseline = "../../${md_runs[0]}"
+candidate = "../../${md_runs[1]}"
+kind = "speed-up"
+threshold = 1.0
+TOML
+echo
+"$claimbench" claim check reports/demo/materials-claims.toml || [ $? -eq 1 ]
+"$claimbench" claim check reports/demo/materials-claims.toml --format markdown -o reports/demo/materials-claims.md || [ $? -eq 1 ]
+"$claimbench" report "${md_runs[@]}" -o reports/demo/materials
 echo
 echo "Report: reports/demo/summary.md (plot: reports/demo/accuracy.png), comparison: reports/demo/compare.md, claims: reports/demo/claims.md"
+echo "Materials: reports/demo/materials/summary.md, claim: reports/demo/materials-claims.md"

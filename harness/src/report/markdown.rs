@@ -60,7 +60,10 @@ impl Exporter for Markdown {
             let _ =
                 writeln!(md, "\nSpeed figures marked INVALID come from runs that failed their accuracy gate:\n\n{}", invalid.join("\n"));
         }
-        let _ = writeln!(md, "\n![accuracy with 95% intervals](accuracy.png)\n");
+        let _ = writeln!(md);
+        for metric in super::plots::plotted_metrics(runs) {
+            let _ = writeln!(md, "![{metric} with 95% intervals]({}.png)\n", super::plots::file_stem(&metric));
+        }
 
         let _ = writeln!(md, "## Provenance\n");
         for (run, label) in runs.iter().zip(&labels) {

@@ -28,11 +28,12 @@ pub fn write(runs: &[StoredRun], metric: &str, out: &Path) -> Result<Vec<PathBuf
             let m = run.metrics.metrics.get(metric)?;
             let (low, high) = m.ci.as_ref().map(|ci| (ci.low, ci.high)).unwrap_or((m.value, m.value));
             let label = if run.metrics.complete { label } else { format!("{label} (INCOMPLETE)") };
+            let label = if m.invalid.is_some() { format!("{label} (INVALID)") } else { label };
             Some(Bar { label, value: m.value, low, high, n: m.n })
         })
         .collect();
-    let png = out.join(format!("{metric}.png"));
-    let svg = out.join(format!("{metric}.svg"));
+    let png = out.join(format!("{}.png", super::file_stem(metric)));
+    let svg = out.join(format!("{}.svg", super::file_stem(metric)));
     draw(BitMapBackend::new(&png, SIZE).into_drawing_area(), metric, &bars).map_err(|e| Error::in_file(&png, e))?;
     draw(SVGBackend::new(&svg, SIZE).into_drawing_area(), metric, &bars).map_err(|e| Error::in_file(&svg, e))?;
     Ok(vec![png, svg])

@@ -20,7 +20,29 @@ pub(crate) fn register_fonts() {
     });
 }
 
+/// The metrics drawn as bar charts: accuracy, and each simulation workload's timesteps/s.
+pub fn plotted_metrics(runs: &[StoredRun]) -> Vec<String> {
+    let mut names: Vec<String> = runs
+        .iter()
+        .flat_map(|run| run.metrics.metrics.keys())
+        .filter(|name| *name == "accuracy" || name.ends_with("/timesteps_per_s"))
+        .cloned()
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// File stem of a metric's plot: `lj-32k/timesteps_per_s` becomes `lj-32k_timesteps_per_s`.
+pub fn file_stem(metric: &str) -> String {
+    metric.replace('/', "_")
+}
+
 pub fn write_all(runs: &[StoredRun], out: &Path) -> Result<Vec<PathBuf>> {
     register_fonts();
-    metric_bars::write(runs, "accuracy", out)
+    let mut written = Vec::new();
+    for metric in plotted_metrics(runs) {
+        written.extend(metric_bars::write(runs, &metric, out)?);
+    }
+    Ok(written)
 }
