@@ -35,20 +35,21 @@ pub fn gsm8k_lines(n: usize) -> String {
     text.lines().take(n).map(|l| format!("{l}\n")).collect()
 }
 
+/// Writes a dataset directory holding one file with its hash recorded correctly.
+pub fn one_file_dataset(data: &Path, name: &str, key: &str, file: &str, format: &str, content: &str) {
+    std::fs::create_dir_all(data).unwrap();
+    std::fs::write(data.join(file), content).unwrap();
+    let sha = sha256_hex(content.as_bytes());
+    let toml = format!(
+        "name = \"{name}\"\nversion = \"1\"\nlicense = \"MIT\"\nsource = \"test\"\n\n[[files]]\nkey = \"{key}\"\npath = \"{file}\"\nformat = \"{format}\"\nsha256 = \"{sha}\"\n"
+    );
+    std::fs::write(data.join("dataset.toml"), toml).unwrap();
+}
+
 /// Writes a dataset directory holding `jsonl` (hash recorded correctly) and a suite using it;
 /// returns the suite path.
 pub fn tiny_suite(dir: &Path, jsonl: &str, extra_suite_toml: &str) -> PathBuf {
-    let data = dir.join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    std::fs::write(data.join("test.jsonl"), jsonl).unwrap();
-    std::fs::write(
-        data.join("dataset.toml"),
-        format!(
-            "name = \"tiny\"\nversion = \"1\"\nlicense = \"MIT\"\nsource = \"test\"\n\n[[files]]\nkey = \"test\"\npath = \"test.jsonl\"\nformat = \"jsonl\"\nsha256 = \"{}\"\n",
-            sha256_hex(jsonl.as_bytes())
-        ),
-    )
-    .unwrap();
+    one_file_dataset(&dir.join("data"), "tiny", "test", "test.jsonl", "jsonl", jsonl);
     let suite = dir.join("tiny.toml");
     std::fs::write(
         &suite,
@@ -102,17 +103,7 @@ pub fn example_command_system(dir: &Path, name: &str, args: &[&str], timeout_s: 
 /// workload of `atoms` atoms and the gate of in.lj at 32,000 atoms unless `gate` replaces it;
 /// returns the suite path.
 pub fn tiny_materials_suite(dir: &Path, input: &str, vars: &str, atoms: u64, gate: Option<&str>) -> PathBuf {
-    let data = dir.join("md-data");
-    std::fs::create_dir_all(&data).unwrap();
-    std::fs::write(data.join("in.test"), input).unwrap();
-    std::fs::write(
-        data.join("dataset.toml"),
-        format!(
-            "name = \"md\"\nversion = \"1\"\nlicense = \"GPL-2.0\"\nsource = \"test\"\n\n[[files]]\nkey = \"in.test\"\npath = \"in.test\"\nformat = \"text\"\nsha256 = \"{}\"\n",
-            sha256_hex(input.as_bytes())
-        ),
-    )
-    .unwrap();
+    one_file_dataset(&dir.join("md-data"), "md", "in.test", "in.test", "text", input);
     let gate = gate.unwrap_or("{ e_pair = -6.77336805323422, press = -5.01970725908556, rel_tol = 1e-6, max_drift_per_atom = 0.0179 }");
     let suite = dir.join("md.toml");
     std::fs::write(

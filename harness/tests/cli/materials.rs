@@ -158,3 +158,16 @@ fn submitted_logs_are_gated_like_live_ones() {
     // Submitted results took no time here: there is no latency to report.
     assert!(samples.iter().all(|s| s.latency_s.is_none()));
 }
+
+#[test]
+fn lammps_runs_on_mpi_ranks() {
+    require_lammps();
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), "suites/materials-lj.toml", "examples/systems/lammps-mpi2.toml", &["--limit", "2"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let samples = read_parquet(&dir.path().join(run_dir(&out)).join("samples.parquet")).unwrap();
+    for s in &samples {
+        assert!(s.correct, "{:?}", s.extracted);
+        assert_eq!(s.measures["procs"], 2.0, "the log says how many ranks ran");
+    }
+}

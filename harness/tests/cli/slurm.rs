@@ -247,3 +247,38 @@ fn a_task_over_its_time_limit_is_reported() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("shard 0: TIMEOUT"), "{}", out.stderr);
 }
+
+#[test]
+fn a_materials_suite_runs_as_a_job_array() {
+    require_slurm();
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    let out = dir.path().join("runs");
+    let system = root.join("examples/systems/lammps-opt.toml").display().to_string();
+    let args = [
+        "run",
+        "materials-lj",
+        "--system",
+        &system,
+        "--limit",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+        "--executor",
+        "slurm",
+        "--shards",
+        "2",
+    ];
+    let sharded = claimbench(&root, &args);
+    assert_eq!(sharded.code, 0, "{}{}", sharded.stdout, sharded.stderr);
+    let run = run_dir(&sharded);
+    let metrics: Value = read(&run.join("metrics.json"));
+    let rate = &metrics["metrics"]["lj-32k/timesteps_per_s"];
+    assert_eq!((rate["n"].as_u64(), rate["statistic"].as_str()), (Some(3), Some("median")), "{rate}");
+    assert!(rate.get("invalid").is_none(), "{rate}");
+    let samples = read_parquet(&run.join("samples.parquet")).unwrap();
+    assert_eq!(samples.len(), 4);
+    assert!(samples.iter().all(|s| s.correct && s.output.starts_with("LAMMPS (")));
+    let manifest: Manifest = read(&run.join("manifest.json"));
+    assert_eq!(manifest.slurm.expect("a Slurm summary").shard_hosts.len(), 2);
+}
