@@ -30,6 +30,11 @@ bench-md: setup
     cargo build --locked --release -p claimbench
     python3 scripts/bench_md_vs_lammps.py target/release/claimbench
 
+# `claimbench verify` on a signed bundle of a 10,000-item run; prints the time (target < 10 s).
+bench-bundle: setup
+    cargo build --locked --release -p claimbench
+    python3 scripts/bench_bundle_verify.py target/release/claimbench
+
 # Run the criterion benchmarks (release build).
 bench: setup
     cargo bench --locked -p claimbench-benches

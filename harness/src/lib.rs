@@ -4,6 +4,7 @@
 //! Data flows one way: `spec` + `data` → `tasks` → `systems` → `run` → `store` → `report`,
 //! with `stats` as pure mathematics beside them.
 
+pub mod bundle;
 pub mod compare;
 pub mod data;
 pub mod error;

@@ -176,6 +176,49 @@ enum Command {
         #[arg(short, long)]
         out: PathBuf,
     },
+    /// Write an ed25519 key pair for signing bundles: PREFIX.key (secret, mode 0600) and PREFIX.pub.
+    Keygen { prefix: PathBuf },
+    /// Make and inspect evidence bundles.
+    Bundle {
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
+    /// Check a bundle: signature, every file hash, every sample re-scored from its raw output,
+    /// metrics and claim verdicts recomputed and compared bit for bit. Exit 1 if any check fails.
+    ///
+    /// Example: claimbench verify evidence.cbundle --pubkey team.pub
+    Verify {
+        bundle: PathBuf,
+        /// The public key the bundle must be signed with.
+        #[arg(long)]
+        pubkey: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Re-run a random subset of a bundle's items (picked by --seed, after the bundle is fixed)
+    /// against a system and check outputs and scores agree within the suite's tolerance.
+    ///
+    /// Example: claimbench reproduce evidence.cbundle --system examples/systems/sum.toml --sample 20 --seed 4711
+    Reproduce {
+        bundle: PathBuf,
+        #[arg(long)]
+        system: String,
+        /// How many items to re-run.
+        #[arg(long, default_value_t = 20)]
+        sample: usize,
+        /// Chooses the items; pick it yourself, after the bundle was made.
+        #[arg(long)]
+        seed: u64,
+        /// Which run, when the bundle holds several.
+        #[arg(long)]
+        run: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Run the built-in MD engine on a LAMMPS input (the in.lj subset) and print its log, as
     /// `lmp -in INPUT -var NAME VALUE` would.
     ///
@@ -234,6 +277,47 @@ struct OutputArgs {
     /// Write to this file instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Refuse bundles that unpack to more bytes than this.
+    #[arg(long, default_value_t = 4 << 30)]
+    max_bytes: u64,
+    /// Refuse bundles with more files than this.
+    #[arg(long, default_value_t = 100_000)]
+    max_files: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> claimbench::bundle::archive::Limits {
+        claimbench::bundle::archive::Limits { max_bytes: self.max_bytes, max_files: self.max_files }
+    }
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Pack runs (and a claims file) into one archive with an index of every file's sha256,
+    /// optionally signed.
+    ///
+    /// Example: claimbench bundle create runs/a runs/b --claims claims.toml --sign team.key -o evidence.cbundle
+    Create {
+        #[arg(required = true)]
+        runs: Vec<PathBuf>,
+        /// Claims about the runs; their verdicts are stated in the bundle.
+        #[arg(long)]
+        claims: Option<PathBuf>,
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Secret key from `claimbench keygen`.
+        #[arg(long)]
+        sign: Option<PathBuf>,
+        /// Datasets up to this size travel whole, larger ones as hashes and source only.
+        #[arg(long, default_value_t = 64 << 20)]
+        max_dataset_bytes: u64,
+        #[command(flatten)]
+        comparison: ComparisonArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -419,6 +503,48 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
         Command::Gather { run_dir } => {
             let summary = slurm::gather(&run_dir)?;
             Ok(print_summary(&summary, summary.manifest.seed))
+        }
+        Command::Keygen { prefix } => {
+            let (secret, public) = claimbench::bundle::keys::keygen(&prefix)?;
+            println!("wrote {} (secret, mode 0600) and {} (public)", secret.display(), public.display());
+            Ok(Verdict::Fine)
+        }
+        Command::Bundle { command: BundleCommand::Create { runs, claims, out, sign, max_dataset_bytes, comparison } } => {
+            let request = claimbench::bundle::create::CreateRequest {
+                runs: &runs,
+                claims: claims.as_deref(),
+                options: comparison.options(),
+                out: &out,
+                sign: sign.as_deref(),
+                max_dataset_bytes,
+            };
+            let created = claimbench::bundle::create::create(&request)?;
+            println!("bundle: {}", created.path.display());
+            println!("sha256: {}", created.sha256);
+            println!("index sha256: {}", created.index_sha256);
+            println!("{} runs, {} files", created.runs, created.files);
+            match &created.signed_by {
+                Some(key) => println!("signed by key {key}"),
+                None => println!("unsigned (sign with --sign KEY)"),
+            }
+            for dataset in &created.datasets_without_content {
+                println!("dataset without content: {dataset}");
+            }
+            Ok(Verdict::Fine)
+        }
+        Command::Verify { bundle, pubkey, limits, output } => {
+            emit(&claimbench::bundle::verify::verify(&bundle, pubkey.as_deref(), limits.limits())?, &output)
+        }
+        Command::Reproduce { bundle, system, sample, seed, run, limits, output } => {
+            let request = claimbench::bundle::reproduce::ReproduceRequest {
+                bundle: &bundle,
+                system: &system,
+                sample,
+                seed,
+                run: run.as_deref(),
+                limits: limits.limits(),
+            };
+            emit(&claimbench::bundle::reproduce::reproduce(&request, &mut progress_printer())?, &output)
         }
         Command::Md { input, vars, threads, device } => {
             let request = claimbench::systems::SimulationRequest {

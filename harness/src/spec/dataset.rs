@@ -22,6 +22,22 @@ pub struct DatasetSpec {
     pub files: Vec<DatasetFileSpec>,
 }
 
+impl DatasetSpec {
+    pub fn provenance(&self) -> DatasetProvenance {
+        DatasetProvenance {
+            name: self.name.clone(),
+            version: self.version.clone(),
+            license: self.license.clone(),
+            source: self.source.clone(),
+            files: self
+                .files
+                .iter()
+                .map(|f| FileHash { key: f.key.clone(), path: f.path.get_ref().clone(), sha256: f.sha256.get_ref().to_ascii_lowercase() })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetFileSpec {
@@ -64,7 +80,8 @@ pub struct FileHash {
 }
 
 impl Dataset {
-    pub fn load(dir: &Path) -> Result<Dataset> {
+    /// Parses `dataset.toml` only, without reading or hashing the files it lists.
+    pub fn read_spec(dir: &Path) -> Result<(DatasetSpec, String)> {
         let toml_path = dir.join("dataset.toml");
         if !dir.is_dir() {
             return Err(Error::in_file(dir, "dataset directory not found"));
@@ -74,6 +91,12 @@ impl Dataset {
         if spec.files.is_empty() {
             return Err(Error::in_file(&toml_path, "lists no files"));
         }
+        Ok((spec, text))
+    }
+
+    pub fn load(dir: &Path) -> Result<Dataset> {
+        let toml_path = dir.join("dataset.toml");
+        let (spec, text) = Dataset::read_spec(dir)?;
         for file in &spec.files {
             let expected = file.sha256.get_ref().to_ascii_lowercase();
             if expected.len() != 64 || !expected.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -103,17 +126,6 @@ impl Dataset {
     }
 
     pub fn provenance(&self) -> DatasetProvenance {
-        DatasetProvenance {
-            name: self.spec.name.clone(),
-            version: self.spec.version.clone(),
-            license: self.spec.license.clone(),
-            source: self.spec.source.clone(),
-            files: self
-                .spec
-                .files
-                .iter()
-                .map(|f| FileHash { key: f.key.clone(), path: f.path.get_ref().clone(), sha256: f.sha256.get_ref().to_ascii_lowercase() })
-                .collect(),
-        }
+        self.spec.provenance()
     }
 }

@@ -113,3 +113,17 @@ pub fn metric_values(metric: &str, samples: &[crate::store::samples::Sample]) ->
     let values: Vec<f64> = samples.iter().filter_map(|s| sample_value(metric, s)).collect();
     (!values.is_empty()).then_some(values)
 }
+
+/// Whether a re-run of an item agrees with the stored sample within the suite's tolerance, and
+/// why: the same extracted answer and verdict for reasoning; for simulations the same gate
+/// verdict with step-0 energy and pressure within the gate's tolerance (speed is the hardware's).
+pub fn reproduction_agrees(suite: &Suite, stored: &crate::store::samples::Sample, new: &crate::store::samples::Sample) -> (bool, String) {
+    match suite.spec.task {
+        TaskKind::ReasoningGsm8k => {
+            let same = stored.extracted == new.extracted && stored.correct == new.correct;
+            let output = if stored.output == new.output { "identical output" } else { "different output text" };
+            (same, format!("answer {:?} vs {:?}, correct {} vs {}; {output}", stored.extracted, new.extracted, stored.correct, new.correct))
+        }
+        TaskKind::MaterialsMd => materials::reproduction_agrees(suite, stored, new),
+    }
+}

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `claimbench` binary.
 
 mod bad_inputs;
+mod bundle;
 mod common;
 mod compare;
 mod end_to_end;

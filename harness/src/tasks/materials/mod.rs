@@ -127,3 +127,36 @@ pub fn summarise(suite: &Suite, samples: &[Sample], seed: u64, metrics: &mut BTr
         }
     }
 }
+
+/// Same gate verdict, and step-0 E_pair and Press within the workload's gate tolerance.
+pub fn reproduction_agrees(suite: &Suite, stored: &Sample, new: &Sample) -> (bool, String) {
+    let workload_id = stored.id.split('/').next().unwrap_or_default();
+    let Some(w) = workload(suite, workload_id) else { return (false, format!("no workload '{workload_id}' in the suite")) };
+    let mut agrees = stored.correct == new.correct;
+    let mut notes = vec![format!("gate {} vs {}", verdict(stored.correct), verdict(new.correct))];
+    for measure in ["e_pair_0", "press_0"] {
+        match (stored.measures.get(measure), new.measures.get(measure)) {
+            (Some(a), Some(b)) => {
+                let relative = ((a - b) / a).abs();
+                agrees &= relative <= w.gate.rel_tol;
+                notes.push(format!("{measure} {a} vs {b} ({relative:.1e} relative, allowed {:e})", w.gate.rel_tol));
+            }
+            _ => {
+                agrees = false;
+                notes.push(format!("{measure} missing"));
+            }
+        }
+    }
+    if let (Some(a), Some(b)) = (stored.measures.get("timesteps_per_s"), new.measures.get("timesteps_per_s")) {
+        notes.push(format!("speed {:.2}x the bundle's (hardware-dependent, not compared)", b / a));
+    }
+    (agrees, notes.join("; "))
+}
+
+fn verdict(passed: bool) -> &'static str {
+    if passed {
+        "passed"
+    } else {
+        "failed"
+    }
+}

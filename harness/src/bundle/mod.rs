@@ -1,0 +1,132 @@
+//! Evidence bundles: one signed, content-addressed archive holding everything needed to
+//! re-derive a set of runs' numbers and claim verdicts — manifests, samples with raw outputs,
+//! metrics, suite specs, dataset specs (and content when small), claims — so that a reviewer can
+//! check them offline with `verify` (re-scoring everything) and `reproduce` (re-running a
+//! subset chosen after the fact).
+
+pub mod archive;
+pub mod create;
+pub mod keys;
+pub mod reproduce;
+pub mod verify;
+
+use crate::error::{Error, Result};
+use crate::store::manifest::ToolVersion;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const INDEX: &str = "index.json";
+pub const SIGNATURE: &str = "signature.json";
+pub const SCHEMA: &str = "claimbench.bundle/1";
+
+/// `index.json`: what the bundle holds. Its sha256 is what a signature signs, and it lists the
+/// sha256 of every other file, so one signature covers everything.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Index {
+    pub schema: String,
+    pub claimbench: ToolVersion,
+    pub created_at: String,
+    pub runs: Vec<BundledRun>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<BundledClaims>,
+    pub files: Vec<FileEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundledRun {
+    pub run_id: String,
+    /// Directory of the run's manifest, samples and metrics.
+    pub dir: String,
+    /// The suite file, byte for byte as the run used it.
+    pub suite: String,
+    /// Directory holding the dataset's `dataset.toml` (and its files when `dataset_content`).
+    pub dataset: String,
+    pub dataset_content: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundledClaims {
+    /// The claims file, its run paths pointing into the bundle.
+    pub file: String,
+    /// The claim check as stated when the bundle was made.
+    pub report: String,
+    pub force: bool,
+    pub allow_partial: bool,
+    pub allow_cross_hardware: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileEntry {
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// `signature.json`: an ed25519 signature of the sha256 digest of `index.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureFile {
+    pub algorithm: String,
+    pub public_key: String,
+    pub index_sha256: String,
+    pub signature: String,
+}
+
+/// A bundle's files written out for the loaders, in a private temporary directory that is
+/// removed when this is dropped. Names were checked when the archive was read.
+pub struct Unpacked {
+    pub root: PathBuf,
+}
+
+impl Unpacked {
+    pub fn new(files: &BTreeMap<String, Vec<u8>>) -> Result<Unpacked> {
+        let root = std::env::temp_dir().join(format!(
+            "claimbench-bundle-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
+        ));
+        let unpacked = Unpacked { root };
+        for (name, content) in files {
+            archive::check_name(name).map_err(|why| Error::new(format!("bundle entry '{name}': {why}")))?;
+            let path = unpacked.root.join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::in_file(parent, e))?;
+            }
+            std::fs::write(&path, content).map_err(|e| Error::in_file(&path, e))?;
+        }
+        Ok(unpacked)
+    }
+
+    pub fn path(&self, bundle_path: &str) -> PathBuf {
+        self.root.join(bundle_path)
+    }
+}
+
+impl Drop for Unpacked {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// Reads a bundle: its files and its parsed index.
+pub fn open(path: &Path, limits: archive::Limits) -> Result<(BTreeMap<String, Vec<u8>>, Index)> {
+    let files = archive::read(path, limits)?;
+    let index_bytes = files.get(INDEX).ok_or_else(|| Error::in_file(path, format!("not a claimbench bundle: no {INDEX}")))?;
+    let index: Index = serde_json::from_slice(index_bytes).map_err(|e| Error::in_file(path, format!("{INDEX} is damaged: {e}")))?;
+    if index.schema != SCHEMA {
+        return Err(Error::in_file(path, format!("{INDEX} has schema '{}', this claimbench reads '{SCHEMA}'", index.schema)));
+    }
+    Ok((files, index))
+}
+
+/// Pretty JSON with a final newline, as every JSON file of a run and a bundle is written.
+pub(crate) fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut text = serde_json::to_string_pretty(value).expect("bundle records serialise");
+    text.push('\n');
+    text.into_bytes()
+}

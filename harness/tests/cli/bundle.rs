@@ -1,0 +1,342 @@
+//! Evidence bundles: round trip, tampering, hostile archives, keys, and reproduction.
+
+use crate::common::*;
+use claimbench::bundle::archive::{self, Limits};
+use claimbench::store::samples::{read_parquet, write_parquet};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+struct Evidence {
+    dir: tempfile::TempDir,
+    bundle: PathBuf,
+    public: PathBuf,
+}
+
+fn s(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Two GSM8K runs of real example systems, a built-in engine run of the materials suite, a
+/// claims file about the GSM8K runs, and a signed bundle of all of it.
+fn evidence() -> Evidence {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut runs = Vec::new();
+    for strategy in ["sum", "last-number"] {
+        let system = example_command_system(d, strategy, &["--strategy", strategy], None);
+        let out =
+            claimbench(d, &["run", &s(&repo_root().join("suites/gsm8k.toml")), "--system", &s(&system), "--limit", "60", "--out", "runs"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        runs.push(d.join(run_dir(&out)));
+    }
+    let suite = tiny_materials_suite(
+        d,
+        &in_lj(),
+        "x = \"0.5\", y = \"0.5\", z = \"0.5\"",
+        4000,
+        Some("{ e_pair = -6.77336805325925, press = -5.01997318208561, rel_tol = 1e-6, max_drift_per_atom = 0.0176 }"),
+    );
+    let out = claimbench(d, &["run", &s(&suite), "--system", "builtin-md", "--out", "runs"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    runs.push(d.join(run_dir(&out)));
+    std::fs::write(
+        d.join("claims.toml"),
+        format!(
+            "[[claim]]\nid = \"gain\"\nsuite = \"gsm8k\"\nmetric = \"accuracy\"\nkind = \"absolute-improvement\"\nthreshold = 0.0\nbaseline = \"{}\"\ncandidate = \"{}\"\n",
+            s(&runs[0]),
+            s(&runs[1])
+        ),
+    )
+    .unwrap();
+    let keygen = claimbench(d, &["keygen", "team"]);
+    assert_eq!(keygen.code, 0, "{}", keygen.stderr);
+    let bundle = d.join("evidence.cbundle");
+    let mut args = vec!["bundle".to_string(), "create".into()];
+    args.extend(runs.iter().map(|r| s(r)));
+    args.extend(["--claims", "claims.toml", "--sign", "team.key", "-o", "evidence.cbundle"].map(String::from));
+    let out = claimbench(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("3 runs") && out.stdout.contains("signed by key"), "{}", out.stdout);
+    Evidence { bundle, public: d.join("team.pub"), dir }
+}
+
+fn verify(e: &Evidence, bundle: &Path, pubkey: Option<&Path>) -> Outcome {
+    let mut args = vec!["verify".to_string(), s(bundle), "--format".into(), "json".into()];
+    if let Some(key) = pubkey {
+        args.extend(["--pubkey".to_string(), s(key)]);
+    }
+    claimbench(e.dir.path(), &args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// The failed checks of a JSON verify report, as "check: detail".
+fn failures(out: &Outcome) -> Vec<String> {
+    let report: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|_| panic!("{}{}", out.stdout, out.stderr));
+    report["data"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["outcome"] == "fail")
+        .map(|c| format!("{}: {}", c["check"].as_str().unwrap(), c["detail"].as_str().unwrap()))
+        .collect()
+}
+
+/// Rewrites a bundle's files and, when `consistent`, its index too (a forger's edit, which only
+/// re-scoring can catch), dropping the signature the edit breaks.
+fn rewrite(bundle: &Path, out: &Path, consistent: bool, edit: impl FnOnce(&mut BTreeMap<String, Vec<u8>>)) {
+    let mut files = archive::read(bundle, Limits::default()).unwrap();
+    edit(&mut files);
+    if consistent {
+        files.remove("signature.json");
+        let mut index: Value = serde_json::from_slice(&files["index.json"]).unwrap();
+        for entry in index["files"].as_array_mut().unwrap() {
+            let content = &files[entry["path"].as_str().unwrap()];
+            entry["sha256"] = Value::String(claimbench::fsutil::sha256_hex(content));
+            entry["bytes"] = Value::from(content.len());
+        }
+        files.insert("index.json".into(), serde_json::to_vec_pretty(&index).unwrap());
+    }
+    archive::write(out, &files).unwrap();
+}
+
+#[test]
+fn bundles_verify_tamper_and_reproduce() {
+    let e = evidence();
+    let out = verify(&e, &e.bundle, Some(&e.public));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    let checks = report["data"]["checks"].as_array().unwrap();
+    assert!(checks.iter().all(|c| c["outcome"] == "pass"), "{checks:?}");
+    for expected in ["signature", "files", "re-scoring", "metrics", "claims"] {
+        assert!(checks.iter().any(|c| c["check"].as_str().unwrap().ends_with(expected)), "no {expected} check: {checks:?}");
+    }
+
+    // One flipped byte in any file, the index and the signature included, is caught and named.
+    let names: Vec<String> = archive::read(&e.bundle, Limits::default()).unwrap().keys().cloned().collect();
+    assert!(names.len() > 15, "{names:?}");
+    let tampered = e.dir.path().join("tampered.cbundle");
+    for name in &names {
+        rewrite(&e.bundle, &tampered, false, |files| {
+            let content = files.get_mut(name).unwrap();
+            let middle = content.len() / 2;
+            content[middle] ^= 0x01;
+        });
+        let out = verify(&e, &tampered, Some(&e.public));
+        assert_ne!(out.code, 0, "flipping a byte of {name} went unnoticed: {}", out.stdout);
+        let named = if name == "index.json" || name == "signature.json" {
+            out.stderr.contains(name.as_str()) || failures(&out).iter().any(|f| f.starts_with("signature:"))
+        } else {
+            failures(&out).iter().any(|f| f.contains(name.as_str()))
+        };
+        assert!(named, "{name}: {}{}", out.stdout, out.stderr);
+    }
+
+    // Consistent forgeries, with the index rewritten: re-scoring and recomputation catch them.
+    let run_of = |files: &BTreeMap<String, Vec<u8>>, suffix: &str| {
+        files.keys().find(|k| k.starts_with("runs/gsm8k-sum") && k.ends_with(suffix)).unwrap().clone()
+    };
+    let forged = e.dir.path().join("forged.cbundle");
+    rewrite(&e.bundle, &forged, true, |files| {
+        let name = run_of(files, "metrics.json");
+        let mut metrics: Value = serde_json::from_slice(&files[&name]).unwrap();
+        let accuracy = metrics["metrics"]["accuracy"]["value"].as_f64().unwrap();
+        metrics["metrics"]["accuracy"]["value"] = Value::from(accuracy + 0.28);
+        files.insert(name, serde_json::to_vec_pretty(&metrics).unwrap());
+    });
+    let out = verify(&e, &forged, None);
+    assert_eq!(out.code, 1);
+    assert!(failures(&out).iter().any(|f| f.contains(": metrics: accuracy: stated")), "{:?}", failures(&out));
+    // Without the signature the same forgery also fails a pinned key.
+    assert!(failures(&verify(&e, &forged, Some(&e.public))).iter().any(|f| f.starts_with("signature: the bundle is not signed")));
+
+    rewrite(&e.bundle, &forged, true, |files| {
+        let name = run_of(files, "samples.parquet");
+        let scratch = tempfile::tempdir().unwrap();
+        let path = scratch.path().join("s.parquet");
+        std::fs::write(&path, &files[&name]).unwrap();
+        let mut samples = read_parquet(&path).unwrap();
+        samples.remove(3);
+        write_parquet(&path, &samples).unwrap();
+        files.insert(name, std::fs::read(&path).unwrap());
+    });
+    let fails = failures(&verify(&e, &forged, None));
+    assert!(fails.iter().any(|f| f.contains(": items: 59 samples, the manifest records 60 completed")), "{fails:?}");
+    assert!(fails.iter().any(|f| f.contains(": metrics:")), "{fails:?}");
+
+    rewrite(&e.bundle, &forged, true, |files| {
+        let name = run_of(files, "samples.parquet");
+        let scratch = tempfile::tempdir().unwrap();
+        let path = scratch.path().join("s.parquet");
+        std::fs::write(&path, &files[&name]).unwrap();
+        let mut samples = read_parquet(&path).unwrap();
+        // A wrong answer declared correct.
+        let wrong = samples.iter_mut().find(|s| !s.correct).unwrap();
+        wrong.correct = true;
+        write_parquet(&path, &samples).unwrap();
+        files.insert(name, std::fs::read(&path).unwrap());
+    });
+    assert!(failures(&verify(&e, &forged, None)).iter().any(|f| f.contains(": re-scoring: 1 of 60 samples differ")));
+
+    rewrite(&e.bundle, &forged, true, |files| {
+        let name = files.keys().find(|k| k.starts_with("datasets/gsm8k") && k.ends_with("test.jsonl")).unwrap().clone();
+        let swapped = String::from_utf8(files[&name].clone()).unwrap().replacen("#### 18", "#### 19", 1);
+        files.insert(name, swapped.into_bytes());
+    });
+    let fails = failures(&verify(&e, &forged, None));
+    assert!(fails.iter().any(|f| f.contains(": dataset:") && f.contains("sha256 mismatch")), "{fails:?}");
+
+    // Re-signed by someone else: valid signature, wrong key.
+    let other = claimbench(e.dir.path(), &["keygen", "other"]);
+    assert_eq!(other.code, 0);
+    let mut args: Vec<String> = vec!["bundle".into(), "create".into()];
+    let runs: Vec<String> =
+        std::fs::read_dir(e.dir.path().join("runs")).unwrap().map(|r| s(&r.unwrap().path())).filter(|p| p.contains("gsm8k")).collect();
+    args.extend(runs);
+    args.extend(["--sign", "other.key", "-o", "resigned.cbundle"].map(String::from));
+    assert_eq!(claimbench(e.dir.path(), &args.iter().map(String::as_str).collect::<Vec<_>>()).code, 0);
+    let fails = failures(&verify(&e, &e.dir.path().join("resigned.cbundle"), Some(&e.public)));
+    assert!(fails.iter().any(|f| f.starts_with("signature: signed by key") && f.contains("not by the expected key")), "{fails:?}");
+
+    // Reproduction: the same system agrees on a seeded subset, another one does not.
+    let bundle = s(&e.bundle);
+    let run = archive::read(&e.bundle, Limits::default())
+        .unwrap()
+        .keys()
+        .find(|k| k.starts_with("runs/gsm8k-sum"))
+        .unwrap()
+        .split('/')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let same = example_command_system(e.dir.path(), "sum-again", &["--strategy", "sum"], None);
+    let out = claimbench(e.dir.path(), &["reproduce", &bundle, "--system", &s(&same), "--sample", "8", "--seed", "4711", "--run", &run]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("8 of 8 agree"), "{}", out.stdout);
+    let other = example_command_system(e.dir.path(), "product", &["--strategy", "product-of-two-largest"], None);
+    let out = claimbench(e.dir.path(), &["reproduce", &bundle, "--system", &s(&other), "--sample", "8", "--seed", "4711", "--run", &run]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("DIFFERS"), "{}", out.stdout);
+    let md_run = archive::read(&e.bundle, Limits::default())
+        .unwrap()
+        .keys()
+        .find(|k| k.starts_with("runs/md-"))
+        .unwrap()
+        .split('/')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let out = claimbench(e.dir.path(), &["reproduce", &bundle, "--system", "builtin-md", "--sample", "1", "--seed", "3", "--run", &md_run]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("gate passed vs passed"), "{}", out.stdout);
+}
+
+/// A tar archive, zstd-compressed, holding one entry whose header is written by hand.
+fn hostile_bundle(path: &Path, name: &[u8], kind: tar::EntryType, link: Option<&str>) {
+    let mut header = tar::Header::new_old();
+    header.as_old_mut().name[..name.len()].copy_from_slice(name);
+    header.set_entry_type(kind);
+    header.set_size(if link.is_some() { 0 } else { 4 });
+    header.set_mode(0o644);
+    if let Some(target) = link {
+        header.as_old_mut().linkname[..target.len()].copy_from_slice(target.as_bytes());
+    }
+    header.set_cksum();
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.append(&header, if link.is_some() { &b""[..] } else { &b"evil"[..] }).unwrap();
+    let tar = builder.into_inner().unwrap();
+    std::fs::write(path, ruzstd::encoding::compress_to_vec(tar.as_slice(), ruzstd::encoding::CompressionLevel::Fastest)).unwrap();
+}
+
+/// A zstd frame of RLE blocks (128 KiB of zeros each); `declared` puts a content size in the
+/// frame header.
+fn zstd_bomb(path: &Path, blocks: usize, declared: Option<u64>) {
+    let mut bytes = vec![0x28, 0xB5, 0x2F, 0xFD];
+    match declared {
+        Some(size) => {
+            bytes.push(0b1110_0000);
+            bytes.extend_from_slice(&size.to_le_bytes());
+        }
+        None => {
+            bytes.push(0b0000_0000);
+            bytes.push(0x58); // window descriptor: 128 MiB
+        }
+    }
+    for i in 0..blocks {
+        let last = u32::from(i + 1 == blocks);
+        let header = last | (1 << 1) | ((128 * 1024) << 3);
+        bytes.extend_from_slice(&header.to_le_bytes()[..3]);
+        bytes.push(0);
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn hostile_archives_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let outside = std::env::temp_dir().join("claimbench-evil-outside");
+    let _ = std::fs::remove_file(&outside);
+    type Make = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Make, &str)> = vec![
+        (
+            "traversal",
+            Box::new(|p| hostile_bundle(p, b"../../../../tmp/claimbench-evil-outside", tar::EntryType::Regular, None)),
+            "path leaves the bundle",
+        ),
+        ("absolute", Box::new(|p| hostile_bundle(p, b"/tmp/claimbench-evil-outside", tar::EntryType::Regular, None)), "absolute path"),
+        ("symlink", Box::new(|p| hostile_bundle(p, b"index.json", tar::EntryType::Symlink, Some("/etc/passwd"))), "not a plain file"),
+        ("device", Box::new(|p| hostile_bundle(p, b"dev", tar::EntryType::Char, None)), "not a plain file"),
+        ("declared bomb", Box::new(|p| zstd_bomb(p, 4, Some(10 << 30))), "declares 10737418240 bytes uncompressed"),
+        ("undeclared bomb", Box::new(|p| zstd_bomb(p, 64, None)), "unpacks to more than the limit of 1048576 bytes"),
+    ];
+    for (name, make, expected) in cases {
+        let path = d.join(format!("{name}.cbundle"));
+        make(&path);
+        let out = claimbench(d, &["verify", &s(&path), "--max-bytes", "1048576"]);
+        assert_eq!(out.code, 2, "{name}: {}{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains("refused") && out.stderr.contains(expected), "{name}: {}", out.stderr);
+        assert!(!outside.exists(), "{name} wrote outside");
+    }
+    // The directory holds only the hostile files themselves.
+    assert_eq!(std::fs::read_dir(d).unwrap().count(), 6);
+}
+
+#[test]
+fn key_problems_are_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(claimbench(d, &["keygen", "k"]).code, 0);
+    let again = claimbench(d, &["keygen", "k"]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("k.key: already exists"), "{}", again.stderr);
+    std::fs::write(d.join("bad.pub"), "claimbench-ed25519-public zz\n").unwrap();
+    std::fs::write(d.join("bad.key"), "-----BEGIN PRIVATE KEY-----\n").unwrap();
+    let preds = d.join("preds.jsonl");
+    let suite = tiny_suite(d, &gsm8k_lines(3), "");
+    let items = claimbench(d, &["suites", "items", &s(&suite)]);
+    let lines: String = items
+        .stdout
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            format!("{{\"id\": \"{}\", \"output\": \"#### 1\"}}\n", v["id"].as_str().unwrap())
+        })
+        .collect();
+    std::fs::write(&preds, lines).unwrap();
+    let out = claimbench(d, &["run", &s(&suite), "--system", &format!("predictions:{}", s(&preds)), "--out", "runs"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let run = s(&d.join(run_dir(&out)));
+    let out = claimbench(d, &["bundle", "create", &run, "--sign", "bad.key", "-o", "b.cbundle"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("bad.key: not a claimbench secret key file"), "{}", out.stderr);
+    assert_eq!(claimbench(d, &["bundle", "create", &run, "-o", "b.cbundle"]).code, 0);
+    let out = claimbench(d, &["verify", "b.cbundle", "--pubkey", "bad.pub"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("bad.pub: damaged public key: expected 64 hex digits"), "{}", out.stderr);
+    let out = claimbench(d, &["verify", "b.cbundle", "--pubkey", "k.pub"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("the bundle is not signed"), "{}", out.stdout);
+    let out = claimbench(d, &["verify", "b.cbundle"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(out.stdout.contains("unsigned: anyone could have made this bundle"), "{}", out.stdout);
+}
