@@ -6,7 +6,7 @@ use super::create::claims_report_bytes;
 use super::{archive, keys, open, BundledRun, Index, SignatureFile, Unpacked, INDEX, SIGNATURE};
 use crate::compare::claims::check_claims;
 use crate::compare::CompareOptions;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fsutil::sha256_hex;
 use crate::report::findings::{Finding, Findings, Outcome};
 use crate::spec::dataset::Dataset;
@@ -342,10 +342,13 @@ fn check_claims_file(unpacked: &Unpacked, index: &Index, checks: &mut Checks) {
         allow_cross_hardware: claims.allow_cross_hardware,
         ..CompareOptions::default()
     };
-    let Some(report) = checks.result("claims", check_claims(&unpacked.path(&claims.file), &options)) else { return };
+    let root = unpacked.root.display().to_string();
+    let report = check_claims(&unpacked.path(&claims.file), &options).map_err(|e| Error::new(e.to_string().replace(&root, "<bundle>")));
+    let Some(report) = checks.result("claims", report) else { return };
     let stated = std::fs::read(unpacked.path(&claims.report)).unwrap_or_default();
     if claims_report_bytes(&report, &unpacked.root) == stated {
-        let verdicts: Vec<String> = report.claims.iter().map(|c| format!("{}: {:?}", c.id, c.outcome.verdict)).collect();
+        let verdicts: Vec<String> =
+            report.claims.iter().map(|c| format!("{}: {}", c.id, format!("{:?}", c.outcome.verdict).to_uppercase())).collect();
         checks.add("claims", Outcome::Pass, format!("verdicts re-derived identically ({})", verdicts.join(", ")));
         return;
     }

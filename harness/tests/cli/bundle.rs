@@ -185,6 +185,23 @@ fn bundles_verify_tamper_and_reproduce() {
     let fails = failures(&verify(&e, &forged, None));
     assert!(fails.iter().any(|f| f.contains(": dataset:") && f.contains("sha256 mismatch")), "{fails:?}");
 
+    // A bundle scored by another scoring version: said so, both shown, results still checked.
+    rewrite(&e.bundle, &forged, true, |files| {
+        let manifests: Vec<String> =
+            files.keys().filter(|k| k.starts_with("runs/gsm8k") && k.ends_with("manifest.json")).cloned().collect();
+        for name in manifests {
+            let text = String::from_utf8(files[&name].clone()).unwrap().replace("reasoning.gsm8k/1", "reasoning.gsm8k/0");
+            files.insert(name, text.into_bytes());
+        }
+    });
+    let out = verify(&e, &forged, None);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("the run was scored with reasoning.gsm8k/0, this claimbench scores with reasoning.gsm8k/1"),
+        "{}",
+        out.stdout
+    );
+
     // Re-signed by someone else: valid signature, wrong key.
     let other = claimbench(e.dir.path(), &["keygen", "other"]);
     assert_eq!(other.code, 0);
