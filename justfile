@@ -35,6 +35,11 @@ bench-bundle: setup
     cargo build --locked --release -p claimbench
     python3 scripts/bench_bundle_verify.py target/release/claimbench
 
+# claimbench's word error rate against jiwer on 100,000 utterance pairs; prints the ratio.
+bench-wer: setup
+    cargo build --locked --release -p claimbench
+    python3 scripts/bench_wer_vs_jiwer.py target/release/claimbench
+
 # Run the criterion benchmarks (release build).
 bench: setup
     cargo bench --locked -p claimbench-benches

@@ -1,16 +1,29 @@
-"""Makes numpy, scipy and statsmodels importable, installing them with pip into .tools/python
-the first time (the project's Python helpers need them; the Rust build does not)."""
+"""Makes the Python packages the project's helpers use importable, installing them with pip into
+.tools/python the first time (the Rust build does not need them): numpy, scipy and statsmodels
+for the statistics references, jiwer for the speech-scoring references."""
 
+import importlib
 import os
 import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEPS = os.path.join(ROOT, ".tools", "python")
-PACKAGES = ["numpy", "scipy", "statsmodels"]
+PACKAGES = {"numpy": "numpy", "scipy": "scipy", "statsmodels": "statsmodels", "jiwer": "jiwer==4.0.0"}
 
 sys.path.insert(0, DEPS)
-try:
-    import numpy, scipy, statsmodels  # noqa: F401,E401
-except ImportError:
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "--target", DEPS, *PACKAGES])
+
+
+def require(*modules):
+    missing = []
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(PACKAGES[module])
+    if missing:
+        subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "--target", DEPS, *missing])
+        importlib.invalidate_caches()
+
+
+require("numpy", "scipy", "statsmodels")

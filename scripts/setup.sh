@@ -10,6 +10,8 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 command -v slurmctld >/dev/null 2>&1 || missing+=(slurm-wlm)
 command -v sbatch >/dev/null 2>&1 || missing+=(slurm-client)
 command -v munged >/dev/null 2>&1 || missing+=(munge)
+# NIST sclite checks the speech scorer.
+command -v sctk >/dev/null 2>&1 || missing+=(sctk)
 # The materials suites run real LAMMPS (with Open MPI's mpirun) and its example potentials.
 command -v lmp >/dev/null 2>&1 || missing+=(lammps)
 [ -f /usr/share/lammps/potentials/Cu_u3.eam ] || missing+=(lammps-examples)

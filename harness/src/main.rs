@@ -219,6 +219,18 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Word error rate of a JSONL file of {"reference": …, "hypothesis": …} pairs: S/D/I totals,
+    /// corpus WER, MER and WIL, as JSON.
+    ///
+    /// Example: claimbench wer pairs.jsonl --normaliser basic --convention sclite
+    Wer {
+        pairs: PathBuf,
+        /// levenshtein (minimal errors, jiwer's S/D/I) or sclite (NIST sclite's weighted alignment).
+        #[arg(long, default_value = "levenshtein", value_parser = ["levenshtein", "sclite"])]
+        convention: String,
+        #[arg(long, default_value = "none", value_parser = ["none", "basic"])]
+        normaliser: String,
+    },
     /// Run the built-in MD engine on a LAMMPS input (the in.lj subset) and print its log, as
     /// `lmp -in INPUT -var NAME VALUE` would.
     ///
@@ -545,6 +557,14 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
                 limits: limits.limits(),
             };
             emit(&claimbench::bundle::reproduce::reproduce(&request, &mut progress_printer())?, &output)
+        }
+        Command::Wer { pairs, convention, normaliser } => {
+            use claimbench::tasks::asr::{align::Convention, normalise::Normaliser};
+            let convention = if convention == "sclite" { Convention::Sclite } else { Convention::Levenshtein };
+            let normaliser = if normaliser == "basic" { Normaliser::Basic } else { Normaliser::None };
+            let score = claimbench::tasks::asr::score_pairs_file(&pairs, convention, normaliser)?;
+            println!("{}", serde_json::to_string_pretty(&score).expect("scores serialise"));
+            Ok(Verdict::Fine)
         }
         Command::Md { input, vars, threads, device } => {
             let request = claimbench::systems::SimulationRequest {

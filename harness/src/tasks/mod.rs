@@ -1,6 +1,7 @@
 //! Tasks turn dataset records into requests for a system and score the system's answers.
 //! One folder per suite kind.
 
+pub mod asr;
 pub mod materials;
 pub mod reasoning;
 

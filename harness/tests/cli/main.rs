@@ -1,5 +1,6 @@
 //! End-to-end tests of the `claimbench` binary.
 
+mod asr;
 mod bad_inputs;
 mod bundle;
 mod common;
