@@ -11,7 +11,7 @@ const VOCABULARY: &[&str] = &["the", "a", "cat", "sat", "on", "mat", "dog", "ran
 /// Random pairs of 0–12 words each, some of them empty, as JSONL.
 fn random_pairs(n: usize, seed: u64) -> String {
     let mut rng = Rng::new(seed);
-    let mut words = |rng: &mut Rng| -> String {
+    let words = |rng: &mut Rng| -> String {
         let len = rng.below(13) as usize;
         (0..len).map(|_| VOCABULARY[rng.below(VOCABULARY.len() as u64) as usize]).collect::<Vec<_>>().join(" ")
     };
