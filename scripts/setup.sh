@@ -10,8 +10,11 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 command -v slurmctld >/dev/null 2>&1 || missing+=(slurm-wlm)
 command -v sbatch >/dev/null 2>&1 || missing+=(slurm-client)
 command -v munged >/dev/null 2>&1 || missing+=(munge)
-# NIST sclite checks the speech scorer.
+# Speech: NIST sclite checks the scorer, PocketSphinx is the real engine, sox degrades audio.
 command -v sctk >/dev/null 2>&1 || missing+=(sctk)
+command -v pocketsphinx_batch >/dev/null 2>&1 || missing+=(pocketsphinx)
+[ -f /usr/share/pocketsphinx/model/en-us/en-us.lm.bin ] || missing+=(pocketsphinx-en-us)
+command -v sox >/dev/null 2>&1 || missing+=(sox)
 # The materials suites run real LAMMPS (with Open MPI's mpirun) and its example potentials.
 command -v lmp >/dev/null 2>&1 || missing+=(lammps)
 [ -f /usr/share/lammps/potentials/Cu_u3.eam ] || missing+=(lammps-examples)

@@ -630,6 +630,12 @@ fn print_summary(summary: &claimbench::run::RunSummary, seed: u64) -> Verdict {
             slurm.shards, slurm.wall_s, slurm.gpu_seconds, slurm.fanout_overhead_s
         );
     }
+    if summary.metrics.failed > 0 {
+        println!(
+            "{} of {} items could not be scored and are left out of the metrics (marked `failed`, with the reason in the samples' `error` column)",
+            summary.metrics.failed, summary.metrics.n_expected
+        );
+    }
     for reason in &invalid {
         println!("INVALID: {reason}");
     }

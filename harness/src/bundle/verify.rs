@@ -296,6 +296,7 @@ fn rescore(suite: &Suite, samples: &[Sample], items: Option<&HashMap<String, Tas
             reference: sample.reference.clone(),
             preview: String::new(),
             simulation: None,
+            audio: None,
         };
         let item = match items {
             Some(items) => match items.get(&sample.id) {

@@ -20,7 +20,7 @@ use crate::fsutil::read_to_string;
 use crate::spec::{error_at_span, parse_toml};
 use crate::stats::bootstrap::Method;
 use crate::stats::claims::{check, ClaimKind, ClaimOutcome, Verdict};
-use crate::stats::paired::{mean_improvement, Direction, Scale};
+use crate::stats::paired::{Direction, Scale};
 use crate::stats::power::items_to_resolve;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -153,15 +153,15 @@ pub fn check_claims(path: &Path, options: &CompareOptions) -> Result<ClaimsRepor
         };
         let (distribution, claim_kind) = match kind {
             Kind::AbsoluteImprovement => (
-                mean_improvement(&a, &b, direction, Scale::Absolute, file.resamples, file.seed),
+                paired.improvement(metric, direction, Scale::Absolute, file.resamples, file.seed)?,
                 ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? },
             ),
             Kind::RelativeImprovement => (
-                mean_improvement(&a, &b, direction, Scale::Relative, file.resamples, file.seed),
+                paired.improvement(metric, direction, Scale::Relative, file.resamples, file.seed)?,
                 ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? },
             ),
             Kind::NonInferiority => (
-                mean_improvement(&a, &b, direction, Scale::Absolute, file.resamples, file.seed),
+                paired.improvement(metric, direction, Scale::Absolute, file.resamples, file.seed)?,
                 ClaimKind::NonInferior { margin: needs(spec.margin, "margin")? },
             ),
             Kind::SpeedUp => (

@@ -7,10 +7,12 @@ pub mod plan;
 
 use crate::error::{Error, Result};
 use crate::stats::bootstrap::{sum_statistic, Distribution, Method};
+use crate::stats::paired::ratio_improvement;
 use crate::stats::paired::{mcnemar, mean_improvement, pair_by_id, permutation, Direction, Scale};
 use crate::stats::StatsError;
 use crate::store::manifest::{Manifest, Status};
 use crate::store::StoredRun;
+use crate::tasks::asr::ratio_parts;
 use crate::tasks::sample_value;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -176,6 +178,43 @@ impl Paired {
         Ok((a, b))
     }
 
+    /// Per-item numerators of both runs and the shared denominators of a ratio-of-sums metric
+    /// (WER: errors over reference words), when the metric is one and every pair has them.
+    pub fn ratio_values(&self, metric: &str) -> Option<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+        let mut parts = (Vec::new(), Vec::new(), Vec::new());
+        for &(i, j) in &self.pairs {
+            let (a, b) = (ratio_parts(metric, &self.baseline.samples[i]), ratio_parts(metric, &self.candidate.samples[j]));
+            match (a, b) {
+                (Some((na, da)), Some((nb, db))) if da == db => {
+                    parts.0.push(na);
+                    parts.1.push(nb);
+                    parts.2.push(da);
+                }
+                // An utterance one run could not score is left out of both.
+                (None, _) | (_, None) => {}
+                _ => return None,
+            }
+        }
+        (!parts.2.is_empty()).then_some(parts)
+    }
+
+    /// Bootstrap distribution of the candidate's improvement in `metric`: a ratio of sums over
+    /// the paired items for rates such as WER, else the mean of per-item values.
+    pub fn improvement(
+        &self,
+        metric: &str,
+        direction: Direction,
+        scale: Scale,
+        resamples: usize,
+        seed: u64,
+    ) -> Result<std::result::Result<Distribution, StatsError>> {
+        if let Some((a, b, words)) = self.ratio_values(metric) {
+            return Ok(ratio_improvement(&a, &b, &words, direction, scale, resamples, seed));
+        }
+        let (a, b) = self.values(metric)?;
+        Ok(mean_improvement(&a, &b, direction, scale, resamples, seed))
+    }
+
     /// Hardware differences that matter for speed, empty when the hosts match.
     pub fn hardware_differences(&self) -> Vec<String> {
         self.baseline.manifest.host.speed_differences(&self.candidate.manifest.host)
@@ -294,10 +333,16 @@ pub fn compare(baseline: &Path, candidate: &Path, options: &CompareOptions) -> R
             }
             warnings.push(format!("CROSS-HARDWARE speed comparison of {name}: {}", hardware.join("; ")));
         }
-        let (a, b) = paired.values(name)?;
+        // Summaries without per-item values (percentiles, ratios of totals such as RTFx) are
+        // shown side by side but not tested item by item.
+        let Ok((a, b)) = paired.values(name) else {
+            row.refused = Some("a summary over items without per-item values; shown, not tested".to_string());
+            metrics.push(row);
+            continue;
+        };
         let direction = if base_metric.higher_is_better { Direction::Higher } else { Direction::Lower };
-        row.absolute = effect(mean_improvement(&a, &b, direction, Scale::Absolute, options.resamples, options.seed), options.level);
-        row.relative = effect(mean_improvement(&a, &b, direction, Scale::Relative, options.resamples, options.seed), options.level);
+        row.absolute = effect(paired.improvement(name, direction, Scale::Absolute, options.resamples, options.seed)?, options.level);
+        row.relative = effect(paired.improvement(name, direction, Scale::Relative, options.resamples, options.seed)?, options.level);
         let binary = a.iter().chain(&b).all(|v| *v == 0.0 || *v == 1.0);
         if binary {
             let test = mcnemar(&a.iter().map(|v| *v == 1.0).collect::<Vec<_>>(), &b.iter().map(|v| *v == 1.0).collect::<Vec<_>>());

@@ -32,7 +32,9 @@ pub fn load_records(dataset: &Dataset, key: &str) -> Result<RecordFile> {
     let (path, spec) = dataset.file(key)?;
     let rows = match spec.format {
         FileFormat::Jsonl => jsonl::read_objects(&path)?,
-        FileFormat::Text => return Err(crate::Error::in_file(&path, format!("file '{key}' is a text file, not records"))),
+        FileFormat::Text | FileFormat::Wav => {
+            return Err(crate::Error::in_file(&path, format!("file '{key}' is not a file of JSON records")))
+        }
     };
     let mut seen: HashMap<String, usize> = HashMap::new();
     let records = rows

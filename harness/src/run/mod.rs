@@ -117,6 +117,18 @@ pub(crate) fn start_run(
             fewshot_k: suite.spec.fewshot.k,
             fewshot_seed: suite.spec.fewshot.seed,
             fewshot_ids: loaded.task.fewshot_ids.clone(),
+            asr: tasks::asr::spec(suite).ok().map(|asr| crate::store::manifest::AsrProvenance {
+                normaliser: asr.normaliser.id().to_string(),
+                convention: format!("{:?}", asr.convention).to_lowercase(),
+                sample_rate: asr.sample_rate,
+                converted: loaded
+                    .task
+                    .items
+                    .iter()
+                    .filter_map(|i| i.audio.as_ref()?.info)
+                    .filter(|info| !info.is_ready_for(asr.sample_rate))
+                    .count(),
+            }),
         },
         dataset: loaded.dataset.provenance(),
         system: system_spec.provenance(),
@@ -162,10 +174,24 @@ pub(crate) fn execute(
             temperature: generation.temperature,
             seed,
         };
+        // An utterance whose audio or transcript is unusable is recorded as failed, unasked.
+        let unusable = item.audio.as_ref().is_some_and(|a| a.problem.is_some());
+        let audio_request = match &item.audio {
+            Some(audio) if !unusable => match audio_for_system(suite, &item.id, audio, journal_path) {
+                Ok(request) => Some(request),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            },
+            _ => None,
+        };
         let started = Instant::now();
-        let answered = match &item.simulation {
-            Some(simulation) => system.simulate(simulation),
-            None => system.generate(&request),
+        let answered = match (&item.simulation, &audio_request) {
+            _ if unusable => Ok(crate::systems::Response { output: String::new(), system_latency_s: None, output_tokens: None }),
+            (Some(simulation), _) => system.simulate(simulation),
+            (None, Some(audio)) => system.transcribe(audio),
+            (None, None) => system.generate(&request),
         };
         let response = match answered {
             Ok(response) => response,
@@ -184,10 +210,11 @@ pub(crate) fn execute(
             extracted: score.extracted,
             reference: item.reference.clone(),
             correct: score.correct,
-            latency_s: measures_latency.then_some(latency),
+            latency_s: (measures_latency && !unusable).then_some(latency),
             system_latency_s: response.system_latency_s,
             output_tokens: response.output_tokens,
             measures: score.measures,
+            annotations: score.annotations,
         };
         if let Err(e) = journal.append(&sample) {
             failure = Some(e);
@@ -200,6 +227,23 @@ pub(crate) fn execute(
         failure.get_or_insert(e);
     }
     (samples, failure)
+}
+
+/// The utterance as systems take it: the dataset's file when it is already 16-bit mono PCM at
+/// the suite's rate, else a converted copy beside the run's journal.
+fn audio_for_system(suite: &Suite, id: &str, audio: &tasks::asr::AudioItem, journal_path: &Path) -> Result<crate::systems::AudioRequest> {
+    let rate = tasks::asr::spec(suite)?.sample_rate;
+    let info = audio.info.ok_or_else(|| Error::new(format!("item {id}: audio was not inspected")))?;
+    let audio_path = if info.is_ready_for(rate) {
+        audio.path.clone()
+    } else {
+        let dir = journal_path.parent().unwrap_or(Path::new(".")).join("converted");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::in_file(&dir, e))?;
+        let target = dir.join(format!("{}.wav", sanitize(id)));
+        tasks::asr::audio::convert(&audio.path, &target, rate).map_err(|e| Error::new(format!("item {id}: {e}")))?;
+        target
+    };
+    Ok(crate::systems::AudioRequest { id: id.to_string(), audio_path, sample_rate: rate, duration_s: info.duration_s() })
 }
 
 /// Writes samples, metrics and finally the manifest (complete only without `failure`), and

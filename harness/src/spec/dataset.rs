@@ -51,8 +51,10 @@ pub struct DatasetFileSpec {
 #[serde(rename_all = "lowercase")]
 pub enum FileFormat {
     Jsonl,
-    /// Used as a file (a simulation input, a potential), not read as records.
+    /// Used as a file (a simulation input, a potential, a transcript), not read as records.
     Text,
+    /// Audio, read by the speech tasks.
+    Wav,
 }
 
 /// A dataset whose files have been checked against their recorded hashes.

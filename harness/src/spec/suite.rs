@@ -29,6 +29,46 @@ pub struct SuiteSpec {
     /// Workloads of a `materials.md` suite.
     #[serde(default)]
     pub materials: Option<Spanned<MaterialsSpec>>,
+    /// Transcript format and scoring settings of an `asr.wer` suite.
+    #[serde(default)]
+    pub asr: Option<Spanned<AsrSpec>>,
+}
+
+/// An `asr.wer` suite: where transcripts and audio are, and how hypotheses are scored.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsrSpec {
+    pub format: TranscriptFormat,
+    /// `trn`: directory (relative to the dataset) holding `UTTERANCE-ID.wav`.
+    #[serde(default)]
+    pub audio_dir: Option<String>,
+    /// `kaldi`: dataset file key of `wav.scp`.
+    #[serde(default)]
+    pub wav_scp: Option<String>,
+    #[serde(default)]
+    pub normaliser: crate::tasks::asr::normalise::Normaliser,
+    #[serde(default)]
+    pub convention: crate::tasks::asr::align::Convention,
+    /// What systems receive: audio at another rate is resampled, stereo is mixed down.
+    #[serde(default = "default_sample_rate")]
+    pub sample_rate: u32,
+}
+
+fn default_sample_rate() -> u32 {
+    16_000
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TranscriptFormat {
+    /// NeMo manifest: JSON lines with `audio_filepath`, `duration`, `text`.
+    Nemo,
+    /// Kaldi: `text` (`UTT-ID words…`) with `wav.scp` (`UTT-ID path`).
+    Kaldi,
+    /// sclite/Sphinx transcripts: `words (UTT-ID)`, `<s>`/`</s>` markers dropped.
+    Trn,
+    /// Every dataset `.wav` file with a `.txt` file of the same name beside it.
+    WavFolder,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -37,6 +77,8 @@ pub enum TaskKind {
     ReasoningGsm8k,
     #[serde(rename = "materials.md")]
     MaterialsMd,
+    #[serde(rename = "asr.wer")]
+    AsrWer,
 }
 
 impl TaskKind {
@@ -44,6 +86,7 @@ impl TaskKind {
         match self {
             TaskKind::ReasoningGsm8k => "reasoning.gsm8k",
             TaskKind::MaterialsMd => "materials.md",
+            TaskKind::AsrWer => "asr.wer",
         }
     }
 }
@@ -158,6 +201,11 @@ pub enum Metric {
     TauPerDay,
     NsPerDay,
     LoopTimeS,
+    Wer,
+    Cer,
+    Mer,
+    Wil,
+    Rtfx,
 }
 
 impl Metric {
@@ -169,16 +217,32 @@ impl Metric {
             Metric::TauPerDay => "tau_per_day",
             Metric::NsPerDay => "ns_per_day",
             Metric::LoopTimeS => "loop_time_s",
+            Metric::Wer => "wer",
+            Metric::Cer => "cer",
+            Metric::Mer => "mer",
+            Metric::Wil => "wil",
+            Metric::Rtfx => "rtfx",
+        }
+    }
+
+    /// The task kind whose outputs the metric is computed from.
+    pub fn task(self) -> TaskKind {
+        match self {
+            Metric::Accuracy => TaskKind::ReasoningGsm8k,
+            Metric::TimestepsPerS | Metric::MatomStepsPerS | Metric::TauPerDay | Metric::NsPerDay | Metric::LoopTimeS => {
+                TaskKind::MaterialsMd
+            }
+            Metric::Wer | Metric::Cer | Metric::Mer | Metric::Wil | Metric::Rtfx => TaskKind::AsrWer,
         }
     }
 
     /// Whether the metric is a speed figure, only comparable on the same hardware.
     pub fn is_speed(self) -> bool {
-        self != Metric::Accuracy
+        !matches!(self, Metric::Accuracy | Metric::Wer | Metric::Cer | Metric::Mer | Metric::Wil)
     }
 
     pub fn higher_is_better(self) -> bool {
-        self != Metric::LoopTimeS
+        !matches!(self, Metric::LoopTimeS | Metric::Wer | Metric::Cer | Metric::Mer | Metric::Wil)
     }
 }
 
@@ -317,8 +381,7 @@ fn validate(path: &Path, text: &str, spec: &SuiteSpec) -> Result<()> {
     if spec.metrics.get_ref().is_empty() {
         return Err(error_at_span(path, text, spec.metrics.span(), "metrics must name at least one metric"));
     }
-    let speed_suite = spec.task == TaskKind::MaterialsMd;
-    if let Some(wrong) = spec.metrics.get_ref().iter().find(|m| m.is_speed() != speed_suite) {
+    if let Some(wrong) = spec.metrics.get_ref().iter().find(|m| m.task() != spec.task) {
         return Err(error_at_span(
             path,
             text,
@@ -326,19 +389,39 @@ fn validate(path: &Path, text: &str, spec: &SuiteSpec) -> Result<()> {
             format!("metric '{}' does not apply to task {}", wrong.name(), spec.task.name()),
         ));
     }
-    match (&spec.materials, spec.task) {
-        (None, TaskKind::MaterialsMd) => return Err(Error::in_file(path, "a materials.md suite needs a [materials] table with workloads")),
-        (Some(m), TaskKind::ReasoningGsm8k) => {
-            return Err(error_at_span(path, text, m.span(), "[materials] applies only to task materials.md"))
-        }
-        (Some(m), TaskKind::MaterialsMd) => validate_materials(path, text, m)?,
-        (None, TaskKind::ReasoningGsm8k) => {
+    if let Some(m) = spec.materials.as_ref().filter(|_| spec.task != TaskKind::MaterialsMd) {
+        return Err(error_at_span(path, text, m.span(), "[materials] applies only to task materials.md"));
+    }
+    if let Some(a) = spec.asr.as_ref().filter(|_| spec.task != TaskKind::AsrWer) {
+        return Err(error_at_span(path, text, a.span(), "[asr] applies only to task asr.wer"));
+    }
+    match spec.task {
+        TaskKind::MaterialsMd => match &spec.materials {
+            Some(m) => validate_materials(path, text, m)?,
+            None => return Err(Error::in_file(path, "a materials.md suite needs a [materials] table with workloads")),
+        },
+        TaskKind::AsrWer => match &spec.asr {
+            Some(a) => validate_asr(path, text, a)?,
+            None => return Err(Error::in_file(path, "an asr.wer suite needs an [asr] table (format, normaliser)")),
+        },
+        TaskKind::ReasoningGsm8k => {
             if !spec.prompt.template.get_ref().contains("{question}") {
                 return Err(error_at_span(path, text, spec.prompt.template.span(), "prompt template must contain {question}"));
             }
         }
     }
     Ok(())
+}
+
+fn validate_asr(path: &Path, text: &str, asr: &Spanned<AsrSpec>) -> Result<()> {
+    let at = |message: &str| Err(error_at_span(path, text, asr.span(), message));
+    let a = asr.get_ref();
+    match a.format {
+        TranscriptFormat::Trn if a.audio_dir.is_none() => at("format \"trn\" needs audio_dir (the directory of UTTERANCE-ID.wav files)"),
+        TranscriptFormat::Kaldi if a.wav_scp.is_none() => at("format \"kaldi\" needs wav_scp (the dataset file key of wav.scp)"),
+        _ if !(1000..=384_000).contains(&a.sample_rate) => at("sample_rate must be between 1000 and 384000"),
+        _ => Ok(()),
+    }
 }
 
 fn validate_materials(path: &Path, text: &str, materials: &Spanned<MaterialsSpec>) -> Result<()> {

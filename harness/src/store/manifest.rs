@@ -99,6 +99,20 @@ pub struct SuiteProvenance {
     /// Items used as few-shot examples and therefore not scored.
     #[serde(default)]
     pub fewshot_ids: Vec<String>,
+    /// Speech suites: how transcripts were scored and what audio systems were given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asr: Option<AsrProvenance>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AsrProvenance {
+    /// Normaliser id and version, e.g. `basic/1`.
+    pub normaliser: String,
+    pub convention: String,
+    /// Systems receive 16-bit mono PCM at this rate.
+    pub sample_rate: u32,
+    /// Utterances whose audio was resampled or mixed down to get there.
+    pub converted: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,10 @@ pub struct Metrics {
     pub complete: bool,
     /// Items the run was meant to score.
     pub n_expected: usize,
+    /// Items that could not be scored (broken audio, an unusable reference): kept and marked in
+    /// the samples, left out of the metrics.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failed: usize,
     pub metrics: BTreeMap<String, MetricValue>,
 }
 
@@ -50,4 +54,8 @@ impl Statistic {
     pub fn is_mean(&self) -> bool {
         *self == Statistic::Mean
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

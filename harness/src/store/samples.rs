@@ -27,6 +27,10 @@ pub struct Sample {
     /// becomes a column of its own in Parquet.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub measures: BTreeMap<String, f64>,
+    /// Texts scoring derived from the output (normalised forms, an alignment, why an item
+    /// failed); each becomes a string column of its own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// The append-only journal of a run in progress: one JSON sample per line, flushed per item so
@@ -95,11 +99,20 @@ fn to_frame(samples: &[Sample]) -> PolarsResult<DataFrame> {
         Column::new("output_tokens".into(), samples.iter().map(|s| s.output_tokens.map(|t| t as i64)).collect::<Vec<Option<i64>>>()),
     ];
     let measure_names: BTreeSet<&str> = samples.iter().flat_map(|s| s.measures.keys().map(String::as_str)).collect();
-    for name in measure_names {
-        if BASE_COLUMNS.contains(&name) {
-            return Err(PolarsError::Duplicate(format!("measure '{name}' has the name of a base column").into()));
+    let annotation_names: BTreeSet<&str> = samples.iter().flat_map(|s| s.annotations.keys().map(String::as_str)).collect();
+    for name in measure_names.iter().chain(&annotation_names) {
+        if BASE_COLUMNS.contains(name) || (measure_names.contains(name) && annotation_names.contains(name)) {
+            return Err(PolarsError::Duplicate(format!("column '{name}' is named twice").into()));
         }
+    }
+    for name in measure_names {
         columns.push(Column::new(name.into(), samples.iter().map(|s| s.measures.get(name).copied()).collect::<Vec<Option<f64>>>()));
+    }
+    for name in annotation_names {
+        columns.push(Column::new(
+            name.into(),
+            samples.iter().map(|s| s.annotations.get(name).map(String::as_str)).collect::<Vec<Option<&str>>>(),
+        ));
     }
     DataFrame::new(samples.len(), columns)
 }
@@ -128,9 +141,14 @@ fn from_frame(frame: &DataFrame) -> PolarsResult<Vec<Sample>> {
     let tokens = frame.column("output_tokens")?.i64()?;
     let text = |c: &StringChunked, i: usize| c.get(i).unwrap_or_default().to_string();
     let mut measures: Vec<(String, &Float64Chunked)> = Vec::new();
+    let mut annotations: Vec<(String, &StringChunked)> = Vec::new();
     for column in frame.columns() {
-        if !BASE_COLUMNS.contains(&column.name().as_str()) {
-            measures.push((column.name().to_string(), column.f64()?));
+        if BASE_COLUMNS.contains(&column.name().as_str()) {
+            continue;
+        }
+        match column.dtype() {
+            DataType::String => annotations.push((column.name().to_string(), column.str()?)),
+            _ => measures.push((column.name().to_string(), column.f64()?)),
         }
     }
     Ok((0..frame.height())
@@ -146,6 +164,7 @@ fn from_frame(frame: &DataFrame) -> PolarsResult<Vec<Sample>> {
             system_latency_s: system_latency.get(i),
             output_tokens: tokens.get(i).map(|t| t.max(0) as u64),
             measures: measures.iter().filter_map(|(name, c)| c.get(i).map(|v| (name.clone(), v))).collect(),
+            annotations: annotations.iter().filter_map(|(name, c)| c.get(i).map(|v| (name.clone(), v.to_string()))).collect(),
         })
         .collect())
 }
@@ -167,6 +186,7 @@ mod tests {
             system_latency_s: None,
             output_tokens: Some(3),
             measures: if i % 2 == 0 { BTreeMap::from([("timesteps_per_s".to_string(), i as f64 * 1.5)]) } else { BTreeMap::new() },
+            annotations: if i % 3 == 0 { BTreeMap::from([("alignment".to_string(), format!("REF: {i}"))]) } else { BTreeMap::new() },
         }
     }
 

@@ -2,7 +2,9 @@
 //! line to its stdin and reads one response per line from its stdout:
 //!
 //! request:  `{"type": "generate", "id", "index", "prompt", "max_tokens", "stop", "temperature", "seed"}`
-//! response: `{"id", "output"}` plus optional `"latency_s"` and `"output_tokens"`.
+//!           `{"type": "transcribe", "id", "audio_path", "sample_rate", "duration_s"}`
+//! response: `{"id", "output"}` (or `"text"` for `output`) plus optional `"latency_s"` and
+//!           `"output_tokens"`.
 //!
 //! The program is started directly (no shell) with its arguments as a list.
 
@@ -70,11 +72,11 @@ pub struct CommandSystem {
 }
 
 #[derive(Serialize)]
-struct WireRequest<'a> {
+struct WireRequest<'a, T> {
     #[serde(rename = "type")]
     kind: &'static str,
     #[serde(flatten)]
-    request: &'a GenerateRequest<'a>,
+    request: &'a T,
 }
 
 impl CommandSystem {
@@ -149,20 +151,10 @@ impl CommandSystem {
         }
     }
 
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl System for CommandSystem {
-    fn kind(&self) -> &'static str {
-        "command"
-    }
-
-    fn generate(&mut self, request: &GenerateRequest<'_>) -> Result<Response> {
-        let item = |message: String| Error::new(format!("item {}: {message}", request.id));
-        let mut line = serde_json::to_string(&WireRequest { kind: "generate", request }).expect("requests serialise");
+    /// Sends one request line and waits for its response line.
+    fn exchange<T: Serialize>(&mut self, kind: &'static str, request: &T, id: &str) -> Result<Response> {
+        let item = |message: String| Error::new(format!("item {id}: {message}"));
+        let mut line = serde_json::to_string(&WireRequest { kind, request }).expect("requests serialise");
         line.push('\n');
         let stdin = self.stdin.as_mut().ok_or_else(|| item(format!("command '{}' is closed", self.label)))?;
         if stdin.write_all(line.as_bytes()).and_then(|_| stdin.flush()).is_err() {
@@ -181,10 +173,29 @@ impl System for CommandSystem {
                 return Err(item(report));
             }
         };
-        parse_response(&reply, request.id).map_err(|message| {
+        parse_response(&reply, id).map_err(|message| {
             self.kill();
             item(format!("command '{}' sent a bad response: {message}", self.label))
         })
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl System for CommandSystem {
+    fn kind(&self) -> &'static str {
+        "command"
+    }
+
+    fn generate(&mut self, request: &GenerateRequest<'_>) -> Result<Response> {
+        self.exchange("generate", request, request.id)
+    }
+
+    fn transcribe(&mut self, request: &super::AudioRequest) -> Result<Response> {
+        self.exchange("transcribe", request, &request.id)
     }
 
     fn close(&mut self) -> Result<()> {
@@ -225,7 +236,12 @@ fn parse_response(line: &str, expected_id: &str) -> std::result::Result<Response
         Some(id) => return Err(format!("answered '{id}' instead")),
         None => return Err(format!("no string 'id': {:?}", shown())),
     }
-    let output = object.get("output").and_then(Value::as_str).ok_or_else(|| format!("no string 'output': {:?}", shown()))?;
+    // Transcription replies may call their output `text`.
+    let output = object
+        .get("output")
+        .or_else(|| object.get("text"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("no string 'output' (or 'text'): {:?}", shown()))?;
     let number = |key: &str| -> std::result::Result<Option<f64>, String> {
         match object.get(key) {
             None | Some(Value::Null) => Ok(None),

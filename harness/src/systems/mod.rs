@@ -4,6 +4,7 @@
 pub mod builtin_md;
 pub mod command;
 pub mod lammps;
+pub mod pocketsphinx;
 pub mod predictions;
 
 use crate::error::{Error, Result};
@@ -42,6 +43,15 @@ pub struct SimulationRequest {
     pub repetition: u32,
 }
 
+/// A transcription request: one utterance as a 16-bit mono PCM WAV file at `sample_rate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AudioRequest {
+    pub id: String,
+    pub audio_path: PathBuf,
+    pub sample_rate: u32,
+    pub duration_s: f64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {
     pub output: String,
@@ -56,6 +66,14 @@ pub trait System {
 
     fn generate(&mut self, _request: &GenerateRequest<'_>) -> Result<Response> {
         Err(Error::new(format!("a {} system cannot generate text; use it with a suite of another kind", self.kind())))
+    }
+
+    /// Transcribes one utterance; the response's output is the hypothesis text.
+    fn transcribe(&mut self, _request: &AudioRequest) -> Result<Response> {
+        Err(Error::new(format!(
+            "a {} system cannot transcribe audio; use a speech system (pocketsphinx, command, predictions)",
+            self.kind()
+        )))
     }
 
     /// Runs a simulation workload; the response's output is the run's log (LAMMPS layout).
@@ -86,6 +104,7 @@ pub enum SystemConfig {
     Lammps(lammps::LammpsConfig),
     #[serde(rename = "builtin-md")]
     BuiltinMd(builtin_md::BuiltinMdConfig),
+    Pocketsphinx(pocketsphinx::PocketsphinxConfig),
 }
 
 impl SystemConfig {
@@ -95,6 +114,7 @@ impl SystemConfig {
             SystemConfig::Command(_) => "command",
             SystemConfig::Lammps(_) => "lammps",
             SystemConfig::BuiltinMd(_) => "builtin-md",
+            SystemConfig::Pocketsphinx(_) => "pocketsphinx",
         }
     }
 }
@@ -109,7 +129,7 @@ pub struct SystemProvenance {
     pub config_sha256: String,
 }
 
-const KINDS: &str = "predictions, command, lammps, builtin-md";
+const KINDS: &str = "predictions, command, lammps, builtin-md, pocketsphinx";
 
 #[derive(Deserialize)]
 struct KindOnly {
@@ -121,6 +141,9 @@ impl SystemSpec {
     /// `lammps:BINARY` or `builtin-md`.
     pub fn parse(arg: &str) -> Result<SystemSpec> {
         let cwd = PathBuf::from(".");
+        if arg == "pocketsphinx" {
+            return Ok(SystemSpec { name: arg.to_string(), config: SystemConfig::Pocketsphinx(Default::default()), base_dir: cwd });
+        }
         if arg == "builtin-md" {
             return Ok(SystemSpec { name: arg.to_string(), config: SystemConfig::BuiltinMd(Default::default()), base_dir: cwd });
         }
@@ -156,6 +179,7 @@ impl SystemSpec {
             "command" => SystemConfig::Command(parse_toml(path, &text)?),
             "lammps" => SystemConfig::Lammps(parse_toml(path, &text)?),
             "builtin-md" => SystemConfig::BuiltinMd(parse_toml(path, &text)?),
+            "pocketsphinx" => SystemConfig::Pocketsphinx(parse_toml(path, &text)?),
             other => {
                 return Err(crate::spec::error_at_span(
                     path,
@@ -170,6 +194,7 @@ impl SystemSpec {
             SystemConfig::Command(c) => c.name.clone(),
             SystemConfig::Lammps(c) => c.name.clone(),
             SystemConfig::BuiltinMd(c) => c.name.clone(),
+            SystemConfig::Pocketsphinx(c) => c.name.clone(),
         }
         .unwrap_or_else(|| file_stem(&path.to_string_lossy()));
         let base_dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
@@ -198,6 +223,7 @@ impl SystemSpec {
             SystemConfig::Command(config) => Ok(Box::new(command::CommandSystem::start(config, &self.base_dir)?)),
             SystemConfig::Lammps(config) => Ok(Box::new(lammps::LammpsSystem::start(config, &self.base_dir)?)),
             SystemConfig::BuiltinMd(config) => Ok(Box::new(builtin_md::BuiltinMdSystem::start(config)?)),
+            SystemConfig::Pocketsphinx(config) => Ok(Box::new(pocketsphinx::PocketsphinxSystem::start(config, &self.base_dir)?)),
         }
     }
 }

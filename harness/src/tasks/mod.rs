@@ -20,6 +20,8 @@ pub struct TaskItem {
     pub preview: String,
     /// For simulation suites: the workload run to ask for instead of a text prompt.
     pub simulation: Option<crate::systems::SimulationRequest>,
+    /// For speech suites: the utterance's audio, transcribed instead of a text prompt.
+    pub audio: Option<asr::AudioItem>,
 }
 
 /// The outcome of scoring one output.
@@ -29,6 +31,8 @@ pub struct Score {
     pub correct: bool,
     /// Numbers derived from the output (speed figures, gate quantities), by name.
     pub measures: std::collections::BTreeMap<String, f64>,
+    /// Texts derived from the output (normalised forms, an alignment), by name.
+    pub annotations: std::collections::BTreeMap<String, String>,
 }
 
 /// A prepared task: the scored items in dataset order, the ids of every record of the scored
@@ -47,6 +51,7 @@ pub fn scoring_version(kind: TaskKind) -> &'static str {
     match kind {
         TaskKind::ReasoningGsm8k => reasoning::gsm8k::SCORING_VERSION,
         TaskKind::MaterialsMd => materials::SCORING_VERSION,
+        TaskKind::AsrWer => asr::SCORING_VERSION,
     }
 }
 
@@ -54,6 +59,7 @@ pub fn prepare(suite: &Suite, dataset: &crate::spec::dataset::Dataset) -> Result
     match suite.spec.task {
         TaskKind::ReasoningGsm8k => reasoning::gsm8k::prepare(suite, dataset),
         TaskKind::MaterialsMd => materials::prepare(suite, dataset),
+        TaskKind::AsrWer => asr::prepare(suite, dataset),
     }
 }
 
@@ -61,6 +67,7 @@ pub fn score(kind: TaskKind, suite: &Suite, item: &TaskItem, output: &str) -> Sc
     match kind {
         TaskKind::ReasoningGsm8k => reasoning::gsm8k::score(suite.spec.scoring.extraction, item, output),
         TaskKind::MaterialsMd => materials::score(suite, item, output),
+        TaskKind::AsrWer => asr::score(suite, item, output),
     }
 }
 
@@ -81,13 +88,19 @@ pub fn summarise(suite: &Suite, samples: &[crate::store::samples::Sample], n_exp
             metrics.insert("accuracy".to_string(), value);
         }
     }
-    if suite.spec.task == TaskKind::MaterialsMd {
-        materials::summarise(suite, samples, seed, &mut metrics);
-    } else if let Some(value) = metric_values(LATENCY_METRIC, samples).and_then(|v| mean_metric(&v, false, true)) {
-        // Systems that answered live have a latency per item; submitted predictions do not.
-        metrics.insert(LATENCY_METRIC.to_string(), value);
+    let mut failed = 0;
+    match suite.spec.task {
+        TaskKind::MaterialsMd => materials::summarise(suite, samples, seed, &mut metrics),
+        TaskKind::AsrWer => failed = asr::summarise(suite, samples, seed, &mut metrics),
+        TaskKind::ReasoningGsm8k => {}
     }
-    Metrics { suite: suite.id().to_string(), complete: samples.len() == n_expected, n_expected, metrics }
+    if suite.spec.task != TaskKind::MaterialsMd {
+        // Systems that answered live have a latency per item; submitted predictions do not.
+        if let Some(value) = metric_values(LATENCY_METRIC, samples).and_then(|v| mean_metric(&v, false, true)) {
+            metrics.insert(LATENCY_METRIC.to_string(), value);
+        }
+    }
+    Metrics { suite: suite.id().to_string(), complete: samples.len() == n_expected, n_expected, failed, metrics }
 }
 
 pub const LATENCY_METRIC: &str = "latency_mean_s";
@@ -99,6 +112,7 @@ pub fn sample_value(metric: &str, sample: &crate::store::samples::Sample) -> Opt
     match metric {
         "accuracy" => Some(if sample.correct { 1.0 } else { 0.0 }),
         LATENCY_METRIC => sample.latency_s,
+        "wer" | "cer" | "mer" => asr::ratio_parts(metric, sample).map(|(errors, words)| if words > 0.0 { errors / words } else { errors }),
         _ => {
             let (workload, measure) = metric.split_once('/')?;
             let in_workload = sample.id.strip_prefix(workload).is_some_and(|rest| rest.starts_with('/'));
@@ -126,5 +140,9 @@ pub fn reproduction_agrees(suite: &Suite, stored: &crate::store::samples::Sample
             (same, format!("answer {:?} vs {:?}, correct {} vs {}; {output}", stored.extracted, new.extracted, stored.correct, new.correct))
         }
         TaskKind::MaterialsMd => materials::reproduction_agrees(suite, stored, new),
+        TaskKind::AsrWer => {
+            let same = stored.extracted == new.extracted && stored.measures.get(asr::FAILED) == new.measures.get(asr::FAILED);
+            (same, format!("normalised hypothesis {:?} vs {:?}", stored.extracted, new.extracted))
+        }
     }
 }

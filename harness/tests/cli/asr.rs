@@ -62,3 +62,216 @@ fn broken_pair_files_name_the_line() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("pairs.jsonl:2:") && out.stderr.contains("hypothesis"), "{}", out.stderr);
 }
+
+fn require_speech_tools() {
+    for tool in ["pocketsphinx_batch", "sctk", "sox"] {
+        let found = std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        assert!(found, "these tests need {tool}; `just test` installs pocketsphinx, pocketsphinx-en-us, sctk and sox");
+    }
+}
+
+fn run_suite(dir: &Path, suite: &Path, system: &str) -> (std::path::PathBuf, Outcome) {
+    let out = claimbench(dir, &["run", &suite.display().to_string(), "--system", system, "--out", "runs"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    (dir.join(run_dir(&out)), out)
+}
+
+/// The normalised reference/hypothesis pairs a run scored, as JSONL for the reference scorers.
+fn scored_pairs(run: &Path, out: &Path) -> usize {
+    let samples = claimbench::store::samples::read_parquet(&run.join("samples.parquet")).unwrap();
+    let lines: String = samples
+        .iter()
+        .map(|s| format!("{}\n", serde_json::json!({"reference": s.annotations["reference_normalised"], "hypothesis": s.annotations["hypothesis_normalised"]})))
+        .collect();
+    std::fs::write(out, lines).unwrap();
+    samples.len()
+}
+
+#[test]
+fn pocketsphinx_on_real_speech_scores_as_sclite_and_jiwer_do() {
+    require_speech_tools();
+    let dir = tempfile::tempdir().unwrap();
+    for suite in ["suites/librivox-5.toml", "suites/fsdd-digits.toml"] {
+        let (run, out) = run_suite(dir.path(), &repo_root().join(suite), "pocketsphinx");
+        assert!(out.stdout.contains("rtfx: ") && out.stdout.contains("speed measured on:"), "{}", out.stdout);
+        let metrics: Value = read(&run.join("metrics.json"));
+        let pairs = dir.path().join("pairs.jsonl");
+        let n = scored_pairs(&run, &pairs);
+        assert_eq!(metrics["metrics"]["wer"]["n"].as_u64(), Some(n as u64));
+        let wer = metrics["metrics"]["wer"]["value"].as_f64();
+        let jiwer = reference_scorer("jiwer", &pairs);
+        let sclite = reference_scorer("sclite", &pairs);
+        assert_eq!(wer, jiwer["wer"].as_f64(), "{suite}: claimbench vs jiwer");
+        assert_eq!(wer, sclite["wer"].as_f64(), "{suite}: claimbench vs sclite");
+        assert_same(&claimbench_wer(dir.path(), &pairs, "levenshtein"), &jiwer, "jiwer");
+        assert_same(&claimbench_wer(dir.path(), &pairs, "sclite"), &sclite, "sclite");
+        // The run's own per-utterance counts add up to the same totals.
+        let samples = claimbench::store::samples::read_parquet(&run.join("samples.parquet")).unwrap();
+        let total = |k: &str| samples.iter().map(|s| s.measures[k]).sum::<f64>();
+        assert_eq!(total("substitutions") as u64, jiwer["substitutions"].as_u64().unwrap(), "{suite}");
+        assert_eq!(total("deletions") as u64, jiwer["deletions"].as_u64().unwrap(), "{suite}");
+        let manifest: Value = read(&run.join("manifest.json"));
+        assert_eq!(manifest["suite"]["asr"]["normaliser"], "basic/1");
+        let converted = if suite.contains("fsdd") { 300 } else { 0 };
+        assert_eq!(manifest["suite"]["asr"]["converted"], converted, "8 kHz clips are resampled for the 16 kHz engine");
+    }
+}
+
+/// A copy of the LibriVox set with white noise mixed in by sox, same transcripts and ids.
+fn noisy_librivox(dir: &Path) -> std::path::PathBuf {
+    let source = repo_root().join("datasets/librivox-5");
+    let data = dir.join("noisy");
+    std::fs::create_dir_all(&data).unwrap();
+    let mut toml = String::from(
+        "name = \"librivox-5-noisy\"\nversion = \"1\"\nlicense = \"BSD-2-Clause\"\nsource = \"librivox-5 with white noise (sox)\"\n",
+    );
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let target = data.join(&name);
+        let format = if name.ends_with(".wav") {
+            let status = std::process::Command::new("sox")
+                .args([path.to_str().unwrap(), "-p", "synth", "whitenoise", "vol", "0.05"])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .and_then(|noise| {
+                    std::process::Command::new("sox")
+                        .args(["-m", path.to_str().unwrap(), "-", target.to_str().unwrap()])
+                        .stdin(noise.stdout.unwrap())
+                        .status()
+                })
+                .unwrap();
+            assert!(status.success());
+            "wav"
+        } else if name == "transcription" {
+            std::fs::copy(&path, &target).unwrap();
+            "text"
+        } else {
+            continue;
+        };
+        let sha = claimbench::fsutil::sha256_hex(&std::fs::read(&target).unwrap());
+        toml.push_str(&format!("\n[[files]]\nkey = \"{name}\"\npath = \"{name}\"\nformat = \"{format}\"\nsha256 = \"{sha}\"\n"));
+    }
+    std::fs::write(data.join("dataset.toml"), toml).unwrap();
+    let suite = std::fs::read_to_string(repo_root().join("suites/librivox-5.toml")).unwrap().replace("../datasets/librivox-5", "noisy");
+    let path = dir.join("librivox-5-noisy.toml");
+    std::fs::write(&path, suite).unwrap();
+    path
+}
+
+#[test]
+fn a_degraded_copy_is_compared_with_a_paired_wer_difference() {
+    require_speech_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (clean, _) = run_suite(d, &repo_root().join("suites/librivox-5.toml"), "pocketsphinx");
+    let (noisy, _) = run_suite(d, &noisy_librivox(d), "pocketsphinx");
+    let out = claimbench(d, &["compare", &clean.display().to_string(), &noisy.display().to_string(), "--force", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    let wer = report["data"]["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == "wer").unwrap().clone();
+    assert_eq!(wer["n_paired"], 5);
+    let relative = &wer["relative"];
+    assert!(relative["low"].as_f64().unwrap() <= relative["estimate"].as_f64().unwrap(), "{wer}");
+    // The relative WER change is the ratio of summed errors, not a mean of per-utterance rates.
+    let sum = |run: &Path, k: &str| {
+        claimbench::store::samples::read_parquet(&run.join("samples.parquet")).unwrap().iter().map(|s| s.measures[k]).sum::<f64>()
+    };
+    let errors = |run: &Path| sum(run, "substitutions") + sum(run, "deletions") + sum(run, "insertions");
+    let expected = (errors(&clean) - errors(&noisy)) / errors(&clean);
+    assert!((relative["estimate"].as_f64().unwrap() - expected).abs() < 1e-12, "{wer} vs {expected}");
+    assert!(out.stdout.contains("FORCED"), "different audio is said to be a forced comparison");
+    let out = claimbench(
+        d,
+        &["compare", &clean.display().to_string(), &noisy.display().to_string(), "--force", "--format", "markdown", "-o", "compare.md"],
+    );
+    assert_eq!(out.code, 0);
+    let markdown = std::fs::read_to_string(d.join("compare.md")).unwrap();
+    assert!(markdown.contains("| wer |"), "{markdown}");
+}
+
+fn wav(path: &Path, rate: u32, channels: u16, samples: &[i16]) {
+    let spec = hound::WavSpec { channels, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for s in samples {
+        w.write_sample(*s).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+#[test]
+fn broken_audio_marks_its_item_and_the_run_goes_on() {
+    require_speech_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let good = repo_root().join("datasets/librivox-5/sense_and_sensibility_01_austen_64kb-0880.wav");
+    std::fs::copy(&good, data.join("good.wav")).unwrap();
+    // The same speech at 8 kHz in stereo: converted for the engine, then scored.
+    let mut reader = hound::WavReader::open(&good).unwrap();
+    let mono: Vec<i16> = reader.samples::<i16>().map(|s| s.unwrap()).step_by(2).collect();
+    let stereo: Vec<i16> = mono.iter().flat_map(|&s| [s, s]).collect();
+    wav(&data.join("stereo8k.wav"), 8000, 2, &stereo);
+    wav(&data.join("empty.wav"), 16000, 1, &[]);
+    let bytes = std::fs::read(&good).unwrap();
+    std::fs::write(data.join("truncated.wav"), &bytes[..bytes.len() / 3 * 2 + 1]).unwrap();
+    std::fs::copy(&good, data.join("noreference.wav")).unwrap();
+    std::fs::copy(&good, data.join("latin1.wav")).unwrap();
+    let line = |audio: &str, text: &str| format!("{}\n", serde_json::json!({"audio_filepath": audio, "duration": 2.0, "text": text}));
+    let mut manifest = Vec::new();
+    for (audio, text) in [
+        ("good.wav", "he was not an ill disposed young man"),
+        ("stereo8k.wav", "he was not an ill disposed young man"),
+        ("missing.wav", "never recorded"),
+        ("empty.wav", "silence"),
+        ("truncated.wav", "he was not an ill disposed young man"),
+        ("noreference.wav", ""),
+    ] {
+        manifest.extend_from_slice(line(audio, text).as_bytes());
+    }
+    manifest.extend_from_slice(b"{\"audio_filepath\": \"latin1.wav\", \"duration\": 2.0, \"text\": \"caf\xe9\"}\n");
+    std::fs::write(data.join("manifest.json"), &manifest).unwrap();
+    let mut toml = String::from("name = \"broken\"\nversion = \"1\"\nlicense = \"BSD-2-Clause\"\nsource = \"test\"\n");
+    for name in ["manifest.json", "good.wav", "stereo8k.wav", "empty.wav", "truncated.wav", "noreference.wav", "latin1.wav"] {
+        let sha = claimbench::fsutil::sha256_hex(&std::fs::read(data.join(name)).unwrap());
+        let format = if name.ends_with(".wav") { "wav" } else { "jsonl" };
+        toml.push_str(&format!("\n[[files]]\nkey = \"{name}\"\npath = \"{name}\"\nformat = \"{format}\"\nsha256 = \"{sha}\"\n"));
+    }
+    std::fs::write(data.join("dataset.toml"), toml).unwrap();
+    let suite = dir.path().join("broken.toml");
+    std::fs::write(
+        &suite,
+        "id = \"broken\"\nversion = \"1\"\ntask = \"asr.wer\"\nmetrics = [\"wer\"]\n\n[dataset]\npath = \"data\"\nfile = \"manifest.json\"\n\n[asr]\nformat = \"nemo\"\nnormaliser = \"basic\"\n",
+    )
+    .unwrap();
+    let (run, out) = run_suite(dir.path(), &suite, "pocketsphinx");
+    assert!(out.stdout.contains("4 of 7 items could not be scored"), "{}", out.stdout);
+    let samples = claimbench::store::samples::read_parquet(&run.join("samples.parquet")).unwrap();
+    let by_id = |id: &str| samples.iter().find(|s| s.id == id).unwrap();
+    for (id, reason) in [
+        ("missing", "missing.wav not found"),
+        ("empty", "holds no audio"),
+        ("truncated", "truncated or damaged"),
+        ("latin1", "manifest.json:7: the transcript is not valid UTF-8"),
+    ] {
+        let s = by_id(id);
+        assert_eq!(s.measures["failed"], 1.0, "{id}");
+        assert!(s.annotations["error"].contains(reason), "{id}: {:?}", s.annotations);
+    }
+    assert_eq!(by_id("stereo8k").measures["failed"], 0.0);
+    // An empty reference is scored: whatever is heard counts as insertions.
+    let empty_reference = by_id("noreference");
+    assert_eq!(empty_reference.measures["reference_words"], 0.0);
+    assert!(empty_reference.measures["insertions"] > 0.0);
+    let metrics: Value = read(&run.join("metrics.json"));
+    assert_eq!(
+        (metrics["failed"].as_u64(), metrics["metrics"]["wer"]["n"].as_u64(), metrics["complete"].as_bool()),
+        (Some(4), Some(3), Some(true))
+    );
+    let manifest: Value = read(&run.join("manifest.json"));
+    assert_eq!(manifest["suite"]["asr"]["converted"], 1);
+}

@@ -3,11 +3,244 @@
 //! errors over sums of reference words, never means of per-utterance rates.
 
 pub mod align;
+pub mod audio;
 pub mod normalise;
+pub mod transcripts;
 
+use crate::error::{Error, Result};
+use crate::spec::dataset::Dataset;
+use crate::spec::suite::{AsrSpec, Metric, Suite, TaskKind};
+use crate::stats::bootstrap::{sum_statistic, Method, DEFAULT_RESAMPLES};
+use crate::store::metrics::MetricValue;
+use crate::store::samples::Sample;
+use crate::tasks::{PreparedTask, Score, TaskItem};
 use align::{Convention, Counts};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Bump when alignment, normalisation or the per-utterance measures change.
+pub const SCORING_VERSION: &str = "asr.wer/1";
+
+/// Measure set on utterances that could not be scored (missing or broken audio, unusable
+/// transcript): they stay in the samples, marked, and out of the rates.
+pub const FAILED: &str = "failed";
+
+/// The audio of one utterance as the dataset has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioItem {
+    pub path: PathBuf,
+    /// Header facts, when the file could be read.
+    pub info: Option<audio::WavInfo>,
+    /// Why the utterance cannot be scored.
+    pub problem: Option<String>,
+}
+
+pub fn spec(suite: &Suite) -> Result<&AsrSpec> {
+    suite.spec.asr.as_ref().map(|a| a.get_ref()).ok_or_else(|| Error::in_file(&suite.path, "no [asr] table"))
+}
+
+/// One item per utterance, in transcript order; every audio file is read once here so that
+/// broken audio is found before any system runs, and marks only its own utterance.
+pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
+    let asr = spec(suite)?;
+    let utterances = transcripts::load(dataset, &suite.spec.dataset.file, asr)?;
+    let hashes: BTreeMap<PathBuf, String> =
+        dataset.spec.files.iter().map(|f| (dataset.dir.join(f.path.get_ref()), f.sha256.get_ref().to_ascii_lowercase())).collect();
+    let items: Vec<TaskItem> = utterances
+        .par_iter()
+        .enumerate()
+        .map(|(index, u)| {
+            let inspected = audio::inspect(&u.audio);
+            let problem = match (&u.text, &inspected) {
+                (Err(e), _) => Some(e.clone()),
+                (_, Err(e)) => Some(e.clone()),
+                _ => None,
+            };
+            let relative = u.audio.strip_prefix(&dataset.dir).unwrap_or(&u.audio).display().to_string();
+            // The prompt is the audio: its path and, when the dataset lists it, its content hash.
+            let prompt = format!("{relative} sha256:{}", hashes.get(&u.audio).map(String::as_str).unwrap_or("unlisted"));
+            let reference = u.text.clone().unwrap_or_default();
+            TaskItem {
+                id: u.id.clone(),
+                index,
+                prompt,
+                preview: shorten(&reference, 80),
+                reference,
+                simulation: None,
+                audio: Some(AudioItem { path: u.audio.clone(), info: inspected.ok(), problem }),
+            }
+        })
+        .collect();
+    let (path, _) = dataset.file(&suite.spec.dataset.file)?;
+    let records =
+        items.iter().map(|i| crate::data::Record { id: i.id.clone(), index: i.index, line: 0, fields: Default::default() }).collect();
+    Ok(PreparedTask { kind: TaskKind::AsrWer, items, source: crate::data::RecordFile { path, records }, fewshot_ids: Vec::new() })
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max - 1).collect::<String>())
+    }
+}
+
+/// Aligns the normalised hypothesis with the normalised reference, by words and by characters.
+pub fn score(suite: &Suite, item: &TaskItem, output: &str) -> Score {
+    let Ok(asr) = spec(suite) else {
+        return Score { extracted: None, correct: false, measures: BTreeMap::new(), annotations: BTreeMap::new() };
+    };
+    let audio_s = item.audio.as_ref().and_then(|a| a.info).map(|i| i.duration_s());
+    if let Some(problem) = item.audio.as_ref().and_then(|a| a.problem.clone()) {
+        let mut measures = BTreeMap::from([(FAILED.to_string(), 1.0)]);
+        measures.extend(audio_s.map(|s| ("audio_s".to_string(), s)));
+        return Score { extracted: None, correct: false, measures, annotations: BTreeMap::from([("error".to_string(), problem)]) };
+    }
+    let reference = asr.normaliser.apply(&item.reference);
+    let hypothesis = asr.normaliser.apply(output);
+    let (r, h): (Vec<&str>, Vec<&str>) = (reference.split_whitespace().collect(), hypothesis.split_whitespace().collect());
+    let words = align::align(&r, &h, asr.convention);
+    let (rc, hc): (Vec<char>, Vec<char>) = (reference.chars().collect(), hypothesis.chars().collect());
+    let chars = align::counts(&rc, &hc, asr.convention);
+    let c = words.counts;
+    let mut measures = BTreeMap::from([
+        (FAILED.to_string(), 0.0),
+        ("hits".to_string(), c.hits as f64),
+        ("substitutions".to_string(), c.substitutions as f64),
+        ("deletions".to_string(), c.deletions as f64),
+        ("insertions".to_string(), c.insertions as f64),
+        ("reference_words".to_string(), c.reference_words() as f64),
+        ("char_errors".to_string(), chars.errors() as f64),
+        ("reference_chars".to_string(), chars.reference_words() as f64),
+    ]);
+    measures.extend(audio_s.map(|s| ("audio_s".to_string(), s)));
+    let annotations = BTreeMap::from([
+        ("reference_normalised".to_string(), reference.clone()),
+        ("hypothesis_normalised".to_string(), hypothesis.clone()),
+        ("alignment".to_string(), alignment_text(&words, &r, &h)),
+    ]);
+    Score { extracted: Some(hypothesis), correct: c.errors() == 0, measures, annotations }
+}
+
+/// sclite's view of an alignment: three lines, REF, HYP and the S/D/I marks, columns padded.
+pub fn alignment_text(a: &align::Alignment, r: &[&str], h: &[&str]) -> String {
+    let (mut top, mut bottom, mut marks) = (Vec::new(), Vec::new(), Vec::new());
+    for (op, i, j) in &a.steps {
+        let rw = i.map(|i| r[i]).unwrap_or("*");
+        let hw = j.map(|j| h[j]).unwrap_or("*");
+        let width = rw.chars().count().max(hw.chars().count());
+        let mark = match op {
+            align::Op::Hit => "",
+            align::Op::Substitution => "S",
+            align::Op::Deletion => "D",
+            align::Op::Insertion => "I",
+        };
+        top.push(format!("{rw:width$}"));
+        bottom.push(format!("{hw:width$}"));
+        marks.push(format!("{mark:width$}"));
+    }
+    format!("REF:  {}\nHYP:  {}\nEval: {}", top.join(" "), bottom.join(" "), marks.join(" ").trim_end())
+}
+
+/// Whether the sample was scored (not failed).
+fn scored(sample: &Sample) -> bool {
+    sample.measures.get(FAILED) == Some(&0.0)
+}
+
+/// Numerator and denominator of a ratio-of-sums metric for one utterance.
+pub fn ratio_parts(metric: &str, sample: &Sample) -> Option<(f64, f64)> {
+    if !scored(sample) {
+        return None;
+    }
+    let m = |k: &str| sample.measures.get(k).copied();
+    let errors = m("substitutions")? + m("deletions")? + m("insertions")?;
+    match metric {
+        "wer" => Some((errors, m("reference_words")?)),
+        "cer" => Some((m("char_errors")?, m("reference_chars")?)),
+        "mer" => Some((errors, errors + m("hits")?)),
+        _ => None,
+    }
+}
+
+/// Corpus rates with percentile-bootstrap intervals over utterances (ratios of sums), the
+/// real-time factor, and the count of utterances that could not be scored.
+pub fn summarise(suite: &Suite, samples: &[Sample], seed: u64, metrics: &mut BTreeMap<String, MetricValue>) -> usize {
+    let failed = samples.iter().filter(|s| s.measures.get(FAILED) == Some(&1.0)).count();
+    // The value is computed directly; the interval is added when the bootstrap gives a finite
+    // one (with few utterances, resamples of only empty references can leave it undefined).
+    let with_interval = |value: f64, d: std::result::Result<crate::stats::bootstrap::Distribution, crate::stats::StatsError>| {
+        let ci = d.ok().and_then(|d| d.interval(0.95, Method::Percentile).ok()).filter(|ci| ci.low.is_finite() && ci.high.is_finite());
+        (value, ci)
+    };
+    for metric in suite.spec.metrics.get_ref() {
+        let value = match metric {
+            Metric::Wer | Metric::Cer | Metric::Mer => {
+                let parts: Vec<[f64; 2]> = samples.iter().filter_map(|s| ratio_parts(metric.name(), s)).map(|(a, b)| [a, b]).collect();
+                let (num, den) = parts.iter().fold((0.0, 0.0), |(n, d), p| (n + p[0], d + p[1]));
+                if den <= 0.0 {
+                    continue;
+                }
+                let (v, ci) = with_interval(num / den, sum_statistic(&parts, |s, _| s[0] / s[1], DEFAULT_RESAMPLES, seed));
+                Some((v, ci, parts.len()))
+            }
+            Metric::Wil => {
+                let parts: Vec<[f64; 3]> = samples
+                    .iter()
+                    .filter(|s| scored(s))
+                    .filter_map(|s| {
+                        let m = |k: &str| s.measures.get(k).copied();
+                        let (h, sub, d, i) = (m("hits")?, m("substitutions")?, m("deletions")?, m("insertions")?);
+                        Some([h, h + sub + d, h + sub + i])
+                    })
+                    .collect();
+                let wil = |s: &[f64; 3], _: f64| if s[1] > 0.0 && s[2] > 0.0 { 1.0 - (s[0] / s[1]) * (s[0] / s[2]) } else { 1.0 };
+                if parts.is_empty() {
+                    continue;
+                }
+                let totals = parts.iter().fold([0.0; 3], |t, p| [t[0] + p[0], t[1] + p[1], t[2] + p[2]]);
+                let (v, ci) = with_interval(wil(&totals, 0.0), sum_statistic(&parts, wil, DEFAULT_RESAMPLES, seed));
+                Some((v, ci, parts.len()))
+            }
+            Metric::Rtfx => {
+                let pairs: Vec<(f64, f64)> = samples
+                    .iter()
+                    .filter(|s| scored(s))
+                    .filter_map(|s| Some((s.measures.get("audio_s").copied()?, s.system_latency_s.or(s.latency_s)?)))
+                    .collect();
+                let (work, seconds): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+                crate::stats::timing::throughput(&work, &seconds, 0.95, DEFAULT_RESAMPLES, seed)
+                    .ok()
+                    .map(|(v, ci)| (v, Some(ci), work.len()))
+            }
+            _ => None,
+        };
+        if let Some((value, ci, n)) = value {
+            metrics.insert(
+                metric.name().to_string(),
+                MetricValue {
+                    value,
+                    n,
+                    higher_is_better: metric.higher_is_better(),
+                    speed: metric.is_speed(),
+                    ci,
+                    ..MetricValue::default()
+                },
+            );
+        }
+    }
+    let latencies: Vec<f64> = samples.iter().filter(|s| scored(s)).filter_map(|s| s.latency_s).collect();
+    if let Ok(p) = crate::stats::timing::percentiles(&latencies) {
+        for (name, value) in [("latency_p50_s", p.p50), ("latency_p90_s", p.p90)] {
+            metrics.insert(
+                name.to_string(),
+                MetricValue { value, n: latencies.len(), higher_is_better: false, speed: true, ..MetricValue::default() },
+            );
+        }
+    }
+    failed
+}
 
 /// Corpus-level rates of summed counts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -73,7 +306,7 @@ pub struct PairsScore {
     pub rates: Rates,
 }
 
-pub fn score_pairs_file(path: &std::path::Path, convention: Convention, normaliser: normalise::Normaliser) -> crate::Result<PairsScore> {
+pub fn score_pairs_file(path: &std::path::Path, convention: Convention, normaliser: normalise::Normaliser) -> Result<PairsScore> {
     #[derive(Deserialize)]
     struct Pair {
         reference: String,
@@ -89,7 +322,7 @@ pub fn score_pairs_file(path: &std::path::Path, convention: Convention, normalis
                 .map_err(|e| crate::Error::at_line(path, i + 1, format!("expected {{\"reference\": TEXT, \"hypothesis\": TEXT}}: {e}")))?;
             Ok((normaliser.apply(&pair.reference), normaliser.apply(&pair.hypothesis)))
         })
-        .collect::<crate::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()?;
     let counts = corpus_counts(&pairs, convention);
     Ok(PairsScore {
         pairs: pairs.len(),

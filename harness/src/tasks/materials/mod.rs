@@ -66,6 +66,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
                 reference: gate::describe(&w.gate),
                 preview: format!("{} {} ({} atoms)", file_name(&request.input), vars.join(" "), w.atoms),
                 simulation: Some(request),
+                audio: None,
             });
         }
     }
@@ -88,13 +89,14 @@ pub fn score(suite: &Suite, item: &TaskItem, output: &str) -> Score {
             extracted: Some(format!("gate failed: no workload '{workload_id}' in the suite")),
             correct: false,
             measures: BTreeMap::new(),
+            annotations: BTreeMap::new(),
         };
     };
     let normalised = suite.spec.materials.as_ref().is_some_and(|m| m.get_ref().units == "lj");
     let outcome = gate::evaluate(&item.id, output, w, normalised);
     let mut measures = outcome.measures;
     measures.insert(WARMUP.to_string(), if warmup { 1.0 } else { 0.0 });
-    Score { extracted: Some(outcome.verdict), correct: outcome.passed, measures }
+    Score { extracted: Some(outcome.verdict), correct: outcome.passed, measures, annotations: BTreeMap::new() }
 }
 
 /// Per workload and metric: the median over repetitions with its bootstrap interval, the

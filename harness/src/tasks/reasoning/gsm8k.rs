@@ -72,6 +72,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
             reference: p.reference.clone(),
             preview: preview(p.question),
             simulation: None,
+            audio: None,
         })
         .collect();
     Ok(PreparedTask { kind: TaskKind::ReasoningGsm8k, items, source, fewshot_ids })
@@ -100,7 +101,7 @@ fn preview(text: &str) -> String {
 pub fn score(mode: Extraction, item: &TaskItem, output: &str) -> Score {
     let extracted = extract(mode, output);
     let correct = extracted.as_deref() == Some(item.reference.as_str());
-    Score { extracted, correct, measures: Default::default() }
+    Score { extracted, correct, measures: Default::default(), annotations: Default::default() }
 }
 
 #[cfg(test)]
