@@ -6,6 +6,10 @@ dataset.toml:
   CMU PocketSphinx's test data (BSD-2-Clause; the recordings are public domain).
 - datasets/fsdd-digits: the Free Spoken Digit Dataset's test split (300 clips, 8 kHz, CC BY-SA
   4.0), with a NeMo manifest whose text is the spoken digit as a word.
+- datasets/flite-synthetic: sentences written for claimbench, spoken by flite's kal16 voice
+  (16 kHz), as a folder of WAV files with same-named .txt transcripts.
+
+Needs Debian's flite for the synthetic set.
 
 Usage: scripts/make_speech_datasets.py SOURCE_DATASETS_DIR
 (SOURCE_DATASETS_DIR holds librivox-5/ and fsdd-test/ as distributed.)
@@ -14,6 +18,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 import wave
 
@@ -87,12 +92,52 @@ description = "300 spoken digits (6 speakers), 8 kHz mono 16-bit WAV, with a NeM
     )
 
 
+SENTENCES = [
+    "the quick brown fox jumps over the lazy dog",
+    "please call stella and ask her to bring these things with her from the store",
+    "the results of the experiment were checked by three independent reviewers",
+    "a faster simulation is only useful when the energy is conserved",
+    "speech recognition errors are counted word by word",
+    "the committee will meet again on the first monday of next month",
+    "every number in the report carries its sample count and confidence interval",
+    "she sells sea shells by the sea shore",
+    "the benchmark ran on two cores for about ten minutes",
+    "open the window and let the fresh air into the room",
+]
+
+
+def synthetic(target):
+    os.makedirs(target, exist_ok=True)
+    files = []
+    for k, sentence in enumerate(SENTENCES):
+        name = f"sentence-{k:02d}"
+        subprocess.run(["flite", "-voice", "kal16", "-t", sentence, "-o", os.path.join(target, f"{name}.wav")], check=True)
+        with open(os.path.join(target, f"{name}.txt"), "w") as f:
+            f.write(sentence + "\n")
+        files += [(name, f"{name}.wav", "wav"), (f"{name}.txt", f"{name}.txt", "text")]
+    with open(os.path.join(target, "LICENSE"), "w") as f:
+        f.write("The sentences are claimbench's own (Apache-2.0); the audio was synthesised from them with flite's kal16 voice.\n")
+    write_toml(
+        target,
+        """
+name = "flite-synthetic"
+version = "1"
+license = "Apache-2.0"
+license_file = "LICENSE"
+source = "claimbench: sentences in scripts/make_speech_datasets.py spoken by flite 2.2 (Debian), voice kal16"
+description = "Ten synthetic English sentences, 16 kHz mono WAV, each with a same-named .txt transcript."
+""",
+        files,
+    )
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     source = sys.argv[1]
     librivox(os.path.join(source, "librivox-5"), os.path.join(ROOT, "datasets", "librivox-5"))
     fsdd(os.path.join(source, "fsdd-test"), os.path.join(ROOT, "datasets", "fsdd-digits"))
+    synthetic(os.path.join(ROOT, "datasets", "flite-synthetic"))
 
 
 if __name__ == "__main__":

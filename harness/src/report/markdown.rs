@@ -115,6 +115,23 @@ impl Exporter for Markdown {
             let _ = writeln!(md);
         }
 
+        for (run, label) in runs.iter().zip(&labels) {
+            let mut aligned: Vec<_> = run.samples.iter().filter(|s| s.annotations.contains_key("alignment")).collect();
+            if aligned.is_empty() {
+                continue;
+            }
+            let errors = |s: &crate::store::samples::Sample| {
+                ["substitutions", "deletions", "insertions"].iter().map(|k| s.measures.get(*k).copied().unwrap_or(0.0)).sum::<f64>()
+            };
+            aligned.sort_by(|a, b| errors(b).total_cmp(&errors(a)).then(a.index.cmp(&b.index)));
+            let _ = writeln!(md, "## Worst utterances: {label}\n");
+            for sample in aligned.iter().take(WRONG_ANSWERS_SHOWN).filter(|s| errors(s) > 0.0) {
+                let words = sample.measures.get("reference_words").copied().unwrap_or(0.0);
+                let _ = writeln!(md, "`{}`: {} errors in {} reference words\n", sample.id, errors(sample), words);
+                let _ = writeln!(md, "```\n{}\n```\n", sample.annotations["alignment"]);
+            }
+        }
+
         let _ = writeln!(md, "## Wrong answers and failed gates\n");
         for (run, label) in runs.iter().zip(&labels) {
             let wrong: Vec<_> = run.samples.iter().filter(|s| !s.correct).collect();

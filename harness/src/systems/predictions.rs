@@ -36,7 +36,15 @@ impl PredictionsSystem {
         let mut outputs: HashMap<String, String> = HashMap::new();
         let mut first_line: HashMap<String, usize> = HashMap::new();
         let mut unknown: Vec<String> = Vec::new();
-        for (line, row) in read_objects(path)? {
+        for (line, mut row) in rows(path)? {
+            // NeMo-style transcripts: `pred_text`, keyed by the audio file's name.
+            if let (None, Some(text)) = (row.get("output"), row.get("pred_text").cloned()) {
+                row.insert("output".to_string(), text);
+                if let (None, None, Some(Value::String(audio))) = (row.get("id"), row.get("index"), row.get("audio_filepath")) {
+                    let stem = Path::new(audio).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                    row.insert("id".to_string(), Value::String(stem));
+                }
+            }
             let output = match row.get("output") {
                 Some(Value::String(s)) => s.clone(),
                 Some(other) => {
@@ -100,6 +108,29 @@ impl PredictionsSystem {
         }
         Ok(PredictionsSystem { outputs })
     }
+}
+
+/// The rows of a predictions file: JSON lines, or for `.trn` files sclite transcripts
+/// (`words (UTTERANCE-ID)`) as `{"id", "output"}` rows.
+fn rows(path: &Path) -> Result<Vec<(usize, serde_json::Map<String, Value>)>> {
+    if path.extension().is_none_or(|e| e != "trn") {
+        return read_objects(path);
+    }
+    let text = crate::fsutil::read_to_string(path)?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let line = line.trim_end();
+        let open = line
+            .rfind('(')
+            .filter(|_| line.ends_with(')'))
+            .ok_or_else(|| Error::at_line(path, i + 1, "a trn line ends with '(UTTERANCE-ID)'"))?;
+        let words: Vec<&str> = line[..open].split_whitespace().filter(|w| *w != "<s>" && *w != "</s>").collect();
+        let mut row = serde_json::Map::new();
+        row.insert("id".to_string(), Value::String(line[open + 1..line.len() - 1].trim().to_string()));
+        row.insert("output".to_string(), Value::String(words.join(" ")));
+        out.push((i + 1, row));
+    }
+    Ok(out)
 }
 
 fn list(ids: &[String]) -> String {

@@ -95,7 +95,7 @@ fn scored_pairs(run: &Path, out: &Path) -> usize {
 fn pocketsphinx_on_real_speech_scores_as_sclite_and_jiwer_do() {
     require_speech_tools();
     let dir = tempfile::tempdir().unwrap();
-    for suite in ["suites/librivox-5.toml", "suites/fsdd-digits.toml"] {
+    for suite in ["suites/librivox-5.toml", "suites/fsdd-digits.toml", "suites/flite-synthetic.toml"] {
         let (run, out) = run_suite(dir.path(), &repo_root().join(suite), "pocketsphinx");
         assert!(out.stdout.contains("rtfx: ") && out.stdout.contains("speed measured on:"), "{}", out.stdout);
         let metrics: Value = read(&run.join("metrics.json"));
