@@ -149,32 +149,28 @@ fn bundles_verify_tamper_and_reproduce() {
     // Without the signature the same forgery also fails a pinned key.
     assert!(failures(&verify(&e, &forged, Some(&e.public))).iter().any(|f| f.starts_with("signature: the bundle is not signed")));
 
-    rewrite(&e.bundle, &forged, true, |files| {
-        let name = run_of(files, "samples.parquet");
-        let scratch = tempfile::tempdir().unwrap();
-        let path = scratch.path().join("s.parquet");
-        std::fs::write(&path, &files[&name]).unwrap();
-        let mut samples = read_parquet(&path).unwrap();
+    // Rewrites the sum run's samples.
+    let edit_samples = |edit: &dyn Fn(&mut Vec<claimbench::store::samples::Sample>)| {
+        rewrite(&e.bundle, &forged, true, |files| {
+            let name = run_of(files, "samples.parquet");
+            let scratch = tempfile::tempdir().unwrap();
+            let path = scratch.path().join("s.parquet");
+            std::fs::write(&path, &files[&name]).unwrap();
+            let mut samples = read_parquet(&path).unwrap();
+            edit(&mut samples);
+            write_parquet(&path, &samples).unwrap();
+            files.insert(name, std::fs::read(&path).unwrap());
+        })
+    };
+    edit_samples(&|samples| {
         samples.remove(3);
-        write_parquet(&path, &samples).unwrap();
-        files.insert(name, std::fs::read(&path).unwrap());
     });
     let fails = failures(&verify(&e, &forged, None));
     assert!(fails.iter().any(|f| f.contains(": items: 59 samples, the manifest records 60 completed")), "{fails:?}");
     assert!(fails.iter().any(|f| f.contains(": metrics:")), "{fails:?}");
 
-    rewrite(&e.bundle, &forged, true, |files| {
-        let name = run_of(files, "samples.parquet");
-        let scratch = tempfile::tempdir().unwrap();
-        let path = scratch.path().join("s.parquet");
-        std::fs::write(&path, &files[&name]).unwrap();
-        let mut samples = read_parquet(&path).unwrap();
-        // A wrong answer declared correct.
-        let wrong = samples.iter_mut().find(|s| !s.correct).unwrap();
-        wrong.correct = true;
-        write_parquet(&path, &samples).unwrap();
-        files.insert(name, std::fs::read(&path).unwrap());
-    });
+    // A wrong answer declared correct.
+    edit_samples(&|samples| samples.iter_mut().find(|s| !s.correct).unwrap().correct = true);
     assert!(failures(&verify(&e, &forged, None)).iter().any(|f| f.contains(": re-scoring: 1 of 60 samples differ")));
 
     rewrite(&e.bundle, &forged, true, |files| {
