@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The first run a newcomer sees: two example systems on the full GSM8K test set, a comparison,
-# a claim checked against the evidence, and a report; then LAMMPS against the built-in MD engine.
+# a claim checked against the evidence, and a report; then LAMMPS against the built-in MD engine,
+# and PocketSphinx on real and synthetic speech.
 set -euo pipefail
 claimbench=${1:?usage: demo.sh PATH-TO-CLAIMBENCH}
 cd "$(dirname "$0")/.."
@@ -71,6 +72,16 @@ echo
 "$claimbench" claim check reports/demo/materials-claims.toml || [ $? -eq 1 ]
 "$claimbench" claim check reports/demo/materials-claims.toml --format markdown -o reports/demo/materials-claims.md || [ $? -eq 1 ]
 "$claimbench" report "${md_runs[@]}" -o reports/demo/materials
+
+# Speech: PocketSphinx on the LibriVox utterances and the synthetic sentences.
+speech_runs=()
+for suite in librivox-5 flite-synthetic; do
+  out=$("$claimbench" run "$suite" --system examples/systems/pocketsphinx.toml --out runs/demo)
+  echo "$out"
+  speech_runs+=("$(sed -n 's/^run: //p' <<<"$out")")
+done
+"$claimbench" report "${speech_runs[@]}" -o reports/demo/speech
 echo
 echo "Report: reports/demo/summary.md (plot: reports/demo/accuracy.png), comparison: reports/demo/compare.md, claims: reports/demo/claims.md"
 echo "Materials: reports/demo/materials/summary.md, claim: reports/demo/materials-claims.md"
+echo "Speech: reports/demo/speech/summary.md (worst utterances with their alignments)"

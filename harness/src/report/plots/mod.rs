@@ -20,12 +20,12 @@ pub(crate) fn register_fonts() {
     });
 }
 
-/// The metrics drawn as bar charts: accuracy, and each simulation workload's timesteps/s.
+/// The metrics drawn as bar charts: accuracy, WER, and each simulation workload's timesteps/s.
 pub fn plotted_metrics(runs: &[StoredRun]) -> Vec<String> {
     let mut names: Vec<String> = runs
         .iter()
         .flat_map(|run| run.metrics.metrics.keys())
-        .filter(|name| *name == "accuracy" || name.ends_with("/timesteps_per_s"))
+        .filter(|name| *name == "accuracy" || *name == "wer" || name.ends_with("/timesteps_per_s"))
         .cloned()
         .collect();
     names.sort();
