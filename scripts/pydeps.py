@@ -1,6 +1,6 @@
 """Makes the Python packages the project's helpers use importable, installing them with pip into
 .tools/python the first time (the Rust build does not need them): numpy, scipy and statsmodels
-for the statistics references, jiwer for the speech-scoring references."""
+for the statistics references, jiwer and whisper-normalizer for the speech-scoring references."""
 
 import importlib
 import os
@@ -9,7 +9,13 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEPS = os.path.join(ROOT, ".tools", "python")
-PACKAGES = {"numpy": "numpy", "scipy": "scipy", "statsmodels": "statsmodels", "jiwer": "jiwer==4.0.0"}
+PACKAGES = {
+    "numpy": "numpy",
+    "scipy": "scipy",
+    "statsmodels": "statsmodels",
+    "jiwer": "jiwer==4.0.0",
+    "whisper_normalizer": "whisper-normalizer==0.1.15",
+}
 
 sys.path.insert(0, DEPS)
 

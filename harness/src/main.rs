@@ -228,7 +228,7 @@ enum Command {
         /// levenshtein (minimal errors, jiwer's S/D/I) or sclite (NIST sclite's weighted alignment).
         #[arg(long, default_value = "levenshtein", value_parser = ["levenshtein", "sclite"])]
         convention: String,
-        #[arg(long, default_value = "none", value_parser = ["none", "basic"])]
+        #[arg(long, default_value = "none", value_parser = ["none", "basic", "whisper-english"])]
         normaliser: String,
     },
     /// Run the built-in MD engine on a LAMMPS input (the in.lj subset) and print its log, as
@@ -561,7 +561,11 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
         Command::Wer { pairs, convention, normaliser } => {
             use claimbench::tasks::asr::{align::Convention, normalise::Normaliser};
             let convention = if convention == "sclite" { Convention::Sclite } else { Convention::Levenshtein };
-            let normaliser = if normaliser == "basic" { Normaliser::Basic } else { Normaliser::None };
+            let normaliser = match normaliser.as_str() {
+                "basic" => Normaliser::Basic,
+                "whisper-english" => Normaliser::WhisperEnglish,
+                _ => Normaliser::None,
+            };
             let score = claimbench::tasks::asr::score_pairs_file(&pairs, convention, normaliser)?;
             println!("{}", serde_json::to_string_pretty(&score).expect("scores serialise"));
             Ok(Verdict::Fine)

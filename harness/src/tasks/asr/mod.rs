@@ -6,6 +6,7 @@ pub mod align;
 pub mod audio;
 pub mod normalise;
 pub mod transcripts;
+pub mod whisper;
 
 use crate::error::{Error, Result};
 use crate::spec::dataset::Dataset;

@@ -11,6 +11,8 @@ pub enum Normaliser {
     /// Lowercase, punctuation to spaces (apostrophes inside words kept), whitespace collapsed.
     #[default]
     Basic,
+    /// OpenAI Whisper's English text normaliser, as the Open ASR Leaderboard applies it.
+    WhisperEnglish,
 }
 
 impl Normaliser {
@@ -19,6 +21,7 @@ impl Normaliser {
         match self {
             Normaliser::None => "none/1",
             Normaliser::Basic => "basic/1",
+            Normaliser::WhisperEnglish => "whisper-english/1",
         }
     }
 
@@ -26,6 +29,8 @@ impl Normaliser {
         match self {
             Normaliser::None => text.split_whitespace().collect::<Vec<_>>().join(" "),
             Normaliser::Basic => basic(text),
+            // Whisper's output may start or end with a space; words are what is compared.
+            Normaliser::WhisperEnglish => super::whisper::normalise(text).split_whitespace().collect::<Vec<_>>().join(" "),
         }
     }
 }
