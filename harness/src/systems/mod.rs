@@ -4,6 +4,7 @@
 pub mod builtin_md;
 pub mod command;
 pub mod lammps;
+pub mod openai_audio;
 pub mod pocketsphinx;
 pub mod predictions;
 
@@ -105,6 +106,8 @@ pub enum SystemConfig {
     #[serde(rename = "builtin-md")]
     BuiltinMd(builtin_md::BuiltinMdConfig),
     Pocketsphinx(pocketsphinx::PocketsphinxConfig),
+    #[serde(rename = "openai-audio")]
+    OpenAiAudio(openai_audio::OpenAiAudioConfig),
 }
 
 impl SystemConfig {
@@ -115,6 +118,7 @@ impl SystemConfig {
             SystemConfig::Lammps(_) => "lammps",
             SystemConfig::BuiltinMd(_) => "builtin-md",
             SystemConfig::Pocketsphinx(_) => "pocketsphinx",
+            SystemConfig::OpenAiAudio(_) => "openai-audio",
         }
     }
 }
@@ -129,7 +133,7 @@ pub struct SystemProvenance {
     pub config_sha256: String,
 }
 
-const KINDS: &str = "predictions, command, lammps, builtin-md, pocketsphinx";
+const KINDS: &str = "predictions, command, lammps, builtin-md, pocketsphinx, openai-audio";
 
 #[derive(Deserialize)]
 struct KindOnly {
@@ -180,6 +184,7 @@ impl SystemSpec {
             "lammps" => SystemConfig::Lammps(parse_toml(path, &text)?),
             "builtin-md" => SystemConfig::BuiltinMd(parse_toml(path, &text)?),
             "pocketsphinx" => SystemConfig::Pocketsphinx(parse_toml(path, &text)?),
+            "openai-audio" => SystemConfig::OpenAiAudio(parse_toml(path, &text)?),
             other => {
                 return Err(crate::spec::error_at_span(
                     path,
@@ -195,6 +200,7 @@ impl SystemSpec {
             SystemConfig::Lammps(c) => c.name.clone(),
             SystemConfig::BuiltinMd(c) => c.name.clone(),
             SystemConfig::Pocketsphinx(c) => c.name.clone(),
+            SystemConfig::OpenAiAudio(c) => c.name.clone(),
         }
         .unwrap_or_else(|| file_stem(&path.to_string_lossy()));
         let base_dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
@@ -224,6 +230,7 @@ impl SystemSpec {
             SystemConfig::Lammps(config) => Ok(Box::new(lammps::LammpsSystem::start(config, &self.base_dir)?)),
             SystemConfig::BuiltinMd(config) => Ok(Box::new(builtin_md::BuiltinMdSystem::start(config)?)),
             SystemConfig::Pocketsphinx(config) => Ok(Box::new(pocketsphinx::PocketsphinxSystem::start(config, &self.base_dir)?)),
+            SystemConfig::OpenAiAudio(config) => Ok(Box::new(openai_audio::OpenAiAudioSystem::start(config)?)),
         }
     }
 }

@@ -275,3 +275,102 @@ fn broken_audio_marks_its_item_and_the_run_goes_on() {
     let manifest: Value = read(&run.join("manifest.json"));
     assert_eq!(manifest["suite"]["asr"]["converted"], 1);
 }
+
+/// The PocketSphinx-backed transcription server, on a free port; killed when dropped.
+struct Server {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Server {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("python3")
+            .arg(repo_root().join("examples/systems/transcription_server.py"))
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("server said {line:?}")).parse().unwrap();
+        Server { child, port }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn openai_audio_system(dir: &Path, port: u16, key_env: Option<&str>) -> String {
+    let key = key_env.map(|k| format!("api_key_env = \"{k}\"\n")).unwrap_or_default();
+    let path = dir.join(format!("server-{port}.toml"));
+    std::fs::write(&path, format!("kind = \"openai-audio\"\nname = \"sphinx-server\"\nbase_url = \"http://127.0.0.1:{port}/v1\"\nmodel = \"pocketsphinx\"\nmax_retries = 3\n{key}")).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn an_openai_compatible_transcription_server_is_scored_through_retries() {
+    require_speech_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let secret = "sk-claimbench-test-0123456789";
+    // The first two requests get 503 with Retry-After: claimbench retries and loses nothing.
+    let server = Server::start(&["--fail-first", "2", "--api-key-env", "TRANSCRIBE_KEY"], &[("TRANSCRIBE_KEY", secret)]);
+    let system = openai_audio_system(d, server.port, Some("TRANSCRIBE_KEY"));
+    let suite = repo_root().join("suites/librivox-5.toml").display().to_string();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_claimbench"))
+        .args(["run", &suite, "--system", &system, "--out", "runs"])
+        .current_dir(d)
+        .env("TRANSCRIBE_KEY", secret)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = d.join(String::from_utf8_lossy(&out.stdout).lines().find_map(|l| l.strip_prefix("run: ")).unwrap());
+    let samples = claimbench::store::samples::read_parquet(&run.join("samples.parquet")).unwrap();
+    assert_eq!(samples.len(), 5);
+    assert!(samples.iter().all(|s| s.measures["failed"] == 0.0 && !s.output.is_empty()));
+    // The key was sent, and is written nowhere.
+    for entry in walkdir::WalkDir::new(&run).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_type().is_file()) {
+        let bytes = std::fs::read(entry.path()).unwrap();
+        assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{} holds the API key", entry.path().display());
+    }
+    drop(server);
+
+    // A wrong key is not retried; an unreachable server is, then named.
+    let server = Server::start(&["--api-key-env", "TRANSCRIBE_KEY"], &[("TRANSCRIBE_KEY", secret)]);
+    let system = openai_audio_system(d, server.port, Some("WRONG_KEY"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_claimbench"))
+        .args(["run", &suite, "--system", &system, "--out", "runs"])
+        .current_dir(d)
+        .env("WRONG_KEY", "nope")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("answered HTTP 401") && !stderr.contains("after"), "{stderr}");
+    let port = server.port;
+    drop(server);
+    let out = claimbench(d, &["run", &suite, "--system", &openai_audio_system(d, port, None), "--out", "runs"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("cannot reach") && out.stderr.contains("(after 4 attempts)"), "{}", out.stderr);
+    let out = claimbench(d, &["run", &suite, "--system", &openai_audio_system(d, port, Some("UNSET_CLAIMBENCH_KEY")), "--out", "runs"]);
+    assert!(out.stderr.contains("environment variable UNSET_CLAIMBENCH_KEY (api_key_env) is not set"), "{}", out.stderr);
+}
+
+#[test]
+fn the_command_protocol_carries_audio_requests() {
+    require_speech_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let adapter = repo_root().join("examples/systems/pocketsphinx_command.py").display().to_string();
+    let (run, _) = run_suite(dir.path(), &repo_root().join("suites/flite-synthetic.toml"), &format!("command:python3 {adapter}"));
+    let samples = claimbench::store::samples::read_parquet(&run.join("samples.parquet")).unwrap();
+    assert_eq!(samples.len(), 10);
+    assert!(samples.iter().all(|s| !s.output.is_empty() && s.system_latency_s.is_some()), "{samples:?}");
+    let metrics: Value = read(&run.join("metrics.json"));
+    assert!(metrics["metrics"]["wer"]["value"].as_f64().unwrap() < 0.5, "{metrics}");
+}
