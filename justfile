@@ -12,7 +12,7 @@ default:
 setup:
     scripts/setup.sh
 
-# Score the shipped GSM8K test set against two example systems and write a report.
+# GSM8K, materials (LAMMPS vs the built-in engine) and speech (PocketSphinx) suites, claims and reports.
 demo: setup
     cargo build --locked --profile {{demo_profile}} -p claimbench
     scripts/demo.sh "target/{{ if demo_profile == "dev" { "debug" } else { demo_profile } }}/claimbench"
