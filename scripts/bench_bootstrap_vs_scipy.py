@@ -15,7 +15,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import pydeps  # noqa: E402  (installs numpy, scipy and statsmodels when missing)
+import pydeps  # noqa: E402
+
+pydeps.require("numpy", "scipy", "statsmodels")
 
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402

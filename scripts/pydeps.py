@@ -2,6 +2,7 @@
 .tools/python the first time (the Rust build does not need them): numpy, scipy and statsmodels
 for the statistics references, jiwer and whisper-normalizer for the speech-scoring references."""
 
+import fcntl
 import importlib
 import os
 import subprocess
@@ -21,15 +22,24 @@ sys.path.insert(0, DEPS)
 
 
 def require(*modules):
-    missing = []
-    for module in modules:
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            missing.append(PACKAGES[module])
-    if missing:
-        subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "--target", DEPS, *missing])
+    def missing():
+        absent = []
+        for module in modules:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                absent.append(PACKAGES[module])
+        return absent
+
+    if not missing():
+        return
+    # Tests run in parallel: one process installs while the others wait, then find it there.
+    os.makedirs(DEPS, exist_ok=True)
+    with open(os.path.join(os.path.dirname(DEPS), "python.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         importlib.invalidate_caches()
+        absent = missing()
+        if absent:
+            subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "--target", DEPS, *absent])
+            importlib.invalidate_caches()
 
-
-require("numpy", "scipy", "statsmodels")

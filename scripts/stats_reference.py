@@ -10,7 +10,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import pydeps  # noqa: E402,F401  (installs numpy, scipy and statsmodels when missing)
+import pydeps  # noqa: E402
+
+pydeps.require("numpy", "scipy", "statsmodels")
 
 ROOT = pydeps.ROOT
 import numpy as np  # noqa: E402
