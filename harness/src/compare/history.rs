@@ -127,8 +127,10 @@ pub fn history(results: &Path, options: &HistoryOptions) -> Result<HistoryReport
     let mut series: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, run) in runs.iter().enumerate() {
         let m = &run.manifest;
-        let data: Vec<String> = m.dataset.files.iter().map(|f| f.sha256[..12].to_string()).collect();
-        let key = format!("{}@{} [{}; data {}] / {}", m.suite.id, m.suite.version, m.suite.scoring_version, data.join(","), m.system.name);
+        // One short digest for the dataset, however many files it has.
+        let hashes: Vec<&str> = m.dataset.files.iter().map(|f| f.sha256.as_str()).collect();
+        let data = crate::fsutil::sha256_hex(hashes.join(",").as_bytes());
+        let key = format!("{}@{} [{}; data {}] / {}", m.suite.id, m.suite.version, m.suite.scoring_version, &data[..12], m.system.name);
         series.entry(key).or_default().push(i);
     }
     let mut reports = Vec::new();
@@ -198,11 +200,20 @@ pub fn history(results: &Path, options: &HistoryOptions) -> Result<HistoryReport
 
 /// Reads the per-item columns of every run in one lazy polars scan.
 fn gather_items(runs: &[RunEntry]) -> Result<HashMap<String, RunItems>> {
-    let paths: Vec<String> = runs.iter().map(|r| r.dir.join(SAMPLES).display().to_string()).collect();
-    let sources: Vec<PlRefPath> = paths.iter().map(|p| PlRefPath::from(p.as_str())).collect();
-    let args = ScanArgsParquet { include_file_paths: Some("run_path".into()), ..Default::default() };
-    let frame = LazyFrame::scan_parquet_files(sources.into(), args)
-        .and_then(|lf| lf.select([col("run_path"), col("id"), col("correct"), col("latency_s")]).collect())
+    // One scan per file, narrowed to the shared columns before they are concatenated: runs of
+    // different suite kinds carry different measure columns.
+    let scans = runs
+        .iter()
+        .map(|r| {
+            let path = r.dir.join(SAMPLES).display().to_string();
+            let args = ScanArgsParquet { include_file_paths: Some("run_path".into()), ..Default::default() };
+            LazyFrame::scan_parquet(PlRefPath::from(path.as_str()), args)
+                .map(|lf| lf.select([col("run_path"), col("id"), col("correct"), col("latency_s")]))
+        })
+        .collect::<PolarsResult<Vec<LazyFrame>>>();
+    let frame = scans
+        .and_then(|scans| concat(scans, UnionArgs::default()))
+        .and_then(|lf| lf.collect())
         .map_err(|e| Error::new(format!("reading samples.parquet files: {e}")))?;
     let column = |name: &str| frame.column(name).map_err(|e| Error::new(format!("samples.parquet: {e}")));
     let (path, id, correct, latency) = (column("run_path")?, column("id")?, column("correct")?, column("latency_s")?);

@@ -102,6 +102,10 @@ fn rewrite(bundle: &Path, out: &Path, consistent: bool, edit: impl FnOnce(&mut B
 #[test]
 fn bundles_verify_tamper_and_reproduce() {
     let e = evidence();
+    // Runs of different suite kinds side by side: history reads them all.
+    let history = claimbench(e.dir.path(), &["history", "runs"]);
+    assert_eq!(history.code, 0, "{}{}", history.stdout, history.stderr);
+    assert!(history.stdout.contains("history of 3 runs") && history.stdout.contains("gsm8k@1.0.0"), "{}", history.stdout);
     let out = verify(&e, &e.bundle, Some(&e.public));
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let report: Value = serde_json::from_str(&out.stdout).unwrap();
