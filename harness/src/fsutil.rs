@@ -6,12 +6,12 @@ use std::io::Write;
 use std::path::Path;
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for byte in digest {
-        out.push_str(&format!("{byte:02x}"));
-    }
-    out
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lowercase hexadecimal of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub fn sha256_file(path: &Path) -> Result<String> {
@@ -46,9 +46,14 @@ pub fn write_atomic_with(path: &Path, write: impl FnOnce(&mut std::fs::File) -> 
 }
 
 pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::in_file(path, e))?;
+    write_atomic(path, &json_bytes(value).map_err(|e| Error::in_file(path, e))?)
+}
+
+/// Pretty JSON with a final newline: how every JSON file of a run and a bundle is written.
+pub fn json_bytes<T: serde::Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
-    write_atomic(path, text.as_bytes())
+    Ok(text.into_bytes())
 }
 
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {

@@ -118,13 +118,13 @@ pub fn create(request: &CreateRequest<'_>) -> Result<Created> {
     };
     let index_bytes = json_bytes(&index);
     let digest = sha2::Sha256::digest(&index_bytes);
-    let index_sha256 = keys::hex(&digest);
+    let index_sha256 = crate::fsutil::hex(&digest);
     files.insert(INDEX.to_string(), index_bytes);
     let signed_by = key.map(|key| {
         let public = key.verifying_key();
         let signature = SignatureFile {
             algorithm: "ed25519".to_string(),
-            public_key: keys::hex(public.as_bytes()),
+            public_key: crate::fsutil::hex(public.as_bytes()),
             index_sha256: index_sha256.clone(),
             signature: keys::sign(&key, &digest),
         };

@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 const SECRET_TAG: &str = "claimbench-ed25519-secret";
 const PUBLIC_TAG: &str = "claimbench-ed25519-public";
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::fsutil::hex;
 
 pub fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
     let text = text.trim();

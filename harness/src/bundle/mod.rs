@@ -124,9 +124,7 @@ pub fn open(path: &Path, limits: archive::Limits) -> Result<(BTreeMap<String, Ve
     Ok((files, index))
 }
 
-/// Pretty JSON with a final newline, as every JSON file of a run and a bundle is written.
+/// Bundle records as `fsutil::json_bytes` writes them; they always serialise.
 pub(crate) fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
-    let mut text = serde_json::to_string_pretty(value).expect("bundle records serialise");
-    text.push('\n');
-    text.into_bytes()
+    crate::fsutil::json_bytes(value).expect("bundle records serialise")
 }

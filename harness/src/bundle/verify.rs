@@ -102,13 +102,13 @@ fn check_signature(files: &BTreeMap<String, Vec<u8>>, expected: Option<&ed25519_
     if signature.algorithm != "ed25519" {
         return checks.add("signature", Outcome::Fail, format!("unknown signature algorithm '{}'", signature.algorithm));
     }
-    if signature.index_sha256 != keys::hex(&index_digest) {
+    if signature.index_sha256 != crate::fsutil::hex(&index_digest) {
         return checks.add(
             "signature",
             Outcome::Fail,
             format!(
                 "{INDEX} changed after signing (its sha256 is {}, the signature covers {})",
-                keys::hex(&index_digest),
+                crate::fsutil::hex(&index_digest),
                 signature.index_sha256
             ),
         );
