@@ -188,7 +188,7 @@ fn bundle_claims(
     files.insert("claims/claims.toml".to_string(), rewritten.into_bytes());
     let staged = Unpacked::new(files)?;
     let report = check_claims(&staged.path("claims/claims.toml"), options)?;
-    files.insert("claims/report.json".to_string(), claims_report_bytes(&report, &staged.root));
+    files.insert("claims/report.json".to_string(), claims_report_bytes(&report, staged.root()));
     Ok(BundledClaims {
         file: "claims/claims.toml".to_string(),
         report: "claims/report.json".to_string(),

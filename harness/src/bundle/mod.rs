@@ -80,20 +80,15 @@ pub struct SignatureFile {
 /// A bundle's files written out for the loaders, in a private temporary directory that is
 /// removed when this is dropped. Names were checked when the archive was read.
 pub struct Unpacked {
-    pub root: PathBuf,
+    dir: crate::fsutil::ScratchDir,
 }
 
 impl Unpacked {
     pub fn new(files: &BTreeMap<String, Vec<u8>>) -> Result<Unpacked> {
-        let root = std::env::temp_dir().join(format!(
-            "claimbench-bundle-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
-        ));
-        let unpacked = Unpacked { root };
+        let unpacked = Unpacked { dir: crate::fsutil::ScratchDir::new("bundle")? };
         for (name, content) in files {
             archive::check_name(name).map_err(|why| Error::new(format!("bundle entry '{name}': {why}")))?;
-            let path = unpacked.root.join(name);
+            let path = unpacked.root().join(name);
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| Error::in_file(parent, e))?;
             }
@@ -102,14 +97,12 @@ impl Unpacked {
         Ok(unpacked)
     }
 
-    pub fn path(&self, bundle_path: &str) -> PathBuf {
-        self.root.join(bundle_path)
+    pub fn root(&self) -> &Path {
+        self.dir.path()
     }
-}
 
-impl Drop for Unpacked {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
+    pub fn path(&self, bundle_path: &str) -> PathBuf {
+        self.root().join(bundle_path)
     }
 }
 

@@ -73,7 +73,7 @@ pub fn reproduce(request: &ReproduceRequest<'_>, progress: crate::run::Progress<
         .collect::<Result<_>>()?;
     let spec = SystemSpec::parse(request.system)?;
     let mut system = spec.build(&task, &items)?;
-    let journal = unpacked.root.join("reproduce.jsonl");
+    let journal = unpacked.root().join("reproduce.jsonl");
     let (again, failure) = crate::run::execute(&suite, &items, system.as_mut(), &spec, run.manifest.seed, &journal, progress);
     if let Some(e) = failure {
         return Err(e.context(format!("re-running {} of {} items", again.len(), items.len())));

@@ -343,11 +343,11 @@ fn check_claims_file(unpacked: &Unpacked, index: &Index, checks: &mut Checks) {
         allow_cross_hardware: claims.allow_cross_hardware,
         ..CompareOptions::default()
     };
-    let root = unpacked.root.display().to_string();
+    let root = unpacked.root().display().to_string();
     let report = check_claims(&unpacked.path(&claims.file), &options).map_err(|e| Error::new(e.to_string().replace(&root, "<bundle>")));
     let Some(report) = checks.result("claims", report) else { return };
     let stated = std::fs::read(unpacked.path(&claims.report)).unwrap_or_default();
-    if claims_report_bytes(&report, &unpacked.root) == stated {
+    if claims_report_bytes(&report, unpacked.root()) == stated {
         let verdicts: Vec<String> =
             report.claims.iter().map(|c| format!("{}: {}", c.id, format!("{:?}", c.outcome.verdict).to_uppercase())).collect();
         checks.add("claims", Outcome::Pass, format!("verdicts re-derived identically ({})", verdicts.join(", ")));

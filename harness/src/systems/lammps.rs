@@ -83,13 +83,13 @@ impl LammpsSystem {
         if config.mpi_ranks == 0 {
             return Err(Error::new("lammps system: mpi_ranks must be at least 1"));
         }
-        let binary = find_program(&config.binary, base_dir).ok_or_else(|| {
+        let binary = super::find_program(&config.binary, base_dir).ok_or_else(|| {
             Error::new(format!(
                 "lammps system: program '{}' not found (install LAMMPS, e.g. Debian's `lammps` package, or set `binary` in the system file)",
                 config.binary
             ))
         })?;
-        if config.mpi_ranks > 1 && find_program(&config.mpirun, base_dir).is_none() {
+        if config.mpi_ranks > 1 && super::find_program(&config.mpirun, base_dir).is_none() {
             return Err(Error::new(format!(
                 "lammps system: mpi_ranks = {} needs '{}', which is not found",
                 config.mpi_ranks, config.mpirun
@@ -125,14 +125,14 @@ impl System for LammpsSystem {
 
     fn simulate(&mut self, request: &SimulationRequest) -> Result<Response> {
         let item = |message: String| Error::new(format!("item {}: {message}", request.id));
-        let workdir = WorkDir::new(&request.id).map_err(|e| item(format!("cannot create a working directory: {e}")))?;
+        let workdir = crate::fsutil::ScratchDir::new("lammps").map_err(|e| item(format!("cannot create a working directory: {e}")))?;
         for file in std::iter::once(&request.input).chain(&request.files) {
             let name = file.file_name().ok_or_else(|| item(format!("{} names no file", file.display())))?;
-            std::fs::copy(file, workdir.path.join(name)).map_err(|e| item(format!("cannot copy {}: {e}", file.display())))?;
+            std::fs::copy(file, workdir.path().join(name)).map_err(|e| item(format!("cannot copy {}: {e}", file.display())))?;
         }
         let input_name = request.input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let mut command = self.command(request, &input_name);
-        command.current_dir(&workdir.path).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command.current_dir(workdir.path()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let started = Instant::now();
         let mut child = command.spawn().map_err(|e| item(format!("cannot start '{}': {e}", self.binary.display())))?;
         let read_all = |mut pipe: Box<dyn Read + Send>| {
@@ -178,38 +178,4 @@ impl System for LammpsSystem {
         let loop_seconds = runs.last().map(|r| r.loop_time.seconds);
         Ok(Response { output, system_latency_s: loop_seconds, output_tokens: None })
     }
-}
-
-/// A private directory for one LAMMPS run, removed when dropped.
-struct WorkDir {
-    path: PathBuf,
-}
-
-impl WorkDir {
-    fn new(id: &str) -> std::io::Result<WorkDir> {
-        let unique = format!(
-            "claimbench-lammps-{}-{}-{}",
-            std::process::id(),
-            id.replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
-        );
-        let path = std::env::temp_dir().join(unique);
-        std::fs::create_dir_all(&path)?;
-        Ok(WorkDir { path })
-    }
-}
-
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
-/// `name` as given when it holds a slash (relative to `base_dir`), else the first match on PATH.
-pub fn find_program(name: &str, base_dir: &Path) -> Option<PathBuf> {
-    if name.contains('/') {
-        let path = base_dir.join(name);
-        return path.is_file().then_some(path);
-    }
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
 }

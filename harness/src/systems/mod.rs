@@ -235,6 +235,15 @@ impl SystemSpec {
     }
 }
 
+/// `name` as given when it holds a slash (relative to `base_dir`), else the first match on PATH.
+pub fn find_program(name: &str, base_dir: &Path) -> Option<PathBuf> {
+    if name.contains('/') {
+        let path = base_dir.join(name);
+        return path.is_file().then_some(path);
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
+}
+
 fn file_stem(path: &str) -> String {
     Path::new(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| path.to_string())
 }

@@ -7,7 +7,7 @@ use super::{AudioRequest, Response, System};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -60,12 +60,13 @@ pub struct PocketsphinxSystem {
     control: Option<std::fs::File>,
     lines: Receiver<std::io::Result<String>>,
     timeout: Duration,
-    workdir: PathBuf,
+    /// Holds the control pipe; removed when the system is dropped.
+    _workdir: crate::fsutil::ScratchDir,
 }
 
 impl PocketsphinxSystem {
     pub fn start(config: &PocketsphinxConfig, base_dir: &Path) -> Result<PocketsphinxSystem> {
-        let binary = super::lammps::find_program(&config.binary, base_dir).ok_or_else(|| {
+        let binary = super::find_program(&config.binary, base_dir).ok_or_else(|| {
             Error::new(format!(
                 "pocketsphinx system: program '{}' not found (install Debian's pocketsphinx and pocketsphinx-en-us)",
                 config.binary
@@ -79,9 +80,8 @@ impl PocketsphinxSystem {
                 missing.display()
             )));
         }
-        let workdir = std::env::temp_dir().join(format!("claimbench-pocketsphinx-{}-{}", std::process::id(), unique()));
-        std::fs::create_dir_all(&workdir).map_err(|e| Error::in_file(&workdir, e))?;
-        let fifo = workdir.join("control");
+        let workdir = crate::fsutil::ScratchDir::new("pocketsphinx")?;
+        let fifo = workdir.path().join("control");
         let made = Command::new("mkfifo").arg(&fifo).status().map_err(|e| Error::new(format!("pocketsphinx system: mkfifo: {e}")))?;
         if !made.success() {
             return Err(Error::new(format!("pocketsphinx system: cannot create the control pipe {}", fifo.display())));
@@ -141,13 +141,9 @@ impl PocketsphinxSystem {
             control: Some(control),
             lines,
             timeout: Duration::from_secs_f64(config.timeout_s.max(1.0)),
-            workdir,
+            _workdir: workdir,
         })
     }
-}
-
-fn unique() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
 }
 
 /// `words (UTTERANCE-ID SCORE)` into the words, for the expected utterance.
@@ -211,7 +207,6 @@ impl System for PocketsphinxSystem {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.workdir);
         Ok(())
     }
 }
