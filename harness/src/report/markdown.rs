@@ -149,21 +149,12 @@ impl Exporter for Markdown {
                     sample.index,
                     sample.reference,
                     sample.extracted.as_deref().unwrap_or("(none)"),
-                    escape(&shorten(&sample.output, 100))
+                    escape(&crate::tasks::shorten(&sample.output, 100))
                 );
             }
             let _ = writeln!(md);
         }
         Ok(md.into_bytes())
-    }
-}
-
-fn shorten(text: &str, max_chars: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max_chars {
-        flat
-    } else {
-        format!("{}…", flat.chars().take(max_chars - 1).collect::<String>())
     }
 }
 

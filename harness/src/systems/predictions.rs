@@ -119,15 +119,10 @@ fn rows(path: &Path) -> Result<Vec<(usize, serde_json::Map<String, Value>)>> {
     let text = crate::fsutil::read_to_string(path)?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let line = line.trim_end();
-        let open = line
-            .rfind('(')
-            .filter(|_| line.ends_with(')'))
-            .ok_or_else(|| Error::at_line(path, i + 1, "a trn line ends with '(UTTERANCE-ID)'"))?;
-        let words: Vec<&str> = line[..open].split_whitespace().filter(|w| *w != "<s>" && *w != "</s>").collect();
+        let (id, words) = crate::tasks::asr::transcripts::parse_trn_line(line).map_err(|why| Error::at_line(path, i + 1, why))?;
         let mut row = serde_json::Map::new();
-        row.insert("id".to_string(), Value::String(line[open + 1..line.len() - 1].trim().to_string()));
-        row.insert("output".to_string(), Value::String(words.join(" ")));
+        row.insert("id".to_string(), Value::String(id));
+        row.insert("output".to_string(), Value::String(words));
         out.push((i + 1, row));
     }
     Ok(out)

@@ -45,6 +45,16 @@ pub struct PreparedTask {
     pub fewshot_ids: Vec<String>,
 }
 
+/// `text` on one line, cut to `max` characters with an ellipsis, for previews and tables.
+pub fn shorten(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        format!("{}…", flat.chars().take(max.saturating_sub(1)).collect::<String>())
+    }
+}
+
 /// Version of the scoring code per task kind; recorded in every manifest so that comparisons
 /// and re-scoring can refuse to mix results scored differently.
 pub fn scoring_version(kind: TaskKind) -> &'static str {

@@ -67,7 +67,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
                 id: u.id.clone(),
                 index,
                 prompt,
-                preview: shorten(&reference, 80),
+                preview: crate::tasks::shorten(&reference, 80),
                 reference,
                 simulation: None,
                 audio: Some(AudioItem { path: u.audio.clone(), info: inspected.ok(), problem }),
@@ -78,14 +78,6 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
     let records =
         items.iter().map(|i| crate::data::Record { id: i.id.clone(), index: i.index, line: 0, fields: Default::default() }).collect();
     Ok(PreparedTask { kind: TaskKind::AsrWer, items, source: crate::data::RecordFile { path, records }, fewshot_ids: Vec::new() })
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        format!("{}…", text.chars().take(max - 1).collect::<String>())
-    }
 }
 
 /// Aligns the normalised hypothesis with the normalised reference, by words and by characters.

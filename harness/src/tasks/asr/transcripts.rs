@@ -111,22 +111,27 @@ fn nemo(base: &Path, path: &Path) -> Result<Vec<Utterance>> {
 fn trn(path: &Path, audio_dir: &Path) -> Result<Vec<Utterance>> {
     let mut out = Vec::new();
     for (line, text, utf8) in lines(path)? {
-        let trimmed = text.trim_end();
-        let open = trimmed.rfind('(').filter(|_| trimmed.ends_with(')'));
-        let Some(open) = open else { return Err(Error::at_line(path, line, "a trn line ends with '(UTTERANCE-ID)'")) };
-        let id = trimmed[open + 1..trimmed.len() - 1].trim().to_string();
-        if id.is_empty() {
-            return Err(Error::at_line(path, line, "empty utterance id in '()'"));
-        }
-        let words: Vec<&str> = trimmed[..open].split_whitespace().filter(|w| *w != "<s>" && *w != "</s>").collect();
+        let (id, words) = parse_trn_line(&text).map_err(|why| Error::at_line(path, line, why))?;
         out.push(Utterance {
             audio: audio_dir.join(format!("{id}.wav")),
-            text: text_of(path, line, &words.join(" "), utf8),
+            text: text_of(path, line, &words, utf8),
             source: (path.to_path_buf(), line),
             id,
         });
     }
     Ok(out)
+}
+
+/// `words (UTTERANCE-ID)` into the id and the words, `<s>` and `</s>` dropped.
+pub fn parse_trn_line(line: &str) -> std::result::Result<(String, String), &'static str> {
+    let trimmed = line.trim_end();
+    let open = trimmed.rfind('(').filter(|_| trimmed.ends_with(')')).ok_or("a trn line ends with '(UTTERANCE-ID)'")?;
+    let id = trimmed[open + 1..trimmed.len() - 1].trim();
+    if id.is_empty() {
+        return Err("empty utterance id in '()'");
+    }
+    let words: Vec<&str> = trimmed[..open].split_whitespace().filter(|w| *w != "<s>" && *w != "</s>").collect();
+    Ok((id.to_string(), words.join(" ")))
 }
 
 fn kaldi(base: &Path, text_path: &Path, scp: &Path) -> Result<Vec<Utterance>> {

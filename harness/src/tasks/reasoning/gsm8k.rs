@@ -90,12 +90,7 @@ fn choose(k: usize, n: usize, seed: u64, suite_path: &Path) -> Result<Vec<usize>
 }
 
 fn preview(text: &str) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= 80 {
-        flat
-    } else {
-        format!("{}…", flat.chars().take(79).collect::<String>())
-    }
+    crate::tasks::shorten(text, 80)
 }
 
 pub fn score(mode: Extraction, item: &TaskItem, output: &str) -> Score {
