@@ -6,7 +6,7 @@
 use super::{AudioRequest, Response, System};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -103,14 +103,7 @@ impl PocketsphinxSystem {
             .spawn()
             .map_err(|e| Error::new(format!("pocketsphinx system: cannot start '{}': {e}", binary.display())))?;
         let stdout = child.stdout.take().expect("stdout is piped");
-        let (sender, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = super::read_lines(stdout);
         // Opening the pipe waits for pocketsphinx to open it, which it does once its models load.
         let (opened_tx, opened) = mpsc::channel();
         let path = fifo.clone();
