@@ -119,7 +119,7 @@ pub(crate) fn start_run(
             fewshot_ids: loaded.task.fewshot_ids.clone(),
             asr: tasks::asr::spec(suite).ok().map(|asr| crate::store::manifest::AsrProvenance {
                 normaliser: asr.normaliser.id().to_string(),
-                convention: format!("{:?}", asr.convention).to_lowercase(),
+                convention: asr.convention.name().to_string(),
                 sample_rate: asr.sample_rate,
                 converted: loaded
                     .task
@@ -229,6 +229,9 @@ pub(crate) fn execute(
     (samples, failure)
 }
 
+/// Audio converted for systems during a run, removed when the run completes.
+const CONVERTED: &str = "converted";
+
 /// The utterance as systems take it: the dataset's file when it is already 16-bit mono PCM at
 /// the suite's rate, else a converted copy beside the run's journal.
 fn audio_for_system(suite: &Suite, id: &str, audio: &tasks::asr::AudioItem, journal_path: &Path) -> Result<crate::systems::AudioRequest> {
@@ -237,7 +240,7 @@ fn audio_for_system(suite: &Suite, id: &str, audio: &tasks::asr::AudioItem, jour
     let audio_path = if info.is_ready_for(rate) {
         audio.path.clone()
     } else {
-        let dir = journal_path.parent().unwrap_or(Path::new(".")).join("converted");
+        let dir = journal_path.parent().unwrap_or(Path::new(".")).join(CONVERTED);
         std::fs::create_dir_all(&dir).map_err(|e| Error::in_file(&dir, e))?;
         let target = dir.join(format!("{}.wav", sanitize(id)));
         tasks::asr::audio::convert(&audio.path, &target, rate).map_err(|e| Error::new(format!("item {id}: {e}")))?;
@@ -278,8 +281,10 @@ pub(crate) fn finish_run(
     if let Some(e) = failure {
         return Err(Error::new(format!("{e} (run incomplete: {} of {expected} samples kept in {})", samples.len(), dir.display())));
     }
-    // Everything the journal held is now in samples.parquet.
+    // Everything the journal held is now in samples.parquet, and converted audio is no longer
+    // needed (a resumed run converts again).
     let _ = std::fs::remove_file(dir.join(JOURNAL));
+    let _ = std::fs::remove_dir_all(dir.join(CONVERTED));
     Ok(RunSummary { dir: dir.to_path_buf(), manifest, metrics })
 }
 

@@ -274,6 +274,7 @@ fn broken_audio_marks_its_item_and_the_run_goes_on() {
     );
     let manifest: Value = read(&run.join("manifest.json"));
     assert_eq!(manifest["suite"]["asr"]["converted"], 1);
+    assert!(!run.join("converted").exists(), "converted audio is removed once the run is complete");
 }
 
 /// The PocketSphinx-backed transcription server, on a free port; killed when dropped.

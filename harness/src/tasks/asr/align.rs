@@ -18,6 +18,15 @@ pub enum Convention {
     Sclite,
 }
 
+impl Convention {
+    pub fn name(self) -> &'static str {
+        match self {
+            Convention::Levenshtein => "levenshtein",
+            Convention::Sclite => "sclite",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub hits: usize,
