@@ -40,7 +40,8 @@ impl Counts {
         self.substitutions + self.deletions + self.insertions
     }
 
-    pub fn reference_words(&self) -> usize {
+    /// Tokens of the reference (words, or characters when characters were aligned).
+    pub fn reference_len(&self) -> usize {
         self.hits + self.substitutions + self.deletions
     }
 
@@ -219,7 +220,7 @@ mod tests {
             let hyps: Vec<usize> = a.steps.iter().filter_map(|s| s.2).collect();
             assert_eq!(refs, (0..r.len()).collect::<Vec<_>>());
             assert_eq!(hyps, (0..h.len()).collect::<Vec<_>>());
-            assert_eq!(a.counts.reference_words(), r.len());
+            assert_eq!(a.counts.reference_len(), r.len());
             assert_eq!(a.counts.errors(), 3, "{a:?}");
         }
     }

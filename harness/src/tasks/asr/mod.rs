@@ -104,9 +104,9 @@ pub fn score(suite: &Suite, item: &TaskItem, output: &str) -> Score {
         ("substitutions".to_string(), c.substitutions as f64),
         ("deletions".to_string(), c.deletions as f64),
         ("insertions".to_string(), c.insertions as f64),
-        ("reference_words".to_string(), c.reference_words() as f64),
+        ("reference_words".to_string(), c.reference_len() as f64),
         ("char_errors".to_string(), chars.errors() as f64),
-        ("reference_chars".to_string(), chars.reference_words() as f64),
+        ("reference_chars".to_string(), chars.reference_len() as f64),
     ]);
     measures.extend(audio_s.map(|s| ("audio_s".to_string(), s)));
     let annotations = BTreeMap::from([
@@ -321,7 +321,7 @@ pub fn score_pairs_file(path: &std::path::Path, convention: Convention, normalis
         pairs: pairs.len(),
         convention,
         normaliser: normaliser.id().to_string(),
-        reference_words: counts.reference_words(),
+        reference_words: counts.reference_len(),
         rates: rates(&counts),
         counts,
     })
