@@ -40,6 +40,10 @@ fn evidence() -> Evidence {
     let out = claimbench(d, &["run", &s(&suite), "--system", "builtin-md", "--out", "runs"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     runs.push(d.join(run_dir(&out)));
+    // Speech: PocketSphinx on the synthetic sentences, re-aligned from its transcripts on verify.
+    let out = claimbench(d, &["run", &s(&repo_root().join("suites/flite-synthetic.toml")), "--system", "pocketsphinx", "--out", "runs"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    runs.push(d.join(run_dir(&out)));
     std::fs::write(
         d.join("claims.toml"),
         format!(
@@ -57,7 +61,7 @@ fn evidence() -> Evidence {
     args.extend(["--claims", "claims.toml", "--sign", "team.key", "-o", "evidence.cbundle"].map(String::from));
     let out = claimbench(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("3 runs") && out.stdout.contains("signed by key"), "{}", out.stdout);
+    assert!(out.stdout.contains("4 runs") && out.stdout.contains("signed by key"), "{}", out.stdout);
     Evidence { bundle, public: d.join("team.pub"), dir }
 }
 
@@ -105,7 +109,7 @@ fn bundles_verify_tamper_and_reproduce() {
     // Runs of different suite kinds side by side: history reads them all.
     let history = claimbench(e.dir.path(), &["history", "runs"]);
     assert_eq!(history.code, 0, "{}{}", history.stdout, history.stderr);
-    assert!(history.stdout.contains("history of 3 runs") && history.stdout.contains("gsm8k@1.0.0"), "{}", history.stdout);
+    assert!(history.stdout.contains("history of 4 runs") && history.stdout.contains("gsm8k@1.0.0"), "{}", history.stdout);
     let out = verify(&e, &e.bundle, Some(&e.public));
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let report: Value = serde_json::from_str(&out.stdout).unwrap();
@@ -245,6 +249,21 @@ fn bundles_verify_tamper_and_reproduce() {
     let out = claimbench(e.dir.path(), &["reproduce", &bundle, "--system", "builtin-md", "--sample", "1", "--seed", "3", "--run", &md_run]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("gate passed vs passed"), "{}", out.stdout);
+    let speech_run = archive::read(&e.bundle, Limits::default())
+        .unwrap()
+        .keys()
+        .find(|k| k.starts_with("runs/flite-"))
+        .unwrap()
+        .split('/')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let out = claimbench(
+        e.dir.path(),
+        &["reproduce", &bundle, "--system", "pocketsphinx", "--sample", "2", "--seed", "11", "--run", &speech_run],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("2 of 2 agree"), "{}", out.stdout);
 }
 
 /// A tar archive, zstd-compressed, holding one entry whose header is written by hand.
