@@ -40,6 +40,11 @@ bench-wer: setup
     cargo build --locked --release -p claimbench
     python3 scripts/bench_wer_vs_jiwer.py target/release/claimbench
 
+# The built-in gguf system against llama.cpp on the same GGUF and threads: prompt and decode tokens/s and ratios.
+bench-llm: setup
+    cargo build --locked --release -p claimbench
+    python3 scripts/bench_llm_vs_llamacpp.py target/release/claimbench
+
 # Run the criterion benchmarks (release build).
 bench: setup
     cargo bench --locked -p claimbench-benches

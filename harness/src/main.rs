@@ -95,6 +95,23 @@ enum Command {
     Status { run_dir: PathBuf },
     /// Gather the finished shards of a Slurm run into its samples, metrics and manifest.
     Gather { run_dir: PathBuf },
+    /// How closely two runs of the same items agree, output by output, as JSON: identical
+    /// outputs, same answers, token-level agreement of generations (with --tokenizer), and for
+    /// log-likelihood runs how far the log-likelihoods differ
+    Agree {
+        a: PathBuf,
+        b: PathBuf,
+        /// A GGUF model whose tokenizer splits outputs into tokens.
+        #[arg(long)]
+        tokenizer: Option<PathBuf>,
+        /// A GGUF model to replay A's generations through: how often its greedy choice is A's
+        /// next token, given A's tokens so far (teacher-forced agreement).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// With --model: requantize its Q4_1 tensors to Q8_0.
+        #[arg(long)]
+        requantize_q4_1: bool,
+    },
     /// Compare two runs item by item: both values, the improvement with paired intervals, the
     /// test and its p-value per metric.
     ///
@@ -247,6 +264,38 @@ enum Command {
         #[arg(long, default_value = "cpu")]
         device: String,
     },
+    /// Runs the built-in GGUF model directly: one JSON line per prompt with its tokens, the
+    /// generated text and tokens, and prompt and decode speed.
+    #[cfg(feature = "gguf")]
+    Gguf {
+        model: PathBuf,
+        /// A prompt (repeatable).
+        #[arg(long)]
+        prompt: Vec<String>,
+        /// A JSON-lines file of {"prompt": …} objects.
+        #[arg(long)]
+        prompts: Option<PathBuf>,
+        #[arg(long, default_value_t = 64)]
+        max_tokens: usize,
+        /// Compute threads; 0 uses every core.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Requantize Q4_1 tensors to Q8_0 at load.
+        #[arg(long)]
+        requantize_q4_1: bool,
+        /// Format each prompt as a user message with the model's chat template.
+        #[arg(long)]
+        chat: bool,
+        /// Only print each prompt's tokens.
+        #[arg(long)]
+        tokenize_only: bool,
+        /// Keep generating past end-of-generation tokens (for speed measurements).
+        #[arg(long)]
+        ignore_eos: bool,
+        /// cpu, or cuda (needs a build with --features cuda).
+        #[arg(long, default_value = "cpu")]
+        device: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -394,6 +443,32 @@ fn emit(findings: &Findings, output: &OutputArgs) -> claimbench::Result<Verdict>
 
 fn dispatch(command: Command) -> claimbench::Result<Verdict> {
     match command {
+        Command::Agree { a, b, tokenizer, model, requantize_q4_1 } => {
+            let (a, b) = (claimbench::store::StoredRun::load(&a)?, claimbench::store::StoredRun::load(&b)?);
+            #[cfg(feature = "gguf")]
+            if let Some(model) = model {
+                let config =
+                    claimbench::systems::gguf::GgufConfig { model: model.display().to_string(), requantize_q4_1, ..Default::default() };
+                let forced = claimbench::systems::gguf::teacher_forced_run(&config, &a)?;
+                println!("{}", serde_json::to_string_pretty(&forced).expect("agreement serialises"));
+            }
+            #[cfg(not(feature = "gguf"))]
+            if model.is_some() || requantize_q4_1 {
+                return Err(claimbench::Error::new("--model needs a build with the gguf feature"));
+            }
+            let agreement = match tokenizer {
+                #[cfg(feature = "gguf")]
+                Some(model) => {
+                    let tokenizer = claimbench::systems::gguf::load_tokenizer(&model)?;
+                    claimbench::compare::agreement::agreement(&a, &b, Some(&|text: &str| tokenizer.encode(text)))?
+                }
+                #[cfg(not(feature = "gguf"))]
+                Some(_) => return Err(claimbench::Error::new("--tokenizer needs a build with the gguf feature")),
+                None => claimbench::compare::agreement::agreement(&a, &b, None)?,
+            };
+            println!("{}", serde_json::to_string_pretty(&agreement).expect("agreement serialises"));
+            Ok(Verdict::Fine)
+        }
         Command::Compare { baseline, candidate, results, comparison, output } => {
             let baseline = resolve_run(results.as_deref(), &baseline)?;
             let candidate = resolve_run(results.as_deref(), &candidate)?;
@@ -583,6 +658,23 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
             let config = claimbench::systems::builtin_md::BuiltinMdConfig { threads, device, ..Default::default() };
             let mut system = claimbench::systems::builtin_md::BuiltinMdSystem::start(&config)?;
             print!("{}", claimbench::systems::System::simulate(&mut system, &request)?.output);
+            Ok(Verdict::Fine)
+        }
+        #[cfg(feature = "gguf")]
+        Command::Gguf { model, prompt, prompts, max_tokens, threads, requantize_q4_1, chat, tokenize_only, ignore_eos, device } => {
+            use claimbench::systems::gguf;
+            let mut all = prompt;
+            if let Some(file) = prompts {
+                all.extend(gguf::read_prompts(&file)?);
+            }
+            let config = gguf::GgufConfig { model: model.display().to_string(), threads, requantize_q4_1, device, ..Default::default() };
+            let mut system = gguf::GgufSystem::start(&config, std::path::Path::new("."))?;
+            if ignore_eos {
+                system.ignore_end_of_generation();
+            }
+            for text in &all {
+                println!("{}", system.describe(text, max_tokens, chat, tokenize_only)?);
+            }
             Ok(Verdict::Fine)
         }
         Command::Report { runs, out } => {

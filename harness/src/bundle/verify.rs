@@ -297,6 +297,7 @@ fn rescore(suite: &Suite, samples: &[Sample], items: Option<&HashMap<String, Tas
             preview: String::new(),
             simulation: None,
             audio: None,
+            choices: None,
         };
         let item = match items {
             Some(items) => match items.get(&sample.id) {

@@ -1,6 +1,7 @@
 //! Comparisons of runs: two runs paired item by item, claims checked against the evidence,
 //! and the history of many runs searched for regressions.
 
+pub mod agreement;
 pub mod claims;
 pub mod history;
 pub mod plan;

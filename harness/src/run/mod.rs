@@ -13,7 +13,7 @@ use crate::store::manifest::{ItemCounts, Manifest, Status, SuiteProvenance, Tool
 use crate::store::metrics::Metrics;
 use crate::store::samples::{write_parquet, Journal, Sample};
 use crate::store::{self, JOURNAL, MANIFEST, METRICS, SAMPLES};
-use crate::systems::{GenerateRequest, System, SystemConfig, SystemSpec};
+use crate::systems::{ChoicesRequest, GenerateRequest, System, SystemConfig, SystemSpec, TextRequest};
 use crate::tasks::{self, PreparedTask, TaskItem};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -129,6 +129,7 @@ pub(crate) fn start_run(
                     .filter(|info| !info.is_ready_for(asr.sample_rate))
                     .count(),
             }),
+            generation: generation_provenance(loaded, seed),
         },
         dataset: loaded.dataset.provenance(),
         system: system_spec.provenance(),
@@ -142,6 +143,25 @@ pub(crate) fn start_run(
     };
     write_json_atomic(&dir.join(MANIFEST), &manifest)?;
     Ok((dir, manifest))
+}
+
+/// What text suites send with every request; `None` for simulation and speech suites.
+fn generation_provenance(loaded: &LoadedSuite, seed: u64) -> Option<crate::store::manifest::GenerationProvenance> {
+    use crate::spec::suite::TaskKind;
+    if !matches!(loaded.suite.spec.task, TaskKind::ReasoningGsm8k | TaskKind::ReasoningMultipleChoice) {
+        return None;
+    }
+    let by_loglikelihood = loaded.task.items.first().and_then(|i| i.choices.as_ref()).is_some_and(|c| c.by_loglikelihood);
+    let g = &loaded.suite.spec.generation;
+    Some(crate::store::manifest::GenerationProvenance {
+        request: if by_loglikelihood { "loglikelihood" } else { "generate" }.to_string(),
+        max_tokens: g.max_tokens,
+        temperature: g.temperature,
+        top_p: g.top_p,
+        stop: g.stop.clone(),
+        seed,
+        chat: g.chat,
+    })
 }
 
 /// Asks `system` for each item in order, scoring each answer and appending it to the journal
@@ -164,64 +184,94 @@ pub(crate) fn execute(
     let generation = &suite.spec.generation;
     // Submitted predictions took no time here, so they get no latency.
     let measures_latency = !matches!(spec.config, SystemConfig::Predictions(_));
-    for item in items {
-        let request = GenerateRequest {
-            id: &item.id,
-            index: item.index,
-            prompt: &item.prompt,
-            max_tokens: generation.max_tokens,
-            stop: &generation.stop,
-            temperature: generation.temperature,
-            seed,
+    let text_only = items.iter().all(|i| i.simulation.is_none() && i.audio.is_none());
+    let batch = if text_only { system.concurrency().max(1) } else { 1 };
+    'chunks: for chunk in items.chunks(batch) {
+        // (answer, unusable input, wall seconds when asked alone)
+        let answers: Vec<(Result<crate::systems::Response>, bool, Option<f64>)> = if text_only {
+            let started = Instant::now();
+            let requests: Vec<TextRequest<'_>> = chunk
+                .iter()
+                .map(|item| match &item.choices {
+                    Some(choices) if choices.by_loglikelihood => {
+                        TextRequest::Choices(ChoicesRequest { id: &item.id, context: &item.prompt, continuations: &choices.continuations })
+                    }
+                    _ => TextRequest::Generate(GenerateRequest {
+                        id: &item.id,
+                        index: item.index,
+                        prompt: &item.prompt,
+                        max_tokens: generation.max_tokens,
+                        stop: &generation.stop,
+                        temperature: generation.temperature,
+                        top_p: generation.top_p,
+                        seed,
+                        chat: generation.chat,
+                    }),
+                })
+                .collect();
+            let answers = system.answer_text(&requests);
+            // Items answered side by side each carry the system's own time; one at a time, the wall time.
+            let wall = (chunk.len() == 1).then(|| started.elapsed().as_secs_f64());
+            answers.into_iter().map(|answer| (answer, false, wall)).collect()
+        } else {
+            let item = &chunk[0];
+            // An utterance whose audio or transcript is unusable is recorded as failed, unasked.
+            let unusable = item.audio.as_ref().is_some_and(|a| a.problem.is_some());
+            let audio_request = match &item.audio {
+                Some(audio) if !unusable => match audio_for_system(suite, &item.id, audio, journal_path) {
+                    Ok(request) => Some(request),
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                },
+                _ => None,
+            };
+            let started = Instant::now();
+            let answer = match (&item.simulation, &audio_request) {
+                _ if unusable => Ok(crate::systems::Response::default()),
+                (Some(simulation), _) => system.simulate(simulation),
+                (None, Some(audio)) => system.transcribe(audio),
+                (None, None) => Err(Error::new(format!("item {} has neither a prompt nor a workload nor audio", item.id))),
+            };
+            vec![(answer, unusable, Some(started.elapsed().as_secs_f64()))]
         };
-        // An utterance whose audio or transcript is unusable is recorded as failed, unasked.
-        let unusable = item.audio.as_ref().is_some_and(|a| a.problem.is_some());
-        let audio_request = match &item.audio {
-            Some(audio) if !unusable => match audio_for_system(suite, &item.id, audio, journal_path) {
-                Ok(request) => Some(request),
+        for (item, (answer, unusable, wall)) in chunk.iter().zip(answers) {
+            let response = match answer {
+                Ok(response) => response,
                 Err(e) => {
-                    failure = Some(e);
-                    break;
+                    // The rest of the chunk is kept; the run stops after it.
+                    failure.get_or_insert(e);
+                    continue;
                 }
-            },
-            _ => None,
-        };
-        let started = Instant::now();
-        let answered = match (&item.simulation, &audio_request) {
-            _ if unusable => Ok(crate::systems::Response { output: String::new(), system_latency_s: None, output_tokens: None }),
-            (Some(simulation), _) => system.simulate(simulation),
-            (None, Some(audio)) => system.transcribe(audio),
-            (None, None) => system.generate(&request),
-        };
-        let response = match answered {
-            Ok(response) => response,
-            Err(e) => {
+            };
+            let latency = wall.or(response.system_latency_s);
+            let mut score = tasks::score(suite.spec.task, suite, item, &response.output);
+            score.measures.extend(response.measures);
+            let sample = Sample {
+                id: item.id.clone(),
+                index: item.index,
+                prompt_sha256: sha256_hex(item.prompt.as_bytes()),
+                output: response.output,
+                extracted: score.extracted,
+                reference: item.reference.clone(),
+                correct: score.correct,
+                latency_s: if measures_latency && !unusable { latency } else { None },
+                system_latency_s: response.system_latency_s,
+                output_tokens: response.output_tokens,
+                measures: score.measures,
+                annotations: score.annotations,
+            };
+            if let Err(e) = journal.append(&sample) {
                 failure = Some(e);
-                break;
+                break 'chunks;
             }
-        };
-        let latency = started.elapsed().as_secs_f64();
-        let score = tasks::score(suite.spec.task, suite, item, &response.output);
-        let sample = Sample {
-            id: item.id.clone(),
-            index: item.index,
-            prompt_sha256: sha256_hex(item.prompt.as_bytes()),
-            output: response.output,
-            extracted: score.extracted,
-            reference: item.reference.clone(),
-            correct: score.correct,
-            latency_s: (measures_latency && !unusable).then_some(latency),
-            system_latency_s: response.system_latency_s,
-            output_tokens: response.output_tokens,
-            measures: score.measures,
-            annotations: score.annotations,
-        };
-        if let Err(e) = journal.append(&sample) {
-            failure = Some(e);
+            samples.push(sample);
+            progress(samples.len(), items.len());
+        }
+        if failure.is_some() {
             break;
         }
-        samples.push(sample);
-        progress(samples.len(), items.len());
     }
     if let Err(e) = system.close() {
         failure.get_or_insert(e);

@@ -32,6 +32,32 @@ pub struct SuiteSpec {
     /// Transcript format and scoring settings of an `asr.wer` suite.
     #[serde(default)]
     pub asr: Option<Spanned<AsrSpec>>,
+    /// How a `reasoning.multiple_choice` suite asks for the answer.
+    #[serde(default)]
+    pub multiple_choice: Option<Spanned<MultipleChoiceSpec>>,
+}
+
+/// A `reasoning.multiple_choice` suite: score each choice by log-likelihood (`acc`, and
+/// `acc_norm` normalised by the choice's length in bytes, as lm-evaluation-harness does), or
+/// list the choices with letters and read the letter the model generates.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MultipleChoiceSpec {
+    pub mode: ChoiceMode,
+    /// Put before each choice's text when scoring by log-likelihood.
+    #[serde(default = "default_choice_prefix")]
+    pub choice_prefix: String,
+}
+
+fn default_choice_prefix() -> String {
+    " ".to_string()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChoiceMode {
+    Loglikelihood,
+    Letter,
 }
 
 /// An `asr.wer` suite: where transcripts and audio are, and how hypotheses are scored.
@@ -75,6 +101,8 @@ pub enum TranscriptFormat {
 pub enum TaskKind {
     #[serde(rename = "reasoning.gsm8k")]
     ReasoningGsm8k,
+    #[serde(rename = "reasoning.multiple_choice")]
+    ReasoningMultipleChoice,
     #[serde(rename = "materials.md")]
     MaterialsMd,
     #[serde(rename = "asr.wer")]
@@ -85,6 +113,7 @@ impl TaskKind {
     pub fn name(self) -> &'static str {
         match self {
             TaskKind::ReasoningGsm8k => "reasoning.gsm8k",
+            TaskKind::ReasoningMultipleChoice => "reasoning.multiple_choice",
             TaskKind::MaterialsMd => "materials.md",
             TaskKind::AsrWer => "asr.wer",
         }
@@ -162,11 +191,16 @@ pub struct GenerationSpec {
     pub stop: Vec<String>,
     #[serde(default)]
     pub temperature: f64,
+    #[serde(default)]
+    pub top_p: Option<f64>,
+    /// Send each prompt as a user message in the model's chat format.
+    #[serde(default)]
+    pub chat: bool,
 }
 
 impl Default for GenerationSpec {
     fn default() -> Self {
-        GenerationSpec { max_tokens: default_max_tokens(), stop: Vec::new(), temperature: 0.0 }
+        GenerationSpec { max_tokens: default_max_tokens(), stop: Vec::new(), temperature: 0.0, top_p: None, chat: false }
     }
 }
 
@@ -196,6 +230,7 @@ pub enum Extraction {
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     Accuracy,
+    AccNorm,
     TimestepsPerS,
     MatomStepsPerS,
     TauPerDay,
@@ -212,6 +247,7 @@ impl Metric {
     pub fn name(self) -> &'static str {
         match self {
             Metric::Accuracy => "accuracy",
+            Metric::AccNorm => "acc_norm",
             Metric::TimestepsPerS => "timesteps_per_s",
             Metric::MatomStepsPerS => "matom_steps_per_s",
             Metric::TauPerDay => "tau_per_day",
@@ -225,20 +261,21 @@ impl Metric {
         }
     }
 
-    /// The task kind whose outputs the metric is computed from.
-    pub fn task(self) -> TaskKind {
+    /// Whether the metric can be computed from the outputs of a task kind.
+    pub fn applies_to(self, task: TaskKind) -> bool {
         match self {
-            Metric::Accuracy => TaskKind::ReasoningGsm8k,
+            Metric::Accuracy => matches!(task, TaskKind::ReasoningGsm8k | TaskKind::ReasoningMultipleChoice),
+            Metric::AccNorm => task == TaskKind::ReasoningMultipleChoice,
             Metric::TimestepsPerS | Metric::MatomStepsPerS | Metric::TauPerDay | Metric::NsPerDay | Metric::LoopTimeS => {
-                TaskKind::MaterialsMd
+                task == TaskKind::MaterialsMd
             }
-            Metric::Wer | Metric::Cer | Metric::Mer | Metric::Wil | Metric::Rtfx => TaskKind::AsrWer,
+            Metric::Wer | Metric::Cer | Metric::Mer | Metric::Wil | Metric::Rtfx => task == TaskKind::AsrWer,
         }
     }
 
     /// Whether the metric is a speed figure, only comparable on the same hardware.
     pub fn is_speed(self) -> bool {
-        !matches!(self, Metric::Accuracy | Metric::Wer | Metric::Cer | Metric::Mer | Metric::Wil)
+        !matches!(self, Metric::Accuracy | Metric::AccNorm | Metric::Wer | Metric::Cer | Metric::Mer | Metric::Wil)
     }
 
     pub fn higher_is_better(self) -> bool {
@@ -381,7 +418,7 @@ fn validate(path: &Path, text: &str, spec: &SuiteSpec) -> Result<()> {
     if spec.metrics.get_ref().is_empty() {
         return Err(error_at_span(path, text, spec.metrics.span(), "metrics must name at least one metric"));
     }
-    if let Some(wrong) = spec.metrics.get_ref().iter().find(|m| m.task() != spec.task) {
+    if let Some(wrong) = spec.metrics.get_ref().iter().find(|m| !m.applies_to(spec.task)) {
         return Err(error_at_span(
             path,
             text,
@@ -395,6 +432,12 @@ fn validate(path: &Path, text: &str, spec: &SuiteSpec) -> Result<()> {
     if let Some(a) = spec.asr.as_ref().filter(|_| spec.task != TaskKind::AsrWer) {
         return Err(error_at_span(path, text, a.span(), "[asr] applies only to task asr.wer"));
     }
+    if let Some(m) = spec.multiple_choice.as_ref().filter(|_| spec.task != TaskKind::ReasoningMultipleChoice) {
+        return Err(error_at_span(path, text, m.span(), "[multiple_choice] applies only to task reasoning.multiple_choice"));
+    }
+    if let Some(p) = spec.generation.top_p.filter(|p| !(*p > 0.0 && *p <= 1.0)) {
+        return Err(Error::in_file(path, format!("generation.top_p = {p} must be in (0, 1]")));
+    }
     match spec.task {
         TaskKind::MaterialsMd => match &spec.materials {
             Some(m) => validate_materials(path, text, m)?,
@@ -404,7 +447,13 @@ fn validate(path: &Path, text: &str, spec: &SuiteSpec) -> Result<()> {
             Some(a) => validate_asr(path, text, a)?,
             None => return Err(Error::in_file(path, "an asr.wer suite needs an [asr] table (format, normaliser)")),
         },
-        TaskKind::ReasoningGsm8k => {
+        TaskKind::ReasoningMultipleChoice if spec.multiple_choice.is_none() => {
+            return Err(Error::in_file(
+                path,
+                "a reasoning.multiple_choice suite needs a [multiple_choice] table (mode = \"loglikelihood\" or \"letter\")",
+            ))
+        }
+        TaskKind::ReasoningGsm8k | TaskKind::ReasoningMultipleChoice => {
             if !spec.prompt.template.get_ref().contains("{question}") {
                 return Err(error_at_span(path, text, spec.prompt.template.span(), "prompt template must contain {question}"));
             }

@@ -102,6 +102,24 @@ pub struct SuiteProvenance {
     /// Speech suites: how transcripts were scored and what audio systems were given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asr: Option<AsrProvenance>,
+    /// Text suites: how systems were asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<GenerationProvenance>,
+}
+
+/// The generation parameters every request of a text suite carried.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GenerationProvenance {
+    /// `generate`, or `loglikelihood` for multiple choice scored by likelihood.
+    pub request: String,
+    pub max_tokens: u32,
+    pub temperature: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_p: Option<f64>,
+    pub stop: Vec<String>,
+    /// The run's seed, sent with every request.
+    pub seed: u64,
+    pub chat: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -71,6 +71,11 @@ impl System for BuiltinMdSystem {
         let timestep = setup.timestep;
         let mut md = Md::new(setup, self.threads, self.kernel).map_err(item)?;
         let outcome = md.run().map_err(item)?;
-        Ok(Response { output: write_log(&outcome, timestep), system_latency_s: Some(outcome.loop_seconds), output_tokens: None })
+        Ok(Response {
+            output: write_log(&outcome, timestep),
+            system_latency_s: Some(outcome.loop_seconds),
+            output_tokens: None,
+            measures: Default::default(),
+        })
     }
 }

@@ -247,6 +247,7 @@ fn parse_response(line: &str, expected_id: &str) -> std::result::Result<Response
         output: output.to_string(),
         system_latency_s: number("latency_s")?,
         output_tokens: number("output_tokens")?.map(|x| x as u64),
+        measures: Default::default(),
     })
 }
 

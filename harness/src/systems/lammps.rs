@@ -176,6 +176,6 @@ impl System for LammpsSystem {
         }
         let runs = parsed.map_err(|e| item(e.to_string()))?;
         let loop_seconds = runs.last().map(|r| r.loop_time.seconds);
-        Ok(Response { output, system_latency_s: loop_seconds, output_tokens: None })
+        Ok(Response { output, system_latency_s: loop_seconds, output_tokens: None, measures: Default::default() })
     }
 }

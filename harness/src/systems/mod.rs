@@ -2,8 +2,13 @@
 //! any backend runs every suite of the kinds it supports. One file per backend.
 
 pub mod builtin_md;
+pub mod cache;
 pub mod command;
+#[cfg(feature = "gguf")]
+pub mod gguf;
+pub mod http;
 pub mod lammps;
+pub mod openai;
 pub mod openai_audio;
 pub mod pocketsphinx;
 pub mod predictions;
@@ -25,7 +30,46 @@ pub struct GenerateRequest<'a> {
     pub max_tokens: u32,
     pub stop: &'a [String],
     pub temperature: f64,
+    pub top_p: Option<f64>,
     pub seed: u64,
+    /// Send the prompt as one user message of a chat, in the model's chat format.
+    pub chat: bool,
+}
+
+/// A log-likelihood request (lm-evaluation-harness's `loglikelihood`): how likely each
+/// continuation is right after the context.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChoicesRequest<'a> {
+    pub id: &'a str,
+    pub context: &'a str,
+    pub continuations: &'a [String],
+}
+
+/// One continuation's summed log-probability, whether greedy decoding would produce it, and
+/// its length in tokens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContinuationScore {
+    pub logprob: f64,
+    pub greedy: bool,
+    pub tokens: usize,
+}
+
+/// A request answered with text: a generation or a set of continuations to score.
+pub enum TextRequest<'a> {
+    Generate(GenerateRequest<'a>),
+    Choices(ChoicesRequest<'a>),
+}
+
+/// The stored output of a log-likelihood request: the scores as JSON, so that a bundle can be
+/// re-scored from the output alone.
+pub fn choices_response(scores: &[ContinuationScore], seconds: f64) -> Response {
+    let output = serde_json::to_string(&serde_json::json!({
+        "logprobs": scores.iter().map(|s| s.logprob).collect::<Vec<_>>(),
+        "greedy": scores.iter().map(|s| s.greedy).collect::<Vec<_>>(),
+        "tokens": scores.iter().map(|s| s.tokens).collect::<Vec<_>>(),
+    }))
+    .expect("scores serialise");
+    Response { output, system_latency_s: Some(seconds), output_tokens: None, measures: Default::default() }
 }
 
 /// A simulation request: run a workload's input script with its variables and return the log.
@@ -53,12 +97,15 @@ pub struct AudioRequest {
     pub duration_s: f64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Response {
     pub output: String,
     /// Seconds the system itself reports spending, when it says.
     pub system_latency_s: Option<f64>,
     pub output_tokens: Option<u64>,
+    /// Further figures the system measured (time to first token, prompt tokens), by name; they
+    /// are stored with the sample's measures.
+    pub measures: std::collections::BTreeMap<String, f64>,
 }
 
 pub trait System {
@@ -67,6 +114,33 @@ pub trait System {
 
     fn generate(&mut self, _request: &GenerateRequest<'_>) -> Result<Response> {
         Err(Error::new(format!("a {} system cannot generate text; use it with a suite of another kind", self.kind())))
+    }
+
+    /// Log-likelihood of each continuation after the context.
+    fn loglikelihood(&mut self, _request: &ChoicesRequest<'_>) -> Result<Vec<ContinuationScore>> {
+        Err(Error::new(format!(
+            "a {} system cannot score continuations by log-likelihood; use the gguf or openai system, or a multiple-choice suite with mode = \"letter\"",
+            self.kind()
+        )))
+    }
+
+    /// How many text requests the system answers at once.
+    fn concurrency(&self) -> usize {
+        1
+    }
+
+    /// Answers text requests, in order; systems that can work on several at once override this.
+    fn answer_text(&mut self, requests: &[TextRequest<'_>]) -> Vec<Result<Response>> {
+        requests
+            .iter()
+            .map(|request| match request {
+                TextRequest::Generate(r) => self.generate(r),
+                TextRequest::Choices(r) => {
+                    let started = std::time::Instant::now();
+                    self.loglikelihood(r).map(|scores| choices_response(&scores, started.elapsed().as_secs_f64()))
+                }
+            })
+            .collect()
     }
 
     /// Transcribes one utterance; the response's output is the hypothesis text.
@@ -108,6 +182,10 @@ pub enum SystemConfig {
     Pocketsphinx(pocketsphinx::PocketsphinxConfig),
     #[serde(rename = "openai-audio")]
     OpenAiAudio(openai_audio::OpenAiAudioConfig),
+    #[serde(rename = "openai")]
+    OpenAi(openai::OpenAiConfig),
+    #[cfg(feature = "gguf")]
+    Gguf(gguf::GgufConfig),
 }
 
 impl SystemConfig {
@@ -119,6 +197,9 @@ impl SystemConfig {
             SystemConfig::BuiltinMd(_) => "builtin-md",
             SystemConfig::Pocketsphinx(_) => "pocketsphinx",
             SystemConfig::OpenAiAudio(_) => "openai-audio",
+            SystemConfig::OpenAi(_) => "openai",
+            #[cfg(feature = "gguf")]
+            SystemConfig::Gguf(_) => "gguf",
         }
     }
 }
@@ -133,7 +214,7 @@ pub struct SystemProvenance {
     pub config_sha256: String,
 }
 
-const KINDS: &str = "predictions, command, lammps, builtin-md, pocketsphinx, openai-audio";
+const KINDS: &str = "predictions, command, openai, gguf, lammps, builtin-md, pocketsphinx, openai-audio";
 
 #[derive(Deserialize)]
 struct KindOnly {
@@ -154,6 +235,11 @@ impl SystemSpec {
         if let Some(binary) = arg.strip_prefix("lammps:") {
             let config = lammps::LammpsConfig { binary: binary.to_string(), ..Default::default() };
             return Ok(SystemSpec { name: "lammps".to_string(), config: SystemConfig::Lammps(config), base_dir: cwd });
+        }
+        #[cfg(feature = "gguf")]
+        if let Some(model) = arg.strip_prefix("gguf:") {
+            let config = gguf::GgufConfig { model: model.to_string(), ..Default::default() };
+            return Ok(SystemSpec { name: file_stem(model), config: SystemConfig::Gguf(config), base_dir: cwd });
         }
         if let Some(path) = arg.strip_prefix("predictions:") {
             let config = predictions::PredictionsConfig { path: path.to_string(), ..Default::default() };
@@ -185,6 +271,9 @@ impl SystemSpec {
             "builtin-md" => SystemConfig::BuiltinMd(parse_toml(path, &text)?),
             "pocketsphinx" => SystemConfig::Pocketsphinx(parse_toml(path, &text)?),
             "openai-audio" => SystemConfig::OpenAiAudio(parse_toml(path, &text)?),
+            "openai" => SystemConfig::OpenAi(parse_toml(path, &text)?),
+            #[cfg(feature = "gguf")]
+            "gguf" => SystemConfig::Gguf(parse_toml(path, &text)?),
             other => {
                 return Err(crate::spec::error_at_span(
                     path,
@@ -201,6 +290,9 @@ impl SystemSpec {
             SystemConfig::BuiltinMd(c) => c.name.clone(),
             SystemConfig::Pocketsphinx(c) => c.name.clone(),
             SystemConfig::OpenAiAudio(c) => c.name.clone(),
+            SystemConfig::OpenAi(c) => c.name.clone(),
+            #[cfg(feature = "gguf")]
+            SystemConfig::Gguf(c) => c.name.clone(),
         }
         .unwrap_or_else(|| file_stem(&path.to_string_lossy()));
         let base_dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
@@ -231,6 +323,9 @@ impl SystemSpec {
             SystemConfig::BuiltinMd(config) => Ok(Box::new(builtin_md::BuiltinMdSystem::start(config)?)),
             SystemConfig::Pocketsphinx(config) => Ok(Box::new(pocketsphinx::PocketsphinxSystem::start(config, &self.base_dir)?)),
             SystemConfig::OpenAiAudio(config) => Ok(Box::new(openai_audio::OpenAiAudioSystem::start(config)?)),
+            SystemConfig::OpenAi(config) => Ok(Box::new(openai::OpenAiSystem::start(config, &self.provenance().config_sha256)?)),
+            #[cfg(feature = "gguf")]
+            SystemConfig::Gguf(config) => Ok(Box::new(gguf::GgufSystem::start(config, &self.base_dir)?)),
         }
     }
 }

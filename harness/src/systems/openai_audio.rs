@@ -4,10 +4,10 @@
 //! honouring `Retry-After`. The API key is read from the environment variable the config names
 //! and is never written anywhere.
 
+use super::http::{excerpt, read_json, Failure, HttpClient};
 use super::{AudioRequest, Response, System};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
-use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,34 +43,16 @@ fn default_retries() -> u32 {
 
 pub struct OpenAiAudioSystem {
     config: OpenAiAudioConfig,
-    agent: ureq::Agent,
-    api_key: Option<String>,
+    client: HttpClient,
     url: String,
-    jitter: crate::stats::rng::Rng,
 }
 
 impl OpenAiAudioSystem {
     pub fn start(config: &OpenAiAudioConfig) -> Result<OpenAiAudioSystem> {
-        if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
-            return Err(Error::new(format!("openai-audio system: base_url '{}' must start with http:// or https://", config.base_url)));
-        }
-        if !(config.timeout_s > 0.0 && config.timeout_s.is_finite()) {
-            return Err(Error::new("openai-audio system: timeout_s must be a positive number"));
-        }
-        let api_key = match &config.api_key_env {
-            Some(var) => Some(
-                std::env::var(var)
-                    .map_err(|_| Error::new(format!("openai-audio system: environment variable {var} (api_key_env) is not set")))?,
-            ),
-            None => None,
-        };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs_f64(config.timeout_s)))
-            .http_status_as_error(false)
-            .build()
-            .into();
+        let client =
+            HttpClient::new("openai-audio", &config.base_url, config.api_key_env.as_deref(), config.timeout_s, config.max_retries)?;
         let url = format!("{}/audio/transcriptions", config.base_url.trim_end_matches('/'));
-        Ok(OpenAiAudioSystem { config: config.clone(), agent, api_key, url, jitter: crate::stats::rng::Rng::new(0x5eed) })
+        Ok(OpenAiAudioSystem { config: config.clone(), client, url })
     }
 
     fn body(&self, request: &AudioRequest, audio: &[u8], boundary: &str) -> Vec<u8> {
@@ -99,31 +81,14 @@ impl OpenAiAudioSystem {
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         body
     }
-
-    /// Seconds to wait before retry `attempt` (1-based): `Retry-After` when given, else
-    /// exponential backoff with full jitter, capped at 30 s.
-    fn backoff(&mut self, attempt: u32, retry_after: Option<f64>) -> Duration {
-        if let Some(seconds) = retry_after {
-            return Duration::from_secs_f64(seconds.clamp(0.0, 60.0));
-        }
-        let ceiling = (0.25 * 2f64.powi(attempt as i32 - 1)).min(30.0);
-        Duration::from_secs_f64(ceiling * (0.5 + 0.5 * self.jitter.next_f64()))
-    }
 }
 
 /// The text of a transcription response: `{"text": …}`.
-fn parse(status: u16, body: &str) -> std::result::Result<String, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(body).map_err(|_| format!("HTTP {status} with a body that is not JSON: {:?}", excerpt(body)))?;
-    value
-        .get("text")
+fn parse(body: &serde_json::Value) -> std::result::Result<String, Failure> {
+    body.get("text")
         .and_then(|t| t.as_str())
         .map(str::to_string)
-        .ok_or_else(|| format!("HTTP {status} without a string 'text': {:?}", excerpt(body)))
-}
-
-fn excerpt(body: &str) -> String {
-    body.chars().take(200).collect()
+        .ok_or_else(|| Failure::Fatal(format!("without a string 'text': {:?}", excerpt(&body.to_string()))))
 }
 
 impl System for OpenAiAudioSystem {
@@ -134,38 +99,17 @@ impl System for OpenAiAudioSystem {
     fn transcribe(&mut self, request: &AudioRequest) -> Result<Response> {
         let item = |message: String| Error::new(format!("item {}: {message}", request.id));
         let audio = std::fs::read(&request.audio_path).map_err(|e| item(format!("{}: {e}", request.audio_path.display())))?;
-        let boundary = format!("claimbench-{:016x}", self.jitter.next_u64());
+        let boundary = format!("claimbench-{:016x}", self.client.next_u64());
         let body = self.body(request, &audio, &boundary);
-        let mut attempt = 0;
-        loop {
-            let started = Instant::now();
-            let mut call = self.agent.post(&self.url).header("Content-Type", &format!("multipart/form-data; boundary={boundary}"));
-            if let Some(key) = &self.api_key {
-                call = call.header("Authorization", &format!("Bearer {key}"));
-            }
-            let (retryable, problem, retry_after) = match call.send(&body[..]) {
-                Ok(mut response) => {
-                    let status = response.status().as_u16();
-                    let retry_after =
-                        response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok());
-                    let text = response.body_mut().read_to_string().unwrap_or_default();
-                    if (200..300).contains(&status) {
-                        let output = parse(status, &text).map_err(|e| item(format!("{} answered {e}", self.url)))?;
-                        return Ok(Response { output, system_latency_s: Some(started.elapsed().as_secs_f64()), output_tokens: None });
-                    }
-                    let retryable = status == 429 || status >= 500;
-                    (retryable, format!("{} answered HTTP {status}: {:?}", self.url, excerpt(&text)), retry_after)
-                }
-                Err(e) => (true, format!("cannot reach {}: {e}", self.url), None),
-            };
-            if !retryable || attempt >= self.config.max_retries {
-                let tries = if retryable { format!(" (after {} attempts)", attempt + 1) } else { String::new() };
-                return Err(item(format!("{problem}{tries}")));
-            }
-            attempt += 1;
-            let wait = self.backoff(attempt, retry_after);
-            std::thread::sleep(wait);
-        }
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        let (output, seconds) = self
+            .client
+            .call(&self.url, Some((&content_type, &body)), |reader, started| {
+                let value = read_json(reader)?;
+                Ok((parse(&value)?, started.elapsed().as_secs_f64()))
+            })
+            .map_err(item)?;
+        Ok(Response { output, system_latency_s: Some(seconds), output_tokens: None, measures: Default::default() })
     }
 }
 
@@ -175,27 +119,7 @@ mod tests {
 
     #[test]
     fn responses_need_a_text() {
-        assert_eq!(parse(200, r#"{"text": "hello"}"#).unwrap(), "hello");
-        assert!(parse(200, "<html>").unwrap_err().contains("not JSON"));
-        assert!(parse(200, r#"{"words": []}"#).unwrap_err().contains("without a string 'text'"));
-    }
-
-    #[test]
-    fn backoff_grows_and_honours_retry_after() {
-        let mut s = OpenAiAudioSystem::start(&OpenAiAudioConfig {
-            kind: None,
-            name: None,
-            base_url: "http://127.0.0.1:9/v1".into(),
-            model: "m".into(),
-            api_key_env: None,
-            language: None,
-            temperature: None,
-            timeout_s: 1.0,
-            max_retries: 3,
-        })
-        .unwrap();
-        assert_eq!(s.backoff(1, Some(2.0)), Duration::from_secs(2));
-        let (first, fourth) = (s.backoff(1, None), s.backoff(4, None));
-        assert!(first <= Duration::from_millis(250) && fourth >= Duration::from_secs(1), "{first:?} {fourth:?}");
+        assert_eq!(parse(&serde_json::json!({"text": "hello"})).ok().unwrap(), "hello");
+        assert!(matches!(parse(&serde_json::json!({"words": []})), Err(Failure::Fatal(m)) if m.contains("without a string 'text'")));
     }
 }

@@ -174,9 +174,12 @@ impl System for PocketsphinxSystem {
             .and_then(|_| control.flush())
             .map_err(|e| item(format!("pocketsphinx_batch stopped reading: {e}")))?;
         match self.lines.recv_timeout(self.timeout) {
-            Ok(Ok(line)) => {
-                Ok(Response { output: parse_hypothesis(&line, &utterance).map_err(item)?, system_latency_s: None, output_tokens: None })
-            }
+            Ok(Ok(line)) => Ok(Response {
+                output: parse_hypothesis(&line, &utterance).map_err(item)?,
+                system_latency_s: None,
+                output_tokens: None,
+                measures: Default::default(),
+            }),
             Ok(Err(e)) => Err(item(format!("reading its output: {e}"))),
             Err(RecvTimeoutError::Timeout) => {
                 let _ = self.child.kill();

@@ -139,7 +139,7 @@ fn list(ids: &[String]) -> String {
 impl PredictionsSystem {
     fn answer(&self, id: &str) -> Result<Response> {
         let output = self.outputs.get(id).ok_or_else(|| Error::new(format!("item {id}: no prediction")))?;
-        Ok(Response { output: output.clone(), system_latency_s: None, output_tokens: None })
+        Ok(Response { output: output.clone(), system_latency_s: None, output_tokens: None, measures: Default::default() })
     }
 }
 

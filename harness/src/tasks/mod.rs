@@ -22,6 +22,16 @@ pub struct TaskItem {
     pub simulation: Option<crate::systems::SimulationRequest>,
     /// For speech suites: the utterance's audio, transcribed instead of a text prompt.
     pub audio: Option<asr::AudioItem>,
+    /// For multiple-choice suites: the choices.
+    pub choices: Option<Choices>,
+}
+
+/// The choices of a multiple-choice item, as continuations of the prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choices {
+    pub continuations: Vec<String>,
+    /// Scored by log-likelihood; otherwise the prompt lists them and a letter is generated.
+    pub by_loglikelihood: bool,
 }
 
 /// The outcome of scoring one output.
@@ -60,6 +70,7 @@ pub fn shorten(text: &str, max: usize) -> String {
 pub fn scoring_version(kind: TaskKind) -> &'static str {
     match kind {
         TaskKind::ReasoningGsm8k => reasoning::gsm8k::SCORING_VERSION,
+        TaskKind::ReasoningMultipleChoice => reasoning::multiple_choice::SCORING_VERSION,
         TaskKind::MaterialsMd => materials::SCORING_VERSION,
         TaskKind::AsrWer => asr::SCORING_VERSION,
     }
@@ -68,6 +79,7 @@ pub fn scoring_version(kind: TaskKind) -> &'static str {
 pub fn prepare(suite: &Suite, dataset: &crate::spec::dataset::Dataset) -> Result<PreparedTask> {
     match suite.spec.task {
         TaskKind::ReasoningGsm8k => reasoning::gsm8k::prepare(suite, dataset),
+        TaskKind::ReasoningMultipleChoice => reasoning::multiple_choice::prepare(suite, dataset),
         TaskKind::MaterialsMd => materials::prepare(suite, dataset),
         TaskKind::AsrWer => asr::prepare(suite, dataset),
     }
@@ -76,6 +88,7 @@ pub fn prepare(suite: &Suite, dataset: &crate::spec::dataset::Dataset) -> Result
 pub fn score(kind: TaskKind, suite: &Suite, item: &TaskItem, output: &str) -> Score {
     match kind {
         TaskKind::ReasoningGsm8k => reasoning::gsm8k::score(suite.spec.scoring.extraction, item, output),
+        TaskKind::ReasoningMultipleChoice => reasoning::multiple_choice::score(item, output),
         TaskKind::MaterialsMd => materials::score(suite, item, output),
         TaskKind::AsrWer => asr::score(suite, item, output),
     }
@@ -93,16 +106,23 @@ pub fn summarise(suite: &Suite, samples: &[crate::store::samples::Sample], n_exp
         let ci = mean_ci(values, 0.95, DEFAULT_RESAMPLES, seed).ok();
         Some(MetricValue { value, n: values.len(), higher_is_better, speed, ci, ..MetricValue::default() })
     };
-    if suite.spec.metrics.get_ref().contains(&Metric::Accuracy) {
-        if let Some(value) = metric_values("accuracy", samples).and_then(|v| mean_metric(&v, true, false)) {
-            metrics.insert("accuracy".to_string(), value);
+    for metric in [Metric::Accuracy, Metric::AccNorm] {
+        if suite.spec.metrics.get_ref().contains(&metric) {
+            if let Some(value) = metric_values(metric.name(), samples).and_then(|v| mean_metric(&v, true, false)) {
+                metrics.insert(metric.name().to_string(), value);
+            }
         }
     }
     let mut failed = 0;
     match suite.spec.task {
         TaskKind::MaterialsMd => materials::summarise(suite, samples, seed, &mut metrics),
         TaskKind::AsrWer => failed = asr::summarise(suite, samples, seed, &mut metrics),
-        TaskKind::ReasoningGsm8k => {}
+        TaskKind::ReasoningGsm8k | TaskKind::ReasoningMultipleChoice => {
+            let latencies: Vec<f64> = samples.iter().filter_map(|s| s.latency_s).collect();
+            percentile_metrics("latency", &latencies, &mut metrics);
+            let first_tokens: Vec<f64> = samples.iter().filter_map(|s| s.measures.get(TTFT).copied()).collect();
+            percentile_metrics("ttft", &first_tokens, &mut metrics);
+        }
     }
     if suite.spec.task != TaskKind::MaterialsMd {
         // Systems that answered live have a latency per item; submitted predictions do not.
@@ -115,12 +135,33 @@ pub fn summarise(suite: &Suite, samples: &[crate::store::samples::Sample], n_exp
 
 pub const LATENCY_METRIC: &str = "latency_mean_s";
 
+/// The measure holding a generation's time to first token, in seconds.
+pub const TTFT: &str = "ttft_s";
+
+/// `NAME_p50_s` and `NAME_p90_s` of per-item times, when there are any.
+pub fn percentile_metrics(
+    name: &str,
+    seconds: &[f64],
+    metrics: &mut std::collections::BTreeMap<String, crate::store::metrics::MetricValue>,
+) {
+    use crate::store::metrics::MetricValue;
+    if let Ok(p) = crate::stats::timing::percentiles(seconds) {
+        for (suffix, value) in [("p50", p.p50), ("p90", p.p90)] {
+            metrics.insert(
+                format!("{name}_{suffix}_s"),
+                MetricValue { value, n: seconds.len(), higher_is_better: false, speed: true, ..MetricValue::default() },
+            );
+        }
+    }
+}
+
 /// One sample's value for a metric that is a mean (or median) over items: `accuracy`, the
 /// latency, or `WORKLOAD/MEASURE` of a simulation suite. `None` when the sample has no part in
 /// the metric (another workload, a warm-up run, no latency measured).
 pub fn sample_value(metric: &str, sample: &crate::store::samples::Sample) -> Option<f64> {
     match metric {
         "accuracy" => Some(if sample.correct { 1.0 } else { 0.0 }),
+        "acc_norm" => sample.measures.get(reasoning::multiple_choice::CORRECT_NORM).copied(),
         LATENCY_METRIC => sample.latency_s,
         "wer" | "cer" | "mer" => asr::ratio_parts(metric, sample).map(|(errors, words)| if words > 0.0 { errors / words } else { errors }),
         _ => {
@@ -144,7 +185,7 @@ pub fn metric_values(metric: &str, samples: &[crate::store::samples::Sample]) ->
 /// verdict with step-0 energy and pressure within the gate's tolerance (speed is the hardware's).
 pub fn reproduction_agrees(suite: &Suite, stored: &crate::store::samples::Sample, new: &crate::store::samples::Sample) -> (bool, String) {
     match suite.spec.task {
-        TaskKind::ReasoningGsm8k => {
+        TaskKind::ReasoningGsm8k | TaskKind::ReasoningMultipleChoice => {
             let same = stored.extracted == new.extracted && stored.correct == new.correct;
             let output = if stored.output == new.output { "identical output" } else { "different output text" };
             (same, format!("answer {:?} vs {:?}, correct {} vs {}; {output}", stored.extracted, new.extracted, stored.correct, new.correct))

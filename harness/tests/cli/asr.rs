@@ -278,33 +278,8 @@ fn broken_audio_marks_its_item_and_the_run_goes_on() {
 }
 
 /// The PocketSphinx-backed transcription server, on a free port; killed when dropped.
-struct Server {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(args: &[&str], env: &[(&str, &str)]) -> Server {
-        use std::io::BufRead;
-        let mut child = std::process::Command::new("python3")
-            .arg(repo_root().join("examples/systems/transcription_server.py"))
-            .args(args)
-            .envs(env.iter().copied())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("server said {line:?}")).parse().unwrap();
-        Server { child, port }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn transcription_server(args: &[&str], env: &[(&str, &str)]) -> Listener {
+    Listener::start(&repo_root().join("examples/systems/transcription_server.py"), args, env)
 }
 
 fn openai_audio_system(dir: &Path, port: u16, key_env: Option<&str>) -> String {
@@ -321,7 +296,7 @@ fn an_openai_compatible_transcription_server_is_scored_through_retries() {
     let d = dir.path();
     let secret = "sk-claimbench-test-0123456789";
     // The first two requests get 503 with Retry-After: claimbench retries and loses nothing.
-    let server = Server::start(&["--fail-first", "2", "--api-key-env", "TRANSCRIBE_KEY"], &[("TRANSCRIBE_KEY", secret)]);
+    let server = transcription_server(&["--fail-first", "2", "--api-key-env", "TRANSCRIBE_KEY"], &[("TRANSCRIBE_KEY", secret)]);
     let system = openai_audio_system(d, server.port, Some("TRANSCRIBE_KEY"));
     let suite = repo_root().join("suites/librivox-5.toml").display().to_string();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_claimbench"))
@@ -343,7 +318,7 @@ fn an_openai_compatible_transcription_server_is_scored_through_retries() {
     drop(server);
 
     // A wrong key is not retried; an unreachable server is, then named.
-    let server = Server::start(&["--api-key-env", "TRANSCRIBE_KEY"], &[("TRANSCRIBE_KEY", secret)]);
+    let server = transcription_server(&["--api-key-env", "TRANSCRIBE_KEY"], &[("TRANSCRIBE_KEY", secret)]);
     let system = openai_audio_system(d, server.port, Some("WRONG_KEY"));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_claimbench"))
         .args(["run", &suite, "--system", &system, "--out", "runs"])

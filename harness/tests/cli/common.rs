@@ -17,12 +17,7 @@ pub struct Outcome {
 
 /// Runs `claimbench` with `args` in `cwd`.
 pub fn claimbench(cwd: &Path, args: &[&str]) -> Outcome {
-    let out = Command::new(env!("CARGO_BIN_EXE_claimbench")).args(args).current_dir(cwd).output().expect("claimbench starts");
-    Outcome {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    claimbench_env(cwd, args, &[])
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -120,4 +115,46 @@ pub fn tiny_materials_suite(dir: &Path, input: &str, vars: &str, atoms: u64, gat
 /// The classic in.lj input.
 pub fn in_lj() -> String {
     std::fs::read_to_string(repo_root().join("datasets/lammps-bench/in.lj")).unwrap()
+}
+
+/// A Python helper that prints `listening on PORT` once ready (a test server or proxy); killed
+/// when dropped.
+pub struct Listener {
+    pub child: std::process::Child,
+    pub port: u16,
+}
+
+impl Listener {
+    pub fn start(script: &Path, args: &[&str], env: &[(&str, &str)]) -> Listener {
+        use std::io::BufRead;
+        let mut child =
+            Command::new("python3").arg(script).args(args).envs(env.iter().copied()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port =
+            line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{} said {line:?}", script.display())).parse().unwrap();
+        Listener { child, port }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `claimbench` with `args` in `cwd` and extra environment variables.
+pub fn claimbench_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Outcome {
+    let out = Command::new(env!("CARGO_BIN_EXE_claimbench"))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(cwd)
+        .output()
+        .expect("claimbench starts");
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }

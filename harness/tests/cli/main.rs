@@ -6,5 +6,6 @@ mod bundle;
 mod common;
 mod compare;
 mod end_to_end;
+mod llm;
 mod materials;
 mod slurm;

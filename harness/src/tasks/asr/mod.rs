@@ -71,6 +71,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
                 reference,
                 simulation: None,
                 audio: Some(AudioItem { path: u.audio.clone(), info: inspected.ok(), problem }),
+                choices: None,
             }
         })
         .collect();
@@ -224,14 +225,7 @@ pub fn summarise(suite: &Suite, samples: &[Sample], seed: u64, metrics: &mut BTr
         }
     }
     let latencies: Vec<f64> = samples.iter().filter(|s| scored(s)).filter_map(|s| s.latency_s).collect();
-    if let Ok(p) = crate::stats::timing::percentiles(&latencies) {
-        for (name, value) in [("latency_p50_s", p.p50), ("latency_p90_s", p.p90)] {
-            metrics.insert(
-                name.to_string(),
-                MetricValue { value, n: latencies.len(), higher_is_better: false, speed: true, ..MetricValue::default() },
-            );
-        }
-    }
+    crate::tasks::percentile_metrics("latency", &latencies, metrics);
     failed
 }
 

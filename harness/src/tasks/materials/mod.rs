@@ -67,6 +67,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
                 preview: format!("{} {} ({} atoms)", file_name(&request.input), vars.join(" "), w.atoms),
                 simulation: Some(request),
                 audio: None,
+                choices: None,
             });
         }
     }

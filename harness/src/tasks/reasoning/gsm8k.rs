@@ -73,6 +73,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
             preview: preview(p.question),
             simulation: None,
             audio: None,
+            choices: None,
         })
         .collect();
     Ok(PreparedTask { kind: TaskKind::ReasoningGsm8k, items, source, fewshot_ids })

@@ -1,0 +1,495 @@
+//! `gguf`: a built-in language model, with no server. candle's quantized llama runs a GGUF file;
+//! the tokenizer and chat template come from the file's own metadata. Greedy decoding at
+//! temperature 0, seeded sampling otherwise; log-likelihoods of continuations for multiple
+//! choice. The same code runs on a CUDA GPU when built with `--features cuda` (`device = "cuda"`).
+
+pub mod chat;
+pub mod tokenizer;
+
+use super::{ChoicesRequest, ContinuationScore, GenerateRequest, Response, System};
+use crate::error::{Error, Result};
+use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
+use candle_core::{Device, Tensor, D};
+use candle_transformers::generation::{LogitsProcessor, Sampling};
+use candle_transformers::models::quantized_llama::ModelWeights;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GgufConfig {
+    #[serde(default, skip_serializing)]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub name: Option<String>,
+    /// The GGUF file (relative to the config's directory).
+    pub model: String,
+    /// Compute threads; 0 means candle's default (all cores). One value per process.
+    #[serde(default)]
+    pub threads: usize,
+    /// Requantize Q4_1 tensors to Q8_0 at load: candle's Q4_1 CPU kernel is scalar, Q8_0's is
+    /// vectorised (several times faster; the weights change by Q8_0's rounding).
+    #[serde(default)]
+    pub requantize_q4_1: bool,
+    /// `cpu` or `cuda` (needs a build with `--features cuda`).
+    #[serde(default = "default_device")]
+    pub device: String,
+    /// Condition log-likelihoods on the model's BOS token, as lm-evaluation-harness does.
+    #[serde(default = "yes")]
+    pub loglikelihood_bos: bool,
+}
+
+fn default_device() -> String {
+    "cpu".to_string()
+}
+fn yes() -> bool {
+    true
+}
+
+impl Default for GgufConfig {
+    fn default() -> Self {
+        GgufConfig {
+            kind: None,
+            name: None,
+            model: String::new(),
+            threads: 0,
+            requantize_q4_1: false,
+            device: default_device(),
+            loglikelihood_bos: true,
+        }
+    }
+}
+
+pub struct GgufSystem {
+    model: ModelWeights,
+    pub tokenizer: tokenizer::Tokenizer,
+    chat: Option<Result<chat::ChatTemplate>>,
+    device: Device,
+    context_length: usize,
+    end_of_generation: Vec<u32>,
+    loglikelihood_bos: bool,
+}
+
+/// Token timings of one generation, for benchmarks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    pub prompt_tokens: usize,
+    pub prompt_s: f64,
+    pub generated_tokens: usize,
+    pub decode_s: f64,
+}
+
+fn model_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::in_file(path, format!("cannot load the GGUF model: {e}"))
+}
+
+/// Reads and checks a GGUF file's header and tensor table, naming what is wrong: not GGUF at
+/// all, or cut short (the tensor data must reach the end of the last tensor).
+fn read_content(path: &Path) -> Result<(std::fs::File, gguf_file::Content)> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::in_file(path, e))?;
+    let size = file.metadata().map_err(|e| Error::in_file(path, e))?.len();
+    let mut magic = [0u8; 4];
+    use std::io::Read;
+    if file.read_exact(&mut magic).is_err() || &magic != b"GGUF" {
+        return Err(Error::in_file(path, "not a GGUF file (it does not start with 'GGUF'); give the path of a .gguf model"));
+    }
+    use std::io::Seek;
+    file.rewind().map_err(|e| Error::in_file(path, e))?;
+    let content = gguf_file::Content::read(&mut file)
+        .map_err(|e| Error::in_file(path, format!("the GGUF header cannot be read ({e}); the file may be truncated or damaged")))?;
+    let needed = content
+        .tensor_infos
+        .values()
+        .map(|t| t.offset + (t.shape.elem_count() / t.ggml_dtype.block_size() * t.ggml_dtype.type_size()) as u64)
+        .max()
+        .unwrap_or(0)
+        + content.tensor_data_offset;
+    if needed > size {
+        return Err(Error::in_file(
+            path,
+            format!("truncated GGUF: its tensors need {needed} bytes but the file has {size}; download it again"),
+        ));
+    }
+    Ok((file, content))
+}
+
+fn metadata_string(content: &gguf_file::Content, key: &str) -> Option<String> {
+    content.metadata.get(key).and_then(|v| v.to_string().ok()).cloned()
+}
+
+fn metadata_u32(content: &gguf_file::Content, key: &str) -> Option<u32> {
+    content.metadata.get(key).and_then(|v| v.to_u32().ok())
+}
+
+fn build_tokenizer(path: &Path, content: &gguf_file::Content) -> Result<tokenizer::Tokenizer> {
+    let list = |key: &str| -> Result<Vec<gguf_file::Value>> {
+        Ok(content.metadata.get(key).and_then(|v| v.to_vec().ok()).cloned().unwrap_or_default())
+    };
+    let tokens: Vec<String> = list("tokenizer.ggml.tokens")?.iter().filter_map(|v| v.to_string().ok().cloned()).collect();
+    if tokens.is_empty() {
+        return Err(model_error(path, "no tokenizer.ggml.tokens in its metadata"));
+    }
+    let types: Vec<i32> = list("tokenizer.ggml.token_type")?.iter().map(|v| v.to_i32().unwrap_or(1)).collect();
+    let merges: Vec<String> = list("tokenizer.ggml.merges")?.iter().filter_map(|v| v.to_string().ok().cloned()).collect();
+    tokenizer::Tokenizer::new(
+        &metadata_string(content, "tokenizer.ggml.model").unwrap_or_default(),
+        &metadata_string(content, "tokenizer.ggml.pre").unwrap_or_default(),
+        tokens,
+        &types,
+        &merges,
+        metadata_u32(content, "tokenizer.ggml.bos_token_id"),
+        metadata_u32(content, "tokenizer.ggml.eos_token_id"),
+    )
+    .map_err(|e| model_error(path, e))
+}
+
+/// The tokenizer of a GGUF file, without loading its weights.
+pub fn load_tokenizer(path: &Path) -> Result<tokenizer::Tokenizer> {
+    let (_, content) = read_content(path)?;
+    build_tokenizer(path, &content)
+}
+
+/// An in-memory copy of the file with every Q4_1 tensor requantized to Q8_0.
+fn requantized(path: &Path, file: &mut std::fs::File, content: &gguf_file::Content) -> Result<std::io::Cursor<Vec<u8>>> {
+    let mut names: Vec<&String> = content.tensor_infos.keys().collect();
+    names.sort();
+    let mut tensors = Vec::with_capacity(names.len());
+    for name in &names {
+        let tensor = content.tensor(file, name, &Device::Cpu).map_err(|e| model_error(path, e))?;
+        let tensor = if tensor.dtype() == GgmlDType::Q4_1 {
+            let values = tensor.dequantize(&Device::Cpu).map_err(|e| model_error(path, e))?;
+            QTensor::quantize(&values, GgmlDType::Q8_0).map_err(|e| model_error(path, e))?
+        } else {
+            tensor
+        };
+        tensors.push((name.as_str(), tensor));
+    }
+    let metadata: Vec<(&str, &gguf_file::Value)> = content.metadata.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let tensor_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, t)| (*n, t)).collect();
+    let mut out = std::io::Cursor::new(Vec::new());
+    gguf_file::write(&mut out, &metadata, &tensor_refs).map_err(|e| model_error(path, e))?;
+    out.set_position(0);
+    Ok(out)
+}
+
+impl GgufSystem {
+    pub fn start(config: &GgufConfig, base_dir: &Path) -> Result<GgufSystem> {
+        let path: PathBuf = base_dir.join(&config.model);
+        if config.threads > 0 {
+            // candle sizes its worker pool from these once per process.
+            std::env::set_var("CANDLE_NUM_THREADS", config.threads.to_string());
+            std::env::set_var("RAYON_NUM_THREADS", config.threads.to_string());
+        }
+        let device = match config.device.as_str() {
+            "cpu" => Device::Cpu,
+            "cuda" => Device::new_cuda(0).map_err(|e| {
+                Error::new(format!("gguf system: device 'cuda' is unavailable ({e}); build with `cargo build --features cuda` on a machine with the CUDA toolkit"))
+            })?,
+            other => return Err(Error::new(format!("gguf system: unknown device '{other}' (cpu, cuda)"))),
+        };
+        let (mut file, content) = read_content(&path)?;
+        let architecture = metadata_string(&content, "general.architecture").unwrap_or_default();
+        if architecture != "llama" {
+            return Err(model_error(&path, format!("architecture '{architecture}' is not supported (llama-family GGUF models only)")));
+        }
+        let tokenizer = build_tokenizer(&path, &content)?;
+        let chat = metadata_string(&content, "tokenizer.chat_template")
+            .map(|t| chat::ChatTemplate::from_jinja(&t).map_err(|e| model_error(&path, e)));
+        let context_length = metadata_u32(&content, "llama.context_length").unwrap_or(2048) as usize;
+        let has_q4_1 = content.tensor_infos.values().any(|t| t.ggml_dtype == GgmlDType::Q4_1);
+        let model = if config.requantize_q4_1 && has_q4_1 {
+            let mut copy = requantized(&path, &mut file, &content)?;
+            let content = gguf_file::Content::read(&mut copy).map_err(|e| model_error(&path, e))?;
+            ModelWeights::from_gguf(content, &mut copy, &device)
+        } else {
+            ModelWeights::from_gguf(content, &mut file, &device)
+        }
+        .map_err(|e| model_error(&path, e))?;
+        let mut end_of_generation: Vec<u32> = tokenizer.eos.into_iter().collect();
+        for name in ["<|im_end|>", "<|endoftext|>", "<|eot_id|>", "</s>", "<end_of_turn>"] {
+            end_of_generation.extend(tokenizer.id_of(name));
+        }
+        Ok(GgufSystem { model, tokenizer, chat, device, context_length, end_of_generation, loglikelihood_bos: config.loglikelihood_bos })
+    }
+
+    fn forward(&mut self, tokens: &[u32], position: usize) -> Result<Tensor> {
+        let input = Tensor::new(tokens, &self.device).and_then(|t| t.unsqueeze(0)).map_err(candle_error)?;
+        self.model.forward(&input, position).and_then(|l| l.squeeze(0)).map_err(candle_error)
+    }
+
+    /// Generates to `max_tokens` whatever the model says (speed measurements).
+    pub fn ignore_end_of_generation(&mut self) {
+        self.end_of_generation.clear();
+    }
+
+    /// The prompt as the model sees it: chat-formatted when asked.
+    pub fn format_prompt(&self, prompt: &str, chat: bool) -> Result<String> {
+        if !chat {
+            return Ok(prompt.to_string());
+        }
+        match &self.chat {
+            Some(Ok(template)) => Ok(template.render_user(prompt)),
+            Some(Err(e)) => Err(Error::new(e.to_string())),
+            None => Err(Error::new("gguf system: the suite asks for chat formatting but the model has no chat template")),
+        }
+    }
+
+    /// Generates up to `max_tokens` after `prompt`; returns the tokens, the text (cut before the
+    /// first stop string) and timings.
+    pub fn generate_tokens(
+        &mut self,
+        prompt: &str,
+        max_tokens: usize,
+        stop: &[String],
+        temperature: f64,
+        top_p: Option<f64>,
+        seed: u64,
+    ) -> Result<(Vec<u32>, String, Timings)> {
+        let prompt_tokens = self.tokenizer.encode(prompt);
+        if prompt_tokens.is_empty() {
+            return Err(Error::new("the prompt is empty"));
+        }
+        if prompt_tokens.len() + max_tokens > self.context_length {
+            return Err(Error::new(format!(
+                "prompt of {} tokens plus max_tokens {max_tokens} exceeds the model's context of {}",
+                prompt_tokens.len(),
+                self.context_length
+            )));
+        }
+        let mut sampler = (temperature > 0.0).then(|| {
+            let sampling = match top_p {
+                Some(p) if p < 1.0 => Sampling::TopP { p, temperature },
+                _ => Sampling::All { temperature },
+            };
+            LogitsProcessor::from_sampling(seed, sampling)
+        });
+        self.model.clear_kv_cache();
+        let started = Instant::now();
+        let mut logits = self.forward(&prompt_tokens, 0)?;
+        let prompt_s = started.elapsed().as_secs_f64();
+        let mut generated: Vec<u32> = Vec::new();
+        let mut text = String::new();
+        let decode_started = Instant::now();
+        while generated.len() < max_tokens {
+            let next = match sampler.as_mut() {
+                Some(s) => s.sample(&logits).map_err(candle_error)?,
+                None => argmax(&logits)?,
+            };
+            if self.end_of_generation.contains(&next) {
+                break;
+            }
+            generated.push(next);
+            text = self.tokenizer.decode(&generated);
+            if let Some(at) = stop.iter().filter(|s| !s.is_empty()).filter_map(|s| text.find(s.as_str())).min() {
+                text.truncate(at);
+                break;
+            }
+            if generated.len() == max_tokens {
+                break;
+            }
+            logits = self.forward(&[next], prompt_tokens.len() + generated.len() - 1)?;
+        }
+        let timings = Timings {
+            prompt_tokens: prompt_tokens.len(),
+            prompt_s,
+            generated_tokens: generated.len(),
+            decode_s: decode_started.elapsed().as_secs_f64(),
+        };
+        Ok((generated, text, timings))
+    }
+}
+
+impl GgufSystem {
+    /// One prompt's tokens, and unless `tokenize_only` its greedy generation with timings, as
+    /// a JSON line (`claimbench gguf`).
+    pub fn describe(&mut self, prompt: &str, max_tokens: usize, chat: bool, tokenize_only: bool) -> Result<String> {
+        let formatted = self.format_prompt(prompt, chat)?;
+        let prompt_tokens = self.tokenizer.encode(&formatted);
+        let mut line = serde_json::json!({"prompt": prompt, "prompt_tokens": prompt_tokens});
+        if !tokenize_only {
+            let (tokens, text, t) = self.generate_tokens(&formatted, max_tokens, &[], 0.0, None, 0)?;
+            line["tokens"] = serde_json::json!(tokens);
+            line["text"] = serde_json::json!(text);
+            line["prompt_s"] = serde_json::json!(t.prompt_s);
+            line["decode_s"] = serde_json::json!(t.decode_s);
+            line["prompt_tokens_per_s"] = serde_json::json!(t.prompt_tokens as f64 / t.prompt_s.max(1e-9));
+            // The first generated token comes from the prompt pass; the rest are decode steps.
+            line["decode_tokens_per_s"] = serde_json::json!(t.generated_tokens.saturating_sub(1) as f64 / t.decode_s.max(1e-9));
+        }
+        Ok(line.to_string())
+    }
+}
+
+impl GgufSystem {
+    /// Teacher-forced agreement with another system's generation: with `prompt` and the other
+    /// system's tokens so far as context, how often this model's greedy choice is the other's
+    /// next token. Returns (agreeing positions, positions).
+    pub fn teacher_forced(&mut self, prompt: &str, generated: &str) -> Result<(usize, usize)> {
+        let context = self.tokenizer.encode(prompt);
+        let joint = self.tokenizer.encode(&format!("{prompt}{generated}"));
+        let tokens = joint.get(context.len()..).unwrap_or_default().to_vec();
+        if tokens.is_empty() {
+            return Ok((0, 0));
+        }
+        self.model.clear_kv_cache();
+        let mut logits = self.forward(&context, 0)?;
+        let mut agreeing = 0;
+        for (i, &token) in tokens.iter().enumerate() {
+            if i > 0 {
+                logits = self.forward(&[tokens[i - 1]], context.len() + i - 1)?;
+            }
+            agreeing += usize::from(argmax(&logits)? == token);
+        }
+        Ok((agreeing, tokens.len()))
+    }
+}
+
+/// Teacher-forced agreement of a gguf model with every generation of a stored run.
+pub fn teacher_forced_run(config: &GgufConfig, run: &crate::store::StoredRun) -> Result<serde_json::Value> {
+    let loaded = crate::run::load_suite(&run.manifest.suite.path, Path::new("."))?;
+    let chat = loaded.suite.spec.generation.chat;
+    let prompts: std::collections::HashMap<&str, &str> = loaded.task.items.iter().map(|i| (i.id.as_str(), i.prompt.as_str())).collect();
+    let mut system = GgufSystem::start(config, Path::new("."))?;
+    let (mut agreeing, mut positions) = (0, 0);
+    for sample in &run.samples {
+        let prompt = prompts
+            .get(sample.id.as_str())
+            .ok_or_else(|| Error::new(format!("item {} is not in suite {}", sample.id, run.manifest.suite.id)))?;
+        let formatted = system.format_prompt(prompt, chat)?;
+        let (a, n) = system.teacher_forced(&formatted, &sample.output).map_err(|e| Error::new(format!("item {}: {e}", sample.id)))?;
+        agreeing += a;
+        positions += n;
+    }
+    Ok(serde_json::json!({
+        "teacher_forced": {
+            "items": run.samples.len(),
+            "positions": positions,
+            "agreeing": agreeing,
+            "agreement_rate": if positions == 0 { 1.0 } else { agreeing as f64 / positions as f64 },
+        }
+    }))
+}
+
+/// Prompts from a JSON-lines file of `{"prompt": …}` objects.
+pub fn read_prompts(path: &Path) -> Result<Vec<String>> {
+    let mut prompts = Vec::new();
+    for (i, line) in crate::fsutil::read_to_string(path)?.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_str(line).map_err(|e| Error::at_line(path, i + 1, format!("not JSON: {e}")))?;
+        let prompt = value.get("prompt").and_then(|p| p.as_str()).ok_or_else(|| Error::at_line(path, i + 1, "needs a string 'prompt'"))?;
+        prompts.push(prompt.to_string());
+    }
+    Ok(prompts)
+}
+
+fn candle_error(e: candle_core::Error) -> Error {
+    Error::new(format!("gguf model: {e}"))
+}
+
+/// The first index of the largest logit (ties go to the lower id, as in llama.cpp).
+fn argmax(logits: &Tensor) -> Result<u32> {
+    let values: Vec<f32> = logits.to_dtype(candle_core::DType::F32).and_then(|l| l.to_vec1()).map_err(candle_error)?;
+    let mut best = 0;
+    for (i, &v) in values.iter().enumerate() {
+        if v > values[best] {
+            best = i;
+        }
+    }
+    Ok(best as u32)
+}
+
+fn log_softmax_at(logits: &Tensor, token: u32) -> Result<(f64, bool)> {
+    let logprobs = candle_nn_log_softmax(logits)?;
+    let values: Vec<f32> = logprobs.to_vec1().map_err(candle_error)?;
+    let value = *values.get(token as usize).ok_or_else(|| Error::new(format!("token {token} is outside the vocabulary")))?;
+    let greedy = argmax(logits)? == token;
+    Ok((value as f64, greedy))
+}
+
+fn candle_nn_log_softmax(logits: &Tensor) -> Result<Tensor> {
+    let logits = logits.to_dtype(candle_core::DType::F64).map_err(candle_error)?;
+    let max = logits.max_keepdim(D::Minus1).map_err(candle_error)?;
+    let shifted = logits.broadcast_sub(&max).map_err(candle_error)?;
+    let log_sum = shifted.exp().and_then(|e| e.sum_keepdim(D::Minus1)).and_then(|s| s.log()).map_err(candle_error)?;
+    shifted.broadcast_sub(&log_sum).and_then(|t| t.to_dtype(candle_core::DType::F32)).map_err(candle_error)
+}
+
+impl System for GgufSystem {
+    fn kind(&self) -> &'static str {
+        "gguf"
+    }
+
+    fn generate(&mut self, request: &GenerateRequest<'_>) -> Result<Response> {
+        let item = |e: Error| Error::new(format!("item {}: {e}", request.id));
+        let prompt = self.format_prompt(request.prompt, request.chat).map_err(item)?;
+        let started = Instant::now();
+        let (tokens, text, timings) = self
+            .generate_tokens(&prompt, request.max_tokens as usize, request.stop, request.temperature, request.top_p, request.seed)
+            .map_err(item)?;
+        let mut measures = std::collections::BTreeMap::new();
+        measures.insert("prompt_tokens".to_string(), timings.prompt_tokens as f64);
+        measures.insert("ttft_s".to_string(), timings.prompt_s);
+        Ok(Response {
+            output: text,
+            system_latency_s: Some(started.elapsed().as_secs_f64()),
+            output_tokens: Some(tokens.len() as u64),
+            measures,
+        })
+    }
+
+    fn loglikelihood(&mut self, request: &ChoicesRequest<'_>) -> Result<Vec<ContinuationScore>> {
+        let item = |e: Error| Error::new(format!("item {}: {e}", request.id));
+        let bos: Vec<u32> = if self.loglikelihood_bos { self.tokenizer.bos.into_iter().collect() } else { Vec::new() };
+        let context: Vec<u32> = bos.iter().copied().chain(self.tokenizer.encode(request.context)).collect();
+        if context.is_empty() {
+            return Err(item(Error::new("empty context and no BOS token to condition on")));
+        }
+        self.model.clear_kv_cache();
+        let after_context = self.forward(&context, 0).map_err(item)?;
+        let snapshot = self.model.clone();
+        let mut scores = Vec::with_capacity(request.continuations.len());
+        for continuation in request.continuations {
+            // Joint tokenization decides the continuation's tokens, as servers see the text.
+            let joint: Vec<u32> = bos.iter().copied().chain(self.tokenizer.encode(&format!("{}{continuation}", request.context))).collect();
+            let tokens = joint.get(context.len()..).unwrap_or_default().to_vec();
+            if tokens.is_empty() || joint[..context.len()] != context[..] {
+                return Err(item(Error::new(format!(
+                    "continuation {continuation:?} merges with the end of the context into one token; end the context with a space or newline"
+                ))));
+            }
+            self.model = snapshot.clone();
+            let mut logits = after_context.clone();
+            let (mut total, mut greedy) = (0.0, true);
+            for (i, &token) in tokens.iter().enumerate() {
+                if i > 0 {
+                    logits = self.forward(&[tokens[i - 1]], context.len() + i - 1).map_err(item)?;
+                }
+                let (logprob, is_greedy) = log_softmax_at(&logits, token).map_err(item)?;
+                total += logprob;
+                greedy &= is_greedy;
+            }
+            scores.push(ContinuationScore { logprob: total, greedy, tokens: tokens.len() });
+        }
+        Ok(scores)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_gguf_and_truncated_files_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("model.gguf");
+        std::fs::write(&text, "this is not a model").unwrap();
+        let err = GgufSystem::start(&GgufConfig { model: "model.gguf".into(), ..Default::default() }, dir.path()).err().unwrap();
+        assert!(err.to_string().contains("not a GGUF file"), "{err}");
+        std::fs::write(&text, b"GGUF\x03\x00\x00\x00").unwrap();
+        let err = GgufSystem::start(&GgufConfig { model: "model.gguf".into(), ..Default::default() }, dir.path()).err().unwrap();
+        assert!(err.to_string().contains("may be truncated"), "{err}");
+    }
+}

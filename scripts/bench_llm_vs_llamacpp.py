@@ -1,0 +1,87 @@
+"""Prompt and decode speed of claimbench's built-in gguf system against llama.cpp (through
+llama-cpp-python, the same build the tests' server uses) on the same GGUF file and thread count,
+in one run, alternating. Prints tokens/s for each and the ratios.
+
+    python3 scripts/bench_llm_vs_llamacpp.py target/release/claimbench [--threads 2] [--reps 3]
+
+The gguf system is measured twice: on the file's own Q4_1 weights and with requantize_q4_1."""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SERVER = os.path.join(ROOT, "scripts", "llm", "server.sh")
+DECODE = 128
+
+
+def prompt_text():
+    with open(os.path.join(ROOT, "datasets", "gsm8k", "test.jsonl"), encoding="utf-8") as f:
+        questions = [json.loads(line)["question"] for _, line in zip(range(4), f)]
+    return "\n\n".join(f"Question: {q}\nAnswer:" for q in questions)
+
+
+def ours(binary, model, prompt, threads, requantize):
+    args = [binary, "gguf", model, "--prompt", prompt, "--max-tokens", str(DECODE), "--threads", str(threads), "--ignore-eos"]
+    if requantize:
+        args.append("--requantize-q4-1")
+    line = json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    return line["prompt_tokens_per_s"], line["decode_tokens_per_s"], len(line["prompt_tokens"])
+
+
+def llama_cpp_runner(model, threads):
+    # Runs inside the server's virtual environment, where llama_cpp is installed.
+    code = r'''
+import json, sys, time, llama_cpp
+model, threads, prompt, decode = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+llm = llama_cpp.Llama(model_path=model, n_threads=threads, n_threads_batch=threads, n_ctx=2048, n_batch=512, verbose=False)
+tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
+llm.reset()
+started = time.perf_counter(); llm.eval(tokens); prompt_s = time.perf_counter() - started
+import numpy as np
+next_token = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+started = time.perf_counter()
+for _ in range(decode - 1):
+    llm.eval([next_token])
+    next_token = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+decode_s = time.perf_counter() - started
+print(json.dumps({"prompt_tokens_per_s": len(tokens) / prompt_s, "decode_tokens_per_s": (decode - 1) / decode_s, "prompt_tokens": len(tokens)}))
+'''
+    venv = subprocess.run(["bash", "-c", f'source <(sed -n "/^CACHE=/p;/^LLAMA_CPP_PYTHON_VERSION=/p;/^VENV=/p" {SERVER}); echo "$VENV"'], capture_output=True, text=True, check=True).stdout.strip()
+    python = os.path.join(venv, "bin", "python")
+    if not os.path.exists(python):
+        sys.exit(f"llama-cpp-python is not installed at {venv}: run scripts/llm/server.sh install")
+    return lambda prompt: json.loads(subprocess.run([python, "-c", code, model, str(threads), prompt, str(DECODE)], check=True, capture_output=True, text=True).stdout)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("binary")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    model = subprocess.run([SERVER, "model"], check=True, capture_output=True, text=True).stdout.strip()
+    prompt = prompt_text()
+    llama = llama_cpp_runner(model, args.threads)
+    results = {"llama.cpp": [], "gguf (Q4_1)": [], "gguf (requantized Q8_0)": []}
+    for rep in range(args.reps):
+        r = llama(prompt)
+        results["llama.cpp"].append((r["prompt_tokens_per_s"], r["decode_tokens_per_s"]))
+        for name, requantize in [("gguf (Q4_1)", False), ("gguf (requantized Q8_0)", True)]:
+            p, d, n = ours(args.binary, model, prompt, args.threads, requantize)
+            results[name].append((p, d))
+        print(f"rep {rep + 1}/{args.reps} done ({n} prompt tokens, {DECODE} generated)", file=sys.stderr)
+    median = {name: (statistics.median(v[0] for v in runs), statistics.median(v[1] for v in runs)) for name, runs in results.items()}
+    base_prompt, base_decode = median["llama.cpp"]
+    print(f"{'engine':<26}{'prompt tok/s':>14}{'decode tok/s':>14}{'prompt ratio':>14}{'decode ratio':>14}")
+    for name, (p, d) in median.items():
+        print(f"{name:<26}{p:>14.1f}{d:>14.1f}{p / base_prompt:>14.2f}{d / base_decode:>14.2f}")
+    print(f"threads={args.threads}, medians of {args.reps} alternating runs, model {os.path.basename(model)}")
+
+
+if __name__ == "__main__":
+    main()
