@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The first run a newcomer sees: two example systems on the full GSM8K test set, a comparison,
 # a claim checked against the evidence, and a report; then LAMMPS against the built-in MD engine,
-# and PocketSphinx on real and synthetic speech.
+# PocketSphinx on real and synthetic speech, and the built-in language model.
 set -euo pipefail
 claimbench=${1:?usage: demo.sh PATH-TO-CLAIMBENCH}
 cd "$(dirname "$0")/.."
@@ -81,7 +81,18 @@ for suite in librivox-5 flite-synthetic; do
   speech_runs+=("$(sed -n 's/^run: //p' <<<"$out")")
 done
 "$claimbench" report "${speech_runs[@]}" -o reports/demo/speech
+# Language models: the built-in gguf system (SmolLM2-135M-Instruct, no server) on GSM8K multiple
+# choice scored by log-likelihood, and on 20 GSM8K problems asked in its chat format.
+llm_runs=()
+for suite_and_limit in "gsm8k-mc 100" "gsm8k-chat 20"; do
+  read -r suite limit <<<"$suite_and_limit"
+  out=$("$claimbench" run "$suite" --system examples/systems/smollm2-gguf.toml --limit "$limit" --out runs/demo)
+  echo "$out"
+  llm_runs+=("$(sed -n 's/^run: //p' <<<"$out")")
+done
+"$claimbench" report "${llm_runs[@]}" -o reports/demo/llm
 echo
 echo "Report: reports/demo/summary.md (plot: reports/demo/accuracy.png), comparison: reports/demo/compare.md, claims: reports/demo/claims.md"
 echo "Materials: reports/demo/materials/summary.md, claim: reports/demo/materials-claims.md"
 echo "Speech: reports/demo/speech/summary.md (worst utterances with their alignments)"
+echo "Language models: reports/demo/llm/summary.md"

@@ -4,6 +4,7 @@
 #
 #   scripts/llm/server.sh install          build the server once per machine (15-30 min on 2 cores)
 #   scripts/llm/server.sh model            print the GGUF's path, fetching it the first time
+#   scripts/llm/server.sh python           print the Python that has llama_cpp (for references)
 #   scripts/llm/server.sh start PORT [LOG [ARG…]]
 #                                          start it on 127.0.0.1:PORT in the background (further
 #                                          server flags override the defaults); prints its pid
@@ -69,6 +70,10 @@ case "${1:-}" in
 install)
     install_server
     ;;
+python)
+    install_server
+    echo "$VENV/bin/python"
+    ;;
 model)
     fetch_model
     echo "$MODEL"
@@ -104,7 +109,7 @@ start)
     exit 1
     ;;
 *)
-    echo "usage: $0 install | model | start PORT [LOG [ARG…]]" >&2
+    echo "usage: $0 install | model | python | start PORT [LOG [ARG…]]" >&2
     exit 2
     ;;
 esac

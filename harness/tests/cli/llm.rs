@@ -413,3 +413,75 @@ fn the_api_key_reaches_the_server_and_no_file() {
         assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{} holds the key", entry.path().display());
     }
 }
+
+#[test]
+fn the_gguf_tokenizer_gives_llama_cpps_token_ids() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let mut texts: Vec<String> = gsm8k_lines(40)
+        .lines()
+        .flat_map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            [format!("Question: {}\nAnswer:", v["question"].as_str().unwrap()), v["answer"].as_str().unwrap().to_string()]
+        })
+        .collect();
+    for tricky in [
+        "Hello world's  end\n\n",
+        "  leading spaces",
+        "tabs\tand\nnewlines\r\n",
+        "It's 3 o'clock, we'll see. CAPS'S 'LL 'Re x''y",
+        "émigré naïve café ünïcödé 日本語 🙂",
+        "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n",
+        "$1,234.56 + 7% = ???",
+        "a\n\n\nb   c    ",
+        "numbers 12345678901234567890",
+        " \n \n",
+    ] {
+        texts.push(tricky.to_string());
+    }
+    let prompts = d.join("prompts.jsonl");
+    std::fs::write(&prompts, texts.iter().map(|t| format!("{}\n", serde_json::json!({ "prompt": t }))).collect::<String>()).unwrap();
+    let model = model();
+    let out = claimbench(d, &["gguf", model.to_str().unwrap(), "--prompts", prompts.to_str().unwrap(), "--tokenize-only"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let ours: Vec<Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let python = std::process::Command::new(repo_root().join("scripts/llm/server.sh")).arg("python").output().unwrap();
+    let python = String::from_utf8(python.stdout).unwrap();
+    let reference = std::process::Command::new(python.trim())
+        .args([
+            "-c",
+            "import json, sys, llama_cpp\nllm = llama_cpp.Llama(model_path=sys.argv[1], vocab_only=True, verbose=False)\nfor line in open(sys.argv[2]):\n    print(json.dumps(llm.tokenize(json.loads(line)['prompt'].encode(), add_bos=False, special=True)))",
+            model.to_str().unwrap(),
+            prompts.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(reference.status.success(), "{}", String::from_utf8_lossy(&reference.stderr));
+    let theirs: Vec<Value> = String::from_utf8(reference.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(ours.len(), texts.len());
+    assert_eq!(theirs.len(), texts.len());
+    for ((text, ours), theirs) in texts.iter().zip(&ours).zip(&theirs) {
+        assert_eq!(&ours["prompt_tokens"], theirs, "tokens of {text:?}");
+    }
+}
+
+#[test]
+fn a_rerun_is_answered_from_the_response_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let upstream: u16 = shared_server().trim_end_matches("/v1").rsplit(':').next().unwrap().parse().unwrap();
+    let counter = proxy(upstream, &[]);
+    let system = openai_system(d, "cached", &format!("http://127.0.0.1:{}/v1", counter.port), "");
+    let suite = short_suite(d, 3);
+    let first = run(d, &["run", &suite, "--system", &system, "--out", "runs"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let sent = proxy_stats(counter.port)["forwarded"].as_u64().unwrap();
+    assert_eq!(sent, 1 + 3, "the model list, then every item");
+    let second = run(d, &["run", &suite, "--system", &system, "--out", "runs"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert_eq!(proxy_stats(counter.port)["forwarded"].as_u64().unwrap(), sent + 1, "only the model list is asked again");
+    let read = |out: &Outcome| claimbench::store::samples::read_parquet(&d.join(run_dir(out)).join("samples.parquet")).unwrap();
+    let (a, b) = (read(&first), read(&second));
+    assert_eq!(scored(&a), scored(&b));
+    assert!(b.iter().all(|s| s.measures.get("cache_hit") == Some(&1.0)) && a.iter().all(|s| !s.measures.contains_key("cache_hit")));
+}
