@@ -48,7 +48,75 @@ fn first_ids(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// A multiple-choice suite over `jsonl`, with `extra` TOML; returns `suites validate` arguments.
+fn multiple_choice_case(dir: &Path, jsonl: &str, extra: &str) -> Vec<String> {
+    one_file_dataset(&dir.join("data"), "mc", "test", "test.jsonl", "jsonl", jsonl);
+    let suite = write(
+        dir,
+        "mc.toml",
+        &format!("id = \"mc\"\nversion = \"1\"\ntask = \"reasoning.multiple_choice\"\nmetrics = [\"accuracy\"]\n{extra}\n[dataset]\npath = \"data\"\nfile = \"test\"\n"),
+    );
+    vec!["suites".into(), "validate".into(), suite]
+}
+
+const CHOICE: &str = "{\"question\": \"2+2?\", \"choices\": [\"3\", \"4\"], \"answer\": 1}\n";
+
 const CASES: &[Case] = &[
+    Case {
+        name: "multiple-choice answer out of range",
+        setup: |d| {
+            multiple_choice_case(
+                d,
+                &format!("{CHOICE}{{\"question\": \"q\", \"choices\": [\"a\", \"b\"], \"answer\": 2}}\n"),
+                "[multiple_choice]\nmode = \"loglikelihood\"",
+            )
+        },
+        expect: &["test.jsonl:2:", "field 'answer'"],
+    },
+    Case {
+        name: "multiple-choice choices not a list",
+        setup: |d| {
+            multiple_choice_case(d, "{\"question\": \"q\", \"choices\": \"a, b\", \"answer\": 0}\n", "[multiple_choice]\nmode = \"letter\"")
+        },
+        expect: &["test.jsonl:1:", "field 'choices'"],
+    },
+    Case {
+        name: "multiple-choice suite without its table",
+        setup: |d| multiple_choice_case(d, CHOICE, ""),
+        expect: &["mc.toml", "[multiple_choice]"],
+    },
+    Case {
+        name: "multiple-choice mode misspelt",
+        setup: |d| multiple_choice_case(d, CHOICE, "[multiple_choice]\nmode = \"logprob\""),
+        expect: &["mc.toml:", "logprob"],
+    },
+    Case {
+        name: "top_p out of range",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(2), "[generation]\ntop_p = 1.5");
+            vec!["suites".into(), "validate".into(), s(&suite)]
+        },
+        expect: &["tiny.toml", "top_p = 1.5"],
+    },
+    Case {
+        name: "gguf system on a file that is not GGUF",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(2), "");
+            write(d, "model.gguf", "just text");
+            run_args(&suite, "gguf:model.gguf", d)
+        },
+        expect: &["model.gguf", "not a GGUF file"],
+    },
+    Case {
+        name: "openai system with a misspelt key",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(2), "");
+            let system =
+                write(d, "server.toml", "kind = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"m\"\nconcurrensy = 4\n");
+            run_args(&suite, &system, d)
+        },
+        expect: &["server.toml:4:", "unknown field `concurrensy`"],
+    },
     Case {
         name: "malformed suite TOML",
         setup: |d| vec!["suites".into(), "validate".into(), write(d, "bad.toml", "id = \"x\"\nversion = \n")],
