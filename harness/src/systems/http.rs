@@ -7,6 +7,16 @@ use crate::error::{Error, Result};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// Seconds one request may take, unless a system config says otherwise.
+pub fn default_timeout_s() -> f64 {
+    120.0
+}
+
+/// Retries after the first attempt, unless a system config says otherwise.
+pub fn default_retries() -> u32 {
+    5
+}
+
 pub struct HttpClient {
     agent: ureq::Agent,
     api_key: Option<String>,
@@ -142,6 +152,12 @@ pub fn excerpt(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_that_are_not_json_are_retried() {
+        assert!(matches!(read_json(&mut "<html>".as_bytes()), Err(Failure::Retry(m)) if m.contains("not JSON")));
+        assert_eq!(read_json(&mut "{\"a\": 1}".as_bytes()).ok().unwrap()["a"], 1);
+    }
 
     #[test]
     fn backoff_grows_and_honours_retry_after() {

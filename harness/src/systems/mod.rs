@@ -60,16 +60,19 @@ pub enum TextRequest<'a> {
     Choices(ChoicesRequest<'a>),
 }
 
-/// The stored output of a log-likelihood request: the scores as JSON, so that a bundle can be
-/// re-scored from the output alone.
-pub fn choices_response(scores: &[ContinuationScore], seconds: f64) -> Response {
+/// Answers a log-likelihood request with `score`, timed; the stored output is the scores as
+/// JSON, so that a bundle can be re-scored from the output alone.
+pub fn timed_choices(score: impl FnOnce() -> Result<Vec<ContinuationScore>>) -> Result<Response> {
+    let started = std::time::Instant::now();
+    let scores = score()?;
+    let seconds = started.elapsed().as_secs_f64();
     let output = serde_json::to_string(&serde_json::json!({
         "logprobs": scores.iter().map(|s| s.logprob).collect::<Vec<_>>(),
         "greedy": scores.iter().map(|s| s.greedy).collect::<Vec<_>>(),
         "tokens": scores.iter().map(|s| s.tokens).collect::<Vec<_>>(),
     }))
     .expect("scores serialise");
-    Response { output, system_latency_s: Some(seconds), output_tokens: None, measures: Default::default() }
+    Ok(Response { output, system_latency_s: Some(seconds), output_tokens: None, measures: Default::default() })
 }
 
 /// A simulation request: run a workload's input script with its variables and return the log.
@@ -135,10 +138,7 @@ pub trait System {
             .iter()
             .map(|request| match request {
                 TextRequest::Generate(r) => self.generate(r),
-                TextRequest::Choices(r) => {
-                    let started = std::time::Instant::now();
-                    self.loglikelihood(r).map(|scores| choices_response(&scores, started.elapsed().as_secs_f64()))
-                }
+                TextRequest::Choices(r) => timed_choices(|| self.loglikelihood(r)),
             })
             .collect()
     }

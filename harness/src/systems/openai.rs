@@ -30,10 +30,10 @@ pub struct OpenAiConfig {
     #[serde(default = "one")]
     pub concurrency: usize,
     /// Seconds one request may take.
-    #[serde(default = "default_timeout_s")]
+    #[serde(default = "super::http::default_timeout_s")]
     pub timeout_s: f64,
     /// Retries after the first attempt, for 429, 5xx, connection failures and cut-off bodies.
-    #[serde(default = "default_retries")]
+    #[serde(default = "super::http::default_retries")]
     pub max_retries: u32,
     /// Text put before every log-likelihood prompt and not scored: the model's BOS text where the
     /// server does not add it. llama-cpp-python needs it (e.g. `<|im_start|>` for SmolLM2), else
@@ -57,12 +57,6 @@ fn one() -> usize {
 }
 fn yes() -> bool {
     true
-}
-fn default_timeout_s() -> f64 {
-    120.0
-}
-fn default_retries() -> u32 {
-    5
 }
 
 pub struct OpenAiSystem {
@@ -211,11 +205,7 @@ impl OpenAiSystem {
     fn answer(&self, request: &TextRequest<'_>) -> Result<Response> {
         match request {
             TextRequest::Generate(r) => self.generate_one(r),
-            TextRequest::Choices(r) => {
-                let started = Instant::now();
-                let scores = self.loglikelihood_one(r)?;
-                Ok(super::choices_response(&scores, started.elapsed().as_secs_f64()))
-            }
+            TextRequest::Choices(r) => super::timed_choices(|| self.loglikelihood_one(r)),
         }
     }
 }

@@ -27,18 +27,11 @@ pub struct OpenAiAudioConfig {
     #[serde(default)]
     pub temperature: Option<f64>,
     /// Seconds one request may take.
-    #[serde(default = "default_timeout_s")]
+    #[serde(default = "super::http::default_timeout_s")]
     pub timeout_s: f64,
     /// Retries after the first attempt, for 429, 5xx and connection failures.
-    #[serde(default = "default_retries")]
+    #[serde(default = "super::http::default_retries")]
     pub max_retries: u32,
-}
-
-fn default_timeout_s() -> f64 {
-    120.0
-}
-fn default_retries() -> u32 {
-    5
 }
 
 pub struct OpenAiAudioSystem {

@@ -12,6 +12,10 @@ fn shared_server() -> String {
         .expect("CLAIMBENCH_LLM_URL is not set: run the tests with `./just test`, which starts the LLM server")
 }
 
+fn shared_server_port() -> u16 {
+    shared_server().trim_end_matches("/v1").rsplit(':').next().unwrap().parse().unwrap()
+}
+
 fn model() -> PathBuf {
     let path = PathBuf::from(
         std::env::var("CLAIMBENCH_LLM_MODEL")
@@ -314,7 +318,7 @@ fn a_killed_server_stops_the_run_and_resume_asks_only_the_rest() {
 fn faults_in_front_of_the_real_server_are_retried_to_the_same_results() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let upstream: u16 = shared_server().trim_end_matches("/v1").rsplit(':').next().unwrap().parse().unwrap();
+    let upstream = shared_server_port();
     let suite = short_suite(d, 8);
     let clean = openai_system(d, "clean", &shared_server(), "cache = false\n");
     let out = run(d, &["run", &suite, "--system", &clean, "--out", "runs"]);
@@ -357,7 +361,7 @@ fn bad_llm_inputs_say_what_to_do() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("does not serve model 'gpt-17'") && out.stderr.contains("smollm2-135m-instruct"), "{}", out.stderr);
 
-    let upstream: u16 = shared_server().trim_end_matches("/v1").rsplit(':').next().unwrap().parse().unwrap();
+    let upstream = shared_server_port();
     let garbage = proxy(upstream, &["--garbage"]);
     let system = openai_system(d, "garbage", &format!("http://127.0.0.1:{}/v1", garbage.port), "max_retries = 1\n");
     let out = run(d, &["run", &suite, "--system", &system, "--out", "runs"]);
@@ -469,7 +473,7 @@ fn the_gguf_tokenizer_gives_llama_cpps_token_ids() {
 fn a_rerun_is_answered_from_the_response_cache() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let upstream: u16 = shared_server().trim_end_matches("/v1").rsplit(':').next().unwrap().parse().unwrap();
+    let upstream = shared_server_port();
     let counter = proxy(upstream, &[]);
     let system = openai_system(d, "cached", &format!("http://127.0.0.1:{}/v1", counter.port), "");
     let suite = short_suite(d, 3);

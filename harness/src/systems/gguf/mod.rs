@@ -9,7 +9,7 @@ pub mod tokenizer;
 use super::{ChoicesRequest, ContinuationScore, GenerateRequest, Response, System};
 use crate::error::{Error, Result};
 use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
-use candle_core::{Device, Tensor, D};
+use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use candle_transformers::models::quantized_llama::ModelWeights;
 use serde::{Deserialize, Serialize};
@@ -322,6 +322,24 @@ impl GgufSystem {
 }
 
 impl GgufSystem {
+    /// Walks `tokens` that follow a context of `position` tokens whose last logits are
+    /// `logits`, calling `visit` with the logits that predict each token and the token.
+    fn follow(
+        &mut self,
+        mut logits: Tensor,
+        position: usize,
+        tokens: &[u32],
+        mut visit: impl FnMut(&[f32], u32) -> Result<()>,
+    ) -> Result<()> {
+        for (i, &token) in tokens.iter().enumerate() {
+            if i > 0 {
+                logits = self.forward(&[tokens[i - 1]], position + i - 1)?;
+            }
+            visit(&logit_values(&logits)?, token)?;
+        }
+        Ok(())
+    }
+
     /// Teacher-forced agreement with another system's generation: with `prompt` and the other
     /// system's tokens so far as context, how often this model's greedy choice is the other's
     /// next token. Returns (agreeing positions, positions).
@@ -333,14 +351,12 @@ impl GgufSystem {
             return Ok((0, 0));
         }
         self.model.clear_kv_cache();
-        let mut logits = self.forward(&context, 0)?;
+        let logits = self.forward(&context, 0)?;
         let mut agreeing = 0;
-        for (i, &token) in tokens.iter().enumerate() {
-            if i > 0 {
-                logits = self.forward(&[tokens[i - 1]], context.len() + i - 1)?;
-            }
-            agreeing += usize::from(argmax(&logits)? == token);
-        }
+        self.follow(logits, context.len(), &tokens, |values, token| {
+            agreeing += usize::from(argmax_of(values) == token);
+            Ok(())
+        })?;
         Ok((agreeing, tokens.len()))
     }
 }
@@ -389,32 +405,32 @@ fn candle_error(e: candle_core::Error) -> Error {
     Error::new(format!("gguf model: {e}"))
 }
 
+fn logit_values(logits: &Tensor) -> Result<Vec<f32>> {
+    logits.to_dtype(candle_core::DType::F32).and_then(|l| l.to_vec1()).map_err(candle_error)
+}
+
 /// The first index of the largest logit (ties go to the lower id, as in llama.cpp).
-fn argmax(logits: &Tensor) -> Result<u32> {
-    let values: Vec<f32> = logits.to_dtype(candle_core::DType::F32).and_then(|l| l.to_vec1()).map_err(candle_error)?;
+fn argmax_of(values: &[f32]) -> u32 {
     let mut best = 0;
     for (i, &v) in values.iter().enumerate() {
         if v > values[best] {
             best = i;
         }
     }
-    Ok(best as u32)
+    best as u32
 }
 
-fn log_softmax_at(logits: &Tensor, token: u32) -> Result<(f64, bool)> {
-    let logprobs = candle_nn_log_softmax(logits)?;
-    let values: Vec<f32> = logprobs.to_vec1().map_err(candle_error)?;
-    let value = *values.get(token as usize).ok_or_else(|| Error::new(format!("token {token} is outside the vocabulary")))?;
-    let greedy = argmax(logits)? == token;
-    Ok((value as f64, greedy))
+fn argmax(logits: &Tensor) -> Result<u32> {
+    Ok(argmax_of(&logit_values(logits)?))
 }
 
-fn candle_nn_log_softmax(logits: &Tensor) -> Result<Tensor> {
-    let logits = logits.to_dtype(candle_core::DType::F64).map_err(candle_error)?;
-    let max = logits.max_keepdim(D::Minus1).map_err(candle_error)?;
-    let shifted = logits.broadcast_sub(&max).map_err(candle_error)?;
-    let log_sum = shifted.exp().and_then(|e| e.sum_keepdim(D::Minus1)).and_then(|s| s.log()).map_err(candle_error)?;
-    shifted.broadcast_sub(&log_sum).and_then(|t| t.to_dtype(candle_core::DType::F32)).map_err(candle_error)
+/// `token`'s log-probability under `logits` (log-softmax in f64, reported at f32 precision) and
+/// whether it is the greedy choice.
+fn log_prob_at(values: &[f32], token: u32) -> Result<(f64, bool)> {
+    let logit = *values.get(token as usize).ok_or_else(|| Error::new(format!("token {token} is outside the vocabulary")))?;
+    let max = values.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v as f64));
+    let log_sum = values.iter().map(|&v| (v as f64 - max).exp()).sum::<f64>().ln();
+    Ok(((logit as f64 - max - log_sum) as f32 as f64, argmax_of(values) == token))
 }
 
 impl System for GgufSystem {
@@ -461,16 +477,14 @@ impl System for GgufSystem {
                 ))));
             }
             self.model = snapshot.clone();
-            let mut logits = after_context.clone();
             let (mut total, mut greedy) = (0.0, true);
-            for (i, &token) in tokens.iter().enumerate() {
-                if i > 0 {
-                    logits = self.forward(&[tokens[i - 1]], context.len() + i - 1).map_err(item)?;
-                }
-                let (logprob, is_greedy) = log_softmax_at(&logits, token).map_err(item)?;
+            self.follow(after_context.clone(), context.len(), &tokens, |values, token| {
+                let (logprob, is_greedy) = log_prob_at(values, token)?;
                 total += logprob;
                 greedy &= is_greedy;
-            }
+                Ok(())
+            })
+            .map_err(item)?;
             scores.push(ContinuationScore { logprob: total, greedy, tokens: tokens.len() });
         }
         Ok(scores)
