@@ -20,6 +20,8 @@ command -v sox >/dev/null 2>&1 || missing+=(sox)
 # The materials suites run real LAMMPS (with Open MPI's mpirun) and its example potentials.
 command -v lmp >/dev/null 2>&1 || missing+=(lammps)
 [ -f /usr/share/lammps/potentials/Cu_u3.eam ] || missing+=(lammps-examples)
+# The HTML report's test opens it in headless Chromium.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo=sudo; else sudo=; fi

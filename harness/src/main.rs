@@ -182,9 +182,10 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
-    /// Write a Markdown summary and plots (PNG and SVG) for one or more runs.
+    /// Write a report of one or more runs: a self-contained index.html, summary.md, metrics.csv,
+    /// report.json, junit.xml and plots (PNG and SVG) under plots/.
     ///
-    /// Example: claimbench report runs/gsm8k-* -o reports/gsm8k
+    /// Example: claimbench report runs/gsm8k-* --claims claims.toml -o reports/gsm8k
     Report {
         /// Run directories.
         #[arg(required = true)]
@@ -192,6 +193,12 @@ enum Command {
         /// Output directory.
         #[arg(short, long)]
         out: PathBuf,
+        /// A claims file to check and show (repeatable).
+        #[arg(long)]
+        claims: Vec<PathBuf>,
+        /// A results directory whose run history to plot, with regressions marked.
+        #[arg(long)]
+        history: Option<PathBuf>,
     },
     /// Write an ed25519 key pair for signing bundles: PREFIX.key (secret, mode 0600) and PREFIX.pub.
     Keygen { prefix: PathBuf },
@@ -677,10 +684,10 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
             }
             Ok(Verdict::Fine)
         }
-        Command::Report { runs, out } => {
-            for path in claimbench::report::write_report(&runs, &out)? {
-                println!("wrote {}", path.display());
-            }
+        Command::Report { runs, out, claims, history } => {
+            let request = claimbench::report::ReportRequest { runs, claims, history };
+            let written = claimbench::report::write_report(&request, &out)?;
+            println!("report: {} ({} files in {})", out.join("index.html").display(), written.len(), out.display());
             Ok(Verdict::Fine)
         }
     }

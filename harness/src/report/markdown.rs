@@ -1,56 +1,49 @@
-//! One-page Markdown summary: results with intervals, provenance, and wrong answers.
+//! One-page Markdown summary: results with intervals, claims, plots, provenance, worst items.
 
-use super::{run_labels, Exporter};
+use super::{status_text, word_errors, worst_items, Exporter, Report};
 use crate::error::Result;
-use crate::store::manifest::Status;
-use crate::store::metrics::Statistic;
-use crate::store::StoredRun;
 use std::fmt::Write;
 
 pub struct Markdown;
-
-/// Wrong answers listed per run.
-const WRONG_ANSWERS_SHOWN: usize = 10;
 
 impl Exporter for Markdown {
     fn file_name(&self) -> &'static str {
         "summary.md"
     }
 
-    fn render(&self, runs: &[StoredRun]) -> Result<Vec<u8>> {
-        let labels = run_labels(runs);
+    fn render(&self, report: &Report) -> Result<Vec<u8>> {
+        let input = &report.input;
         let mut md = String::new();
         let _ = writeln!(md, "# claimbench report\n");
         let _ = writeln!(md, "| system | suite | status | n | metric | value | 95% CI |");
         let _ = writeln!(md, "|---|---|---|---:|---|---:|---|");
-        for (run, label) in runs.iter().zip(&labels) {
-            let m = &run.manifest;
-            let status = match m.status {
-                Status::Complete => "complete".to_string(),
-                other => format!("**{}** ({} of {} items)", other.as_str().to_uppercase(), m.items.completed, m.items.expected),
-            };
+        for (run, label) in input.runs.iter().zip(&input.labels) {
             if run.metrics.metrics.is_empty() {
-                let _ = writeln!(md, "| {label} | {} {} | {status} | 0 | — | — | — |", m.suite.id, m.suite.version);
-            }
-            for (name, metric) in &run.metrics.metrics {
-                let ci = metric
-                    .ci
-                    .as_ref()
-                    .map(|ci| format!("[{:.4}, {:.4}] ({})", ci.low, ci.high, ci.method))
-                    .unwrap_or_else(|| "—".to_string());
-                let median = if metric.statistic == Statistic::Median { " (median)" } else { "" };
-                let invalid = if metric.invalid.is_some() { " **INVALID**" } else { "" };
-                let _ = writeln!(
-                    md,
-                    "| {label} | {} {} | {status} | {} | {name}{median} | {:.4}{invalid} | {ci} |",
-                    m.suite.id, m.suite.version, metric.n, metric.value
-                );
+                let m = &run.manifest;
+                let _ = writeln!(md, "| {label} | {} {} | {} | 0 | — | — | — |", m.suite.id, m.suite.version, bold_if_not_complete(run));
             }
         }
+        for row in report.metric_rows() {
+            let m = &row.run.manifest;
+            let ci = row.ci.map(|ci| format!("[{:.4}, {:.4}] ({})", ci.low, ci.high, ci.method)).unwrap_or_else(|| "—".to_string());
+            let median = if row.median { " (median)" } else { "" };
+            let invalid = if row.invalid.is_some() { " **INVALID**" } else { "" };
+            let _ = writeln!(
+                md,
+                "| {} | {} {} | {} | {} | {}{median} | {:.4}{invalid} | {ci} |",
+                row.label,
+                m.suite.id,
+                m.suite.version,
+                bold_if_not_complete(row.run),
+                row.n,
+                row.metric,
+                row.value
+            );
+        }
         let mut invalid: Vec<String> = Vec::new();
-        for (run, label) in runs.iter().zip(&labels) {
-            for reason in run.metrics.metrics.values().filter_map(|m| m.invalid.as_ref()) {
-                let line = format!("- **INVALID** {label}: {}", escape(reason));
+        for row in report.metric_rows() {
+            if let Some(reason) = row.invalid {
+                let line = format!("- **INVALID** {}: {}", row.label, escape(reason));
                 if !invalid.contains(&line) {
                     invalid.push(line);
                 }
@@ -61,21 +54,48 @@ impl Exporter for Markdown {
                 writeln!(md, "\nSpeed figures marked INVALID come from runs that failed their accuracy gate:\n\n{}", invalid.join("\n"));
         }
         let _ = writeln!(md);
-        for metric in super::plots::plotted_metrics(runs) {
-            let _ = writeln!(md, "![{metric} with 95% intervals]({}.png)\n", super::plots::file_stem(&metric));
+
+        let claims: Vec<_> = input.claims.iter().flat_map(|r| &r.claims).collect();
+        if !claims.is_empty() {
+            let _ = writeln!(md, "## Claims\n");
+            let _ = writeln!(md, "| claim | kind | metric | estimate | interval | threshold | n paired | verdict |");
+            let _ = writeln!(md, "|---|---|---|---:|---|---:|---:|---|");
+            for c in claims {
+                let o = &c.outcome;
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {:.4} | [{:.4}, {:.4}] | {:.4} | {} | **{:?}** |",
+                    escape(&c.id),
+                    c.kind.name(),
+                    c.metric,
+                    o.estimate,
+                    o.interval.low,
+                    o.interval.high,
+                    o.threshold,
+                    c.n_paired,
+                    o.verdict
+                );
+            }
+            let _ = writeln!(md);
+        }
+
+        for plot in &report.plots {
+            let _ = writeln!(md, "![{}](plots/{}.png)\n", escape(&plot.caption), plot.stem);
         }
 
         let _ = writeln!(md, "## Provenance\n");
-        for (run, label) in runs.iter().zip(&labels) {
+        for (run, label) in input.runs.iter().zip(&input.labels) {
             let m = &run.manifest;
             let _ = writeln!(md, "### {label}\n");
             let _ = writeln!(
                 md,
-                "- run: `{}` ({}), started {}, finished {}",
+                "- run: `{}` ({}), started {}, finished {}; samples: [{}]({})",
                 m.run_id,
                 run.dir.display(),
                 m.started_at,
-                m.finished_at.as_deref().unwrap_or("—")
+                m.finished_at.as_deref().unwrap_or("—"),
+                crate::store::SAMPLES,
+                report.samples_link(run)
             );
             let _ = writeln!(md, "- claimbench {} (commit {})", m.claimbench.version, m.claimbench.git_commit);
             let _ = writeln!(
@@ -115,40 +135,32 @@ impl Exporter for Markdown {
             let _ = writeln!(md);
         }
 
-        for (run, label) in runs.iter().zip(&labels) {
-            let mut aligned: Vec<_> = run.samples.iter().filter(|s| s.annotations.contains_key("alignment")).collect();
-            if aligned.is_empty() {
+        let _ = writeln!(md, "## Worst items\n");
+        for (run, label) in input.runs.iter().zip(&input.labels) {
+            let worst = worst_items(run);
+            let wrong = run.samples.iter().filter(|s| !s.correct).count();
+            let _ = writeln!(md, "### {label} on {}: {wrong} of {} wrong\n", run.manifest.suite.id, run.samples.len());
+            if worst.is_empty() {
                 continue;
             }
-            let errors = |s: &crate::store::samples::Sample| {
-                ["substitutions", "deletions", "insertions"].iter().map(|k| s.measures.get(*k).copied().unwrap_or(0.0)).sum::<f64>()
-            };
-            aligned.sort_by(|a, b| errors(b).total_cmp(&errors(a)).then(a.index.cmp(&b.index)));
-            let _ = writeln!(md, "## Worst utterances: {label}\n");
-            for sample in aligned.iter().take(WRONG_ANSWERS_SHOWN).filter(|s| errors(s) > 0.0) {
-                let words = sample.measures.get("reference_words").copied().unwrap_or(0.0);
-                let _ = writeln!(md, "`{}`: {} errors in {} reference words\n", sample.id, errors(sample), words);
-                let _ = writeln!(md, "```\n{}\n```\n", sample.annotations["alignment"]);
-            }
-        }
-
-        let _ = writeln!(md, "## Wrong answers and failed gates\n");
-        for (run, label) in runs.iter().zip(&labels) {
-            let wrong: Vec<_> = run.samples.iter().filter(|s| !s.correct).collect();
-            let _ = writeln!(md, "### {label}: {} of {} wrong\n", wrong.len(), run.samples.len());
-            if wrong.is_empty() {
+            if worst[0].annotations.contains_key("alignment") {
+                for sample in worst {
+                    let words = sample.measures.get("reference_words").copied().unwrap_or(0.0);
+                    let _ = writeln!(md, "`{}`: {} errors in {} reference words\n", sample.id, word_errors(sample), words);
+                    let _ = writeln!(md, "```\n{}\n```\n", sample.annotations["alignment"]);
+                }
                 continue;
             }
             let _ = writeln!(md, "| item | index | reference | extracted | output |");
             let _ = writeln!(md, "|---|---:|---:|---:|---|");
-            for sample in wrong.iter().take(WRONG_ANSWERS_SHOWN) {
+            for sample in worst {
                 let _ = writeln!(
                     md,
                     "| `{}` | {} | {} | {} | {} |",
                     sample.id,
                     sample.index,
-                    sample.reference,
-                    sample.extracted.as_deref().unwrap_or("(none)"),
+                    escape(&sample.reference),
+                    escape(sample.extracted.as_deref().unwrap_or("(none)")),
                     escape(&crate::tasks::shorten(&sample.output, 100))
                 );
             }
@@ -158,7 +170,16 @@ impl Exporter for Markdown {
     }
 }
 
+fn bold_if_not_complete(run: &crate::store::StoredRun) -> String {
+    let status = status_text(run);
+    if status == "complete" {
+        status
+    } else {
+        format!("**{status}**")
+    }
+}
+
 /// Keeps table cells intact.
 fn escape(text: &str) -> String {
-    text.replace('|', "\\|")
+    text.replace('|', "\\|").replace('\n', " ")
 }

@@ -1,44 +1,96 @@
-//! Reports: render stored runs for people. Each text format is one exporter in its own file;
-//! plots live in `plots/`, one file per plot kind.
+//! Reports: render stored runs, claim checks and a history for people and for other tools.
+//! The data is gathered once into a `Report`; each output format is one exporter in its own file
+//! behind `Exporter`; plots live in `plots/`, one file per plot kind. `findings/` renders the
+//! gating results (comparisons, claims, history) that the `compare`, `claim` and `history`
+//! commands print.
 
+pub mod csv;
 pub mod findings;
+pub mod html;
+pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod plots;
 
+use crate::compare::claims::{check_claims, ClaimsReport};
+use crate::compare::history::{history, HistoryOptions, HistoryReport};
+use crate::compare::CompareOptions;
 use crate::error::{IoContext, Result};
 use crate::fsutil::write_atomic;
+use crate::store::manifest::Status;
+use crate::store::metrics::Statistic;
+use crate::store::samples::Sample;
 use crate::store::StoredRun;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
-/// Turns stored runs into the bytes of one report file.
+/// What a report is made of: runs, and optionally claim checks and a history.
+pub struct ReportInput {
+    pub runs: Vec<StoredRun>,
+    /// The name each run is shown under, in run order.
+    pub labels: Vec<String>,
+    pub claims: Vec<ClaimsReport>,
+    pub history: Option<HistoryReport>,
+}
+
+impl ReportInput {
+    pub fn new(runs: Vec<StoredRun>, claims: Vec<ClaimsReport>, history: Option<HistoryReport>) -> ReportInput {
+        let labels = run_labels(&runs);
+        ReportInput { runs, labels, claims, history }
+    }
+}
+
+/// A report ready to export: its inputs, its plots, and the directory it is written to.
+pub struct Report {
+    pub input: ReportInput,
+    pub plots: Vec<plots::Plot>,
+    pub out: PathBuf,
+}
+
+/// Turns a report into the bytes of one file.
 pub trait Exporter {
     fn file_name(&self) -> &'static str;
-    fn render(&self, runs: &[StoredRun]) -> Result<Vec<u8>>;
+    fn render(&self, report: &Report) -> Result<Vec<u8>>;
 }
 
-fn exporters() -> Vec<Box<dyn Exporter>> {
-    vec![Box::new(markdown::Markdown)]
+pub fn exporters() -> Vec<Box<dyn Exporter>> {
+    vec![Box::new(html::Html), Box::new(markdown::Markdown), Box::new(json::Json), Box::new(junit::Junit), Box::new(csv::Csv)]
 }
 
-/// Writes every report file for `run_dirs` into `out` and returns their paths.
-pub fn write_report(run_dirs: &[PathBuf], out: &Path) -> Result<Vec<PathBuf>> {
-    let runs = run_dirs.iter().map(|dir| StoredRun::load(dir)).collect::<Result<Vec<_>>>()?;
-    std::fs::create_dir_all(out).with_path(out)?;
-    let mut written = plots::write_all(&runs, out)?;
+#[derive(Debug, Clone, Default)]
+pub struct ReportRequest {
+    pub runs: Vec<PathBuf>,
+    /// Claims files to check and show.
+    pub claims: Vec<PathBuf>,
+    /// A results directory whose run history to plot.
+    pub history: Option<PathBuf>,
+}
+
+/// Writes every report file into `out` (plots under `out/plots`) and returns their paths.
+pub fn write_report(request: &ReportRequest, out: &Path) -> Result<Vec<PathBuf>> {
+    let runs = request.runs.iter().map(|dir| StoredRun::load(dir)).collect::<Result<Vec<_>>>()?;
+    let claims = request.claims.iter().map(|file| check_claims(file, &CompareOptions::default())).collect::<Result<Vec<_>>>()?;
+    let history = request.history.as_deref().map(|dir| history(dir, &HistoryOptions::default())).transpose()?;
+    let plot_dir = out.join("plots");
+    std::fs::create_dir_all(&plot_dir).with_path(&plot_dir)?;
+    let input = ReportInput::new(runs, claims, history);
+    let plots = plots::write_all(&input, &plot_dir)?;
+    let mut written: Vec<PathBuf> = plots.iter().flat_map(|p| [p.png_path.clone(), p.svg_path.clone()]).collect();
+    let report = Report { input, plots, out: out.to_path_buf() };
     for exporter in exporters() {
         let path = out.join(exporter.file_name());
-        write_atomic(&path, &exporter.render(&runs)?)?;
+        write_atomic(&path, &exporter.render(&report)?)?;
         written.push(path);
     }
     Ok(written)
 }
 
-/// The label a run is shown under: its system name, made unique by the run id when needed.
+/// The label a run is shown under: its system name, made unique by the run id when the same
+/// system ran the same suite more than once.
 pub fn run_labels(runs: &[StoredRun]) -> Vec<String> {
     runs.iter()
         .map(|run| {
-            let name = &run.manifest.system.name;
-            let shared = runs.iter().filter(|r| &r.manifest.system.name == name).count() > 1;
+            let (name, suite) = (&run.manifest.system.name, &run.manifest.suite.id);
+            let shared = runs.iter().filter(|r| &r.manifest.system.name == name && &r.manifest.suite.id == suite).count() > 1;
             if shared {
                 run.manifest.run_id.clone()
             } else {
@@ -46,4 +98,130 @@ pub fn run_labels(runs: &[StoredRun]) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// One metric of one run, as every tabular format shows it.
+pub struct MetricRow<'a> {
+    pub label: &'a str,
+    pub run: &'a StoredRun,
+    pub metric: &'a str,
+    pub value: f64,
+    pub n: usize,
+    pub ci: Option<&'a crate::stats::Interval>,
+    pub median: bool,
+    pub invalid: Option<&'a str>,
+}
+
+impl Report {
+    pub fn metric_rows(&self) -> Vec<MetricRow<'_>> {
+        let input = &self.input;
+        input
+            .runs
+            .iter()
+            .zip(&input.labels)
+            .flat_map(|(run, label)| {
+                run.metrics.metrics.iter().map(move |(name, m)| MetricRow {
+                    label,
+                    run,
+                    metric: name,
+                    value: m.value,
+                    n: m.n,
+                    ci: m.ci.as_ref(),
+                    median: m.statistic == Statistic::Median,
+                    invalid: m.invalid.as_deref(),
+                })
+            })
+            .collect()
+    }
+
+    /// Where a run's per-sample Parquet file is, relative to the report.
+    pub fn samples_link(&self, run: &StoredRun) -> String {
+        relative_path(&self.out, &run.dir.join(crate::store::SAMPLES)).to_string_lossy().into_owned()
+    }
+
+    /// Suites in first-seen order, each with its runs' indices.
+    pub fn suites(&self) -> Vec<(String, Vec<usize>)> {
+        let mut suites: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, run) in self.input.runs.iter().enumerate() {
+            let id = &run.manifest.suite.id;
+            match suites.iter_mut().find(|(s, _)| s == id) {
+                Some((_, runs)) => runs.push(i),
+                None => suites.push((id.clone(), vec![i])),
+            }
+        }
+        suites
+    }
+}
+
+/// "complete", or the status in capitals with how many items it has.
+pub fn status_text(run: &StoredRun) -> String {
+    let m = &run.manifest;
+    match m.status {
+        Status::Complete => "complete".to_string(),
+        other => format!("{} ({} of {} items)", other.as_str().to_uppercase(), m.items.completed, m.items.expected),
+    }
+}
+
+/// Items shown per run in "worst items" sections.
+pub const WORST_SHOWN: usize = 10;
+
+/// Word errors of an aligned utterance.
+pub fn word_errors(sample: &Sample) -> f64 {
+    ["substitutions", "deletions", "insertions"].iter().map(|k| sample.measures.get(*k).copied().unwrap_or(0.0)).sum()
+}
+
+/// A run's worst items: for speech the utterances with most word errors (with their alignment);
+/// otherwise the items scored wrong (or whose gate failed), in dataset order.
+pub fn worst_items(run: &StoredRun) -> Vec<&Sample> {
+    let mut aligned: Vec<&Sample> = run.samples.iter().filter(|s| s.annotations.contains_key("alignment")).collect();
+    if !aligned.is_empty() {
+        aligned.sort_by(|a, b| word_errors(b).total_cmp(&word_errors(a)).then(a.index.cmp(&b.index)));
+        return aligned.into_iter().filter(|s| word_errors(s) > 0.0).take(WORST_SHOWN).collect();
+    }
+    let mut wrong: Vec<&Sample> = run.samples.iter().filter(|s| !s.correct).collect();
+    wrong.sort_by_key(|s| s.index);
+    wrong.into_iter().take(WORST_SHOWN).collect()
+}
+
+/// `to` relative to the directory `from` (both made absolute first), for links in reports.
+pub fn relative_path(from: &Path, to: &Path) -> PathBuf {
+    let absolute = |p: &Path| {
+        let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+        let mut clean = PathBuf::new();
+        for part in p.components() {
+            match part {
+                Component::ParentDir => {
+                    clean.pop();
+                }
+                Component::CurDir => {}
+                other => clean.push(other),
+            }
+        }
+        clean
+    };
+    let (from, to) = (absolute(from), absolute(to));
+    let common = from.components().zip(to.components()).take_while(|(a, b)| a == b).count();
+    let mut path = PathBuf::new();
+    for _ in from.components().skip(common) {
+        path.push("..");
+    }
+    for part in to.components().skip(common) {
+        path.push(part);
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_climb_out_of_the_report_directory() {
+        assert_eq!(
+            relative_path(Path::new("/a/reports/demo"), Path::new("/a/runs/x/samples.parquet")),
+            Path::new("../../runs/x/samples.parquet")
+        );
+        assert_eq!(relative_path(Path::new("/a/b/"), Path::new("/a/b/c")), Path::new("c"));
+        assert_eq!(relative_path(Path::new("/a/./b/../c"), Path::new("/a/c/d")), Path::new("d"));
+    }
 }

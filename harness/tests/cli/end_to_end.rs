@@ -120,11 +120,11 @@ fn scoring_the_same_predictions_twice_is_identical() {
     let md = std::fs::read_to_string(report_dir.join("summary.md")).unwrap();
     assert!(md.contains(&format!("| {:.4} |", accuracy.value)), "{md}");
     assert!(md.contains(&format!("[{:.4}, {:.4}]", ci.low, ci.high)), "{md}");
-    assert!(md.contains("## Wrong answers"));
-    let png = std::fs::read(report_dir.join("accuracy.png")).unwrap();
+    assert!(md.contains("## Worst items"));
+    let png = std::fs::read(report_dir.join("plots/gsm8k_accuracy.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 900, "PNG width");
-    let svg = std::fs::read_to_string(report_dir.join("accuracy.svg")).unwrap();
+    let svg = std::fs::read_to_string(report_dir.join("plots/gsm8k_accuracy.svg")).unwrap();
     assert!(svg.contains("<svg") && svg.contains("accuracy"));
 }
 

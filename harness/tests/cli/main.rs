@@ -8,4 +8,5 @@ mod compare;
 mod end_to_end;
 mod llm;
 mod materials;
+mod report;
 mod slurm;

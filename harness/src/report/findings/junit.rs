@@ -11,13 +11,23 @@ fn xml(text: &str) -> String {
 
 impl FindingsExporter for Junit {
     fn render(&self, f: &Findings) -> String {
+        document(std::slice::from_ref(f))
+    }
+}
+
+/// One JUnit document with a test suite per set of findings.
+pub fn document(suites: &[Findings]) -> String {
+    let count = |outcome: Outcome| suites.iter().flat_map(|f| &f.rows).filter(|r| r.outcome == outcome).count();
+    let tests: usize = suites.iter().map(|f| f.rows.len()).sum();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"claimbench\" tests=\"{tests}\" failures=\"{}\" skipped=\"{}\">\n",
+        count(Outcome::Fail),
+        count(Outcome::Inconclusive)
+    ));
+    for f in suites {
         let failures = f.rows.iter().filter(|r| r.outcome == Outcome::Fail).count();
         let skipped = f.rows.iter().filter(|r| r.outcome == Outcome::Inconclusive).count();
-        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        out.push_str(&format!(
-            "<testsuites name=\"claimbench\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">\n",
-            f.rows.len()
-        ));
         out.push_str(&format!(
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">\n",
             xml(&f.title),
@@ -39,7 +49,8 @@ impl FindingsExporter for Junit {
             out.push_str(&format!("      <system-out>{}</system-out>\n", xml(&summary)));
             out.push_str("    </testcase>\n");
         }
-        out.push_str("  </testsuite>\n</testsuites>\n");
-        out
+        out.push_str("  </testsuite>\n");
     }
+    out.push_str("</testsuites>\n");
+    out
 }
