@@ -8,10 +8,9 @@ use claimbench::report::findings::{self, Findings, Format};
 use claimbench::run::slurm::{self, SlurmOptions};
 use claimbench::run::{run_local, RunRequest};
 use clap::{Parser, Subcommand};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
 
 /// Reproducible benchmarks whose numbers a reviewer can check.
 #[derive(Parser)]
@@ -749,25 +748,8 @@ fn print_summary(summary: &claimbench::run::RunSummary, seed: u64) -> Verdict {
     }
 }
 
-/// Progress on stderr: a rewritten line on a terminal, a plain line every few seconds in logs.
+/// Progress on stderr: a bar on a terminal, a plain line every few seconds in logs.
 fn progress_printer() -> impl FnMut(usize, usize) {
-    let terminal = std::io::stderr().is_terminal();
-    let started = Instant::now();
-    let mut last = Instant::now();
-    move |done, total| {
-        let finished = done == total;
-        let every = if terminal { Duration::from_millis(200) } else { Duration::from_secs(10) };
-        if !finished && last.elapsed() < every {
-            return;
-        }
-        last = Instant::now();
-        let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
-        let eta = (total - done) as f64 / rate.max(1e-9);
-        let line = format!("{done}/{total} items, {rate:.1} items/s, ETA {eta:.0} s");
-        if terminal {
-            eprint!("\r{line}{}", if finished { "\n" } else { "" });
-        } else {
-            eprintln!("{line}");
-        }
-    }
+    let mut reporter = claimbench::run::progress::Reporter::stderr();
+    move |done, total| reporter.update(done, total)
 }

@@ -2,6 +2,7 @@
 //! items in order in this process; the Slurm executor (`slurm`) fans shards out over a cluster
 //! and gathers them.
 
+pub mod progress;
 pub mod slurm;
 
 use crate::error::{Error, Result};

@@ -395,6 +395,19 @@ const CASES: &[Case] = &[
         setup: |d| vec!["report".into(), s(d), "-o".into(), s(&d.join("out"))],
         expect: &["not a run directory"],
     },
+    Case {
+        name: "report with a malformed claims file",
+        setup: |d| {
+            std::fs::write(d.join("claims.toml"), "[[claim]\nid = 1\n").unwrap();
+            vec!["report".into(), s(d), "--claims".into(), s(&d.join("claims.toml")), "-o".into(), s(&d.join("out"))]
+        },
+        expect: &["claims.toml"],
+    },
+    Case {
+        name: "report with a history directory that does not exist",
+        setup: |d| vec!["report".into(), s(d), "--history".into(), s(&d.join("no-such-results")), "-o".into(), s(&d.join("out"))],
+        expect: &["no-such-results"],
+    },
 ];
 
 #[test]

@@ -295,3 +295,30 @@ mount -o remount,ro {mnt}
     assert!(said.contains("read-only exit 2"), "{said}");
     assert!(err("ro.err").contains("Read-only file system"), "{}", err("ro.err"));
 }
+
+#[test]
+fn progress_is_a_bar_on_a_terminal_and_plain_lines_in_logs() {
+    let root = repo_root();
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().display().to_string();
+    let system = root.join("examples/systems/sum.toml").display().to_string();
+    let args = ["run", "gsm8k", "--system", system.as_str(), "--limit", "30", "--out", out_dir.as_str()];
+
+    // Captured stderr is not a terminal: plain lines, no carriage returns or escapes.
+    let logged = claimbench_env(&root, &args, &[("CLAIMBENCH_PROGRESS_INTERVAL_S", "0")]);
+    assert_eq!(logged.code, 0, "{}", logged.stderr);
+    let lines: Vec<&str> = logged.stderr.lines().filter(|l| l.starts_with("progress: ")).collect();
+    assert!(lines.len() >= 2, "a line per item with a zero interval: {}", logged.stderr);
+    assert!(lines.last().unwrap().starts_with("progress: 30/30 items (100%)"), "{}", logged.stderr);
+    assert!(!logged.stderr.contains('\r') && !logged.stderr.contains('\x1b'), "{:?}", logged.stderr);
+
+    // Under a pseudo-terminal (util-linux `script`): a bar redrawn in place.
+    let command = std::iter::once(env!("CARGO_BIN_EXE_claimbench").to_string())
+        .chain(args.iter().map(|a| format!("'{a}'")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let tty = std::process::Command::new("script").args(["-qefc", &command, "/dev/null"]).current_dir(&root).output().expect("script runs");
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(tty.status.success(), "{shown}");
+    assert!(shown.contains(&format!("\r[{}] 30/30 items", "#".repeat(30))), "{shown:?}");
+}
