@@ -65,3 +65,9 @@ stats-reference: setup
 lint:
     cargo fmt --all --check
     cargo clippy --locked --workspace --all-targets -- -D warnings
+
+# Crash safety: SIGKILL a run at 20 random moments, resume each, compare with an uninterrupted run.
+# Another backend: `just kill-resume examples/systems/smollm2-server.toml 30` (with its server running).
+kill-resume system="examples/systems/sum.toml" limit="1319": setup
+    cargo build --locked -p claimbench
+    python3 scripts/kill_resume.py target/debug/claimbench --system {{system}} --limit {{limit}} --kills 20

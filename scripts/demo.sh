@@ -25,16 +25,20 @@ run_step() {
 run_of() { printf '%s\n' "${runs[@]}" | grep -m1 -- "/$1-$2-"; }
 
 # Reasoning: two example programs on all 1,319 GSM8K problems; the built-in GGUF model
-# (SmolLM2-135M-Instruct, no server) on a GSM8K subset, on multiple choice and in its chat format.
+# (SmolLM2-135M-Instruct, no server) on GSM8K subsets: zero-shot, 5-shot and chat generation, and
+# multiple choice scored by log-likelihood and by answer letter.
 run_step "GSM8K, example system 'sum' (1,319 problems)" gsm8k examples/systems/sum.toml
 run_step "GSM8K, example system 'last-number' (1,319 problems)" gsm8k examples/systems/last-number.toml
 run_step "GSM8K, built-in gguf model (first 20 problems)" gsm8k examples/systems/smollm2-gguf.toml --limit 20
 run_step "GSM8K multiple choice, built-in gguf model (100 questions, log-likelihood)" gsm8k-mc examples/systems/smollm2-gguf.toml
+run_step "GSM8K multiple choice by answer letter, built-in gguf model (100 questions)" gsm8k-mc-letter examples/systems/smollm2-gguf.toml
 run_step "GSM8K chat, built-in gguf model (first 20 problems)" gsm8k-chat examples/systems/smollm2-gguf.toml --limit 20
-# Materials: LAMMPS (-sf opt) and the built-in engine on in.lj from 4,000 to 256,000 atoms, each
-# run held to the suite's accuracy gate.
+run_step "GSM8K 5-shot, built-in gguf model (first 10 problems)" gsm8k-5shot examples/systems/smollm2-gguf.toml --limit 10
+# Materials: LAMMPS (-sf opt) and the built-in engine on in.lj from 4,000 to 256,000 atoms, and
+# LAMMPS on in.eam (the built-in engine is LJ-only); each run held to its suite's accuracy gate.
 run_step "in.lj size sweep, LAMMPS -sf opt" materials-lj examples/systems/lammps-opt.toml
 run_step "in.lj size sweep, built-in MD engine" materials-lj examples/systems/builtin-md.toml
+run_step "in.eam (copper, 32,000 atoms), LAMMPS -sf opt" materials-eam examples/systems/lammps-opt.toml
 # Speech: PocketSphinx on LibriVox utterances, synthetic sentences and spoken digits.
 for suite in librivox-5 flite-synthetic fsdd-digits; do
   run_step "$suite, PocketSphinx" "$suite" examples/systems/pocketsphinx.toml
