@@ -93,6 +93,7 @@ impl Figure for Pareto {
     fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(drawing)?;
         let x_range = log10_range(self.points.iter().map(|p| p.throughput));
+        let x_axis = x_range.clone();
         let y_range = linear_range(self.points.iter().flat_map(|p| [p.low, p.high]));
         let direction = if self.higher_is_better { "higher is better" } else { "lower is better" };
         let mut chart = ChartBuilder::on(&root)
@@ -100,7 +101,7 @@ impl Figure for Pareto {
             .margin(16)
             .x_label_area_size(50)
             .y_label_area_size(70)
-            .build_cartesian_2d(x_range, y_range)
+            .build_cartesian_2d(x_axis, y_range)
             .map_err(drawing)?;
         chart
             .configure_mesh()
@@ -121,14 +122,19 @@ impl Figure for Pareto {
                     .map(|p| PathElement::new(vec![(p.throughput.log10(), p.low), (p.throughput.log10(), p.high)], BLACK.stroke_width(1))),
             )
             .map_err(drawing)?;
-        let label_style = TextStyle::from((FONT, 15).into_font()).color(&BLACK).pos(Pos::new(HPos::Left, VPos::Bottom));
+        // Labels of points in the right third go to their left, so they stay inside the plot.
+        let right_third = x_range.start + (x_range.end - x_range.start) * 2.0 / 3.0;
+        let left = TextStyle::from((FONT, 15).into_font()).color(&BLACK).pos(Pos::new(HPos::Left, VPos::Bottom));
+        let right = left.clone().pos(Pos::new(HPos::Right, VPos::Bottom));
         chart
             .draw_series(self.points.iter().enumerate().map(|(i, p)| {
                 let color = series_color(i);
                 let marker = if p.on_front { color.filled() } else { color.stroke_width(2) };
-                EmptyElement::at((p.throughput.log10(), p.value))
+                let x = p.throughput.log10();
+                let (style, offset) = if x > right_third { (right.clone(), (-9, -9)) } else { (left.clone(), (9, -9)) };
+                EmptyElement::at((x, p.value))
                     + Circle::new((0, 0), 7, marker)
-                    + Text::new(format!("{}{}", p.label, if p.on_front { " (front)" } else { "" }), (9, -9), label_style.clone())
+                    + Text::new(format!("{}{}", p.label, if p.on_front { " (front)" } else { "" }), offset, style)
             }))
             .map_err(drawing)?;
         root.present().map_err(drawing)?;
