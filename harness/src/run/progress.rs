@@ -66,9 +66,14 @@ pub fn duration_text(seconds: f64) -> String {
 
 /// `[#########.....................]  30/100 items  2.5 items/s  ETA 28s`
 pub fn bar_line(done: usize, total: usize, elapsed_s: f64) -> String {
-    let filled = if total == 0 { BAR_WIDTH } else { (done.min(total) * BAR_WIDTH) / total };
+    let filled = (done.min(total) * BAR_WIDTH).checked_div(total).unwrap_or(BAR_WIDTH);
     let (rate, eta) = rate_and_eta(done, total, elapsed_s);
-    format!("[{}{}] {done:>w$}/{total} items  {rate:.1} items/s  ETA {eta}", "#".repeat(filled), ".".repeat(BAR_WIDTH - filled), w = total.to_string().len())
+    format!(
+        "[{}{}] {done:>w$}/{total} items  {rate:.1} items/s  ETA {eta}",
+        "#".repeat(filled),
+        ".".repeat(BAR_WIDTH - filled),
+        w = total.to_string().len()
+    )
 }
 
 /// `progress: 30/100 items (30%), 2.5 items/s, ETA 28s, elapsed 12s`
