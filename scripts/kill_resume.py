@@ -2,7 +2,7 @@
 """Crash safety, measured: runs a suite once without interruption, then N times killed with
 SIGKILL at a random moment and finished with `claimbench run --resume`, and prints for each
 trial whether any sample was lost or duplicated and whether the final quality metrics equal the
-uninterrupted run's. Latency metrics differ between any two runs and are not compared.
+uninterrupted run's, item by item (a paired comparison with no discordant item). Latency metrics differ between any two runs and are not compared.
 
 usage: kill_resume.py CLAIMBENCH [--system FILE] [--suite gsm8k] [--limit 200] [--kills 20] [--seed 1]
 Exit status 0 when every trial matched.
@@ -48,7 +48,8 @@ def main():
     work = tempfile.mkdtemp(prefix="claimbench-kill-")
 
     started = time.time()
-    subprocess.run(base + ["--out", f"{work}/reference"], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Each run gets its own response cache, so every run really asks the system.
+    subprocess.run(base + ["--out", f"{work}/reference"], check=True, env={**env, "CLAIMBENCH_CACHE": f"{work}/cache-reference"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     duration = time.time() - started
     reference = run_dir(f"{work}/reference")
     ref_complete, ref_quality = quality(reference)
@@ -58,6 +59,7 @@ def main():
     failures = 0
     for trial in range(1, a.kills + 1):
         out = f"{work}/trial-{trial}"
+        env["CLAIMBENCH_CACHE"] = f"{work}/cache-{trial}"
         delay = rng.uniform(0.02, duration * 0.95)
         proc = subprocess.Popen(base + ["--out", out], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -85,13 +87,19 @@ def main():
                 continue
             how = f"resumed after {journal} journalled items"
         complete, q = quality(run)
+        # Paired with the reference item by item: the same items, each scored the same.
+        paired = json.loads(subprocess.run([claimbench, "compare", reference, run, "--format", "json"], capture_output=True, text=True).stdout)
+        per_item_same = all(
+            m["n_paired"] == a.limit and m["absolute"]["low"] == m["absolute"]["high"] == 0.0
+            for m in paired["data"]["metrics"] if m["metric"] in QUALITY
+        )
         n = {k: v[1] for k, v in q.items()}
         lost = sum(max(0, a.limit - v) for v in n.values())
         duplicated = sum(max(0, v - a.limit) for v in n.values())
-        same = complete and q == ref_quality
+        same = complete and q == ref_quality and per_item_same
         failures += not same
         print(f"trial {trial:2}: killed at {delay:5.2f} s{'' if killed else ' (had finished)'}, {how}: "
-              f"lost {lost}, duplicated {duplicated}, metrics {'identical' if same else 'DIFFERENT: ' + str(q)}")
+              f"lost {lost}, duplicated {duplicated}, per-item scores and metrics {'identical' if same else 'DIFFERENT: ' + str(q)}")
     print(f"{a.kills - failures} of {a.kills} trials identical to the uninterrupted run")
     sys.exit(1 if failures else 0)
 
