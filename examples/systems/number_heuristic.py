@@ -12,6 +12,7 @@ but real. The --*-after options make it misbehave on purpose, for testing how cl
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -49,11 +50,20 @@ def main():
     parser.add_argument("--crash-after", type=int, help="exit with status 1 after answering N requests")
     parser.add_argument("--hang-after", type=int, help="stop answering (but stay alive) after N requests")
     parser.add_argument("--garbage-after", type=int, help="print a non-JSON line after N requests")
+    parser.add_argument("--fail-every", type=int, help="report an error for every Nth request instead of answering it")
+    parser.add_argument("--fail-while", help="with --fail-every: only while this file exists")
     args = parser.parse_args()
 
     answered = 0
+    received = 0
     for line in sys.stdin:
         if not line.strip():
+            continue
+        received += 1
+        failing = args.fail_every and received % args.fail_every == 0
+        if failing and (args.fail_while is None or os.path.exists(args.fail_while)):
+            request = json.loads(line)
+            print(json.dumps({"id": request["id"], "error": "no answer for this item (failing on purpose)"}), flush=True)
             continue
         if args.crash_after is not None and answered >= args.crash_after:
             print("number_heuristic: crashing on purpose", file=sys.stderr)

@@ -348,6 +348,20 @@ fn provenance(h: &mut String, report: &Report) {
         if let Some(error) = &m.error {
             item("stopped early", format!("<span class=\"bad\">{}</span>", esc(error)));
         }
+        if !m.failed_items.is_empty() {
+            let shown: Vec<String> =
+                m.failed_items.iter().take(super::WORST_SHOWN).map(|f| format!("<code>{}</code>: {}", esc(&f.id), esc(&f.error))).collect();
+            let more = m.failed_items.len().saturating_sub(shown.len());
+            let more = if more > 0 { format!("<br>and {more} more") } else { String::new() };
+            item(
+                "failed items",
+                format!(
+                    "<span class=\"bad\">{} items failed</span> (asked again by <code>run --resume</code>):<br>{}{more}",
+                    m.failed_items.len(),
+                    shown.join("<br>")
+                ),
+            );
+        }
         item("samples", format!("<a href=\"{0}\">{0}</a>", esc(&report.samples_link(run))));
         let _ = writeln!(h, "</dl></details>");
     }

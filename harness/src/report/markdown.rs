@@ -132,6 +132,10 @@ impl Exporter for Markdown {
             if let Some(error) = &m.error {
                 let _ = writeln!(md, "- stopped early: {}", escape(error));
             }
+            if !m.failed_items.is_empty() {
+                let ids: Vec<&str> = m.failed_items.iter().map(|f| f.id.as_str()).collect();
+                let _ = writeln!(md, "- **{} failed items** (asked again by `run --resume`): {}", ids.len(), ids.join(", "));
+            }
             let _ = writeln!(md);
         }
 

@@ -10,7 +10,7 @@ use crate::fsutil::{sha256_hex, write_json_atomic};
 use crate::host::{utc_now, Host};
 use crate::spec::dataset::Dataset;
 use crate::spec::suite::Suite;
-use crate::store::manifest::{ItemCounts, Manifest, Status, SuiteProvenance, ToolVersion, SCHEMA};
+use crate::store::manifest::{FailedItem, ItemCounts, Manifest, Status, SuiteProvenance, ToolVersion, SCHEMA};
 use crate::store::metrics::Metrics;
 use crate::store::samples::{write_parquet, Journal, Sample};
 use crate::store::{self, JOURNAL, MANIFEST, METRICS, SAMPLES};
@@ -136,6 +136,7 @@ pub(crate) fn start_run(
         system: system_spec.provenance(),
         seed,
         limit,
+        failed_items: Vec::new(),
         items: ItemCounts { expected, completed: 0 },
         host: Host::detect(),
         started_at,
@@ -167,6 +168,34 @@ fn generation_provenance(loaded: &LoadedSuite, seed: u64) -> Option<crate::store
 
 /// Asks `system` for each item in order, scoring each answer and appending it to the journal
 /// before the next; stops at the first failure and returns what was finished with it.
+/// Items the system failed on, one JSON line each, beside the journal; folded into the manifest.
+pub const FAILURES: &str = "failures.jsonl";
+
+/// A run stops when this many items in a row fail: the system is down, not one item bad.
+const FAILURES_IN_A_ROW: usize = 3;
+
+fn failures_path(journal_path: &Path) -> PathBuf {
+    journal_path.with_file_name(FAILURES)
+}
+
+/// The failed items recorded beside a run's journal; none when there is no such file.
+pub fn read_failures(dir: &Path) -> Vec<FailedItem> {
+    let Ok(text) = std::fs::read_to_string(dir.join(FAILURES)) else { return Vec::new() };
+    // A line cut by a crash is dropped: that item is simply asked again.
+    text.lines().filter_map(|line| serde_json::from_str(line).ok()).collect()
+}
+
+fn record_failure(journal_path: &Path, failed: &FailedItem) -> Result<()> {
+    use std::io::Write;
+    let path = failures_path(journal_path);
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(|e| Error::in_file(&path, e))?;
+    let line = serde_json::to_string(failed).map_err(|e| Error::in_file(&path, e))? + "\n";
+    file.write_all(line.as_bytes()).map_err(|e| Error::in_file(&path, e))
+}
+
+/// Asks the system item by item (or a batch at a time), journals each sample as it is scored,
+/// and records an item the system fails on (after its own retries) instead of stopping, unless
+/// several fail in a row. Returns the samples and, if the run cannot be complete, why.
 pub(crate) fn execute(
     suite: &Suite,
     items: &[TaskItem],
@@ -182,6 +211,10 @@ pub(crate) fn execute(
         Err(e) => return (samples, Some(e)),
     };
     let mut failure: Option<Error> = None;
+    // Earlier failures are asked again now; only this attempt's count.
+    let _ = std::fs::remove_file(failures_path(journal_path));
+    let mut failed: Vec<(FailedItem, Error)> = Vec::new();
+    let mut in_a_row = 0usize;
     let generation = &suite.spec.generation;
     // Submitted predictions took no time here, so they get no latency.
     let measures_latency = !matches!(spec.config, SystemConfig::Predictions(_));
@@ -239,10 +272,18 @@ pub(crate) fn execute(
         };
         for (item, (answer, unusable, wall)) in chunk.iter().zip(answers) {
             let response = match answer {
-                Ok(response) => response,
+                Ok(response) => {
+                    in_a_row = 0;
+                    response
+                }
                 Err(e) => {
-                    // The rest of the chunk is kept; the run stops after it.
-                    failure.get_or_insert(e);
+                    let record = FailedItem { id: item.id.clone(), index: item.index, error: e.to_string() };
+                    if let Err(write_error) = record_failure(journal_path, &record) {
+                        failure = Some(write_error);
+                        break 'chunks;
+                    }
+                    failed.push((record, e));
+                    in_a_row += 1;
                     continue;
                 }
             };
@@ -268,11 +309,21 @@ pub(crate) fn execute(
                 break 'chunks;
             }
             samples.push(sample);
-            progress(samples.len(), items.len());
+            progress(samples.len() + failed.len(), items.len());
         }
         if failure.is_some() {
             break;
         }
+        if in_a_row >= FAILURES_IN_A_ROW {
+            let first = &failed[failed.len() - in_a_row].1;
+            failure = Some(Error::new(format!("{first}; stopped after {in_a_row} items in a row failed (is the system down?)")));
+            break;
+        }
+    }
+    if failure.is_none() && !failed.is_empty() {
+        let first = &failed[0].1;
+        let more = if failed.len() > 1 { format!(" and {} more items failed", failed.len() - 1) } else { String::new() };
+        failure = Some(Error::new(format!("{first}{more}; failed items are listed in the manifest")));
     }
     if let Err(e) = system.close() {
         failure.get_or_insert(e);
@@ -312,6 +363,7 @@ pub(crate) fn finish_run(
     let expected = manifest.items.expected;
     let metrics = tasks::summarise(suite, samples, expected, manifest.seed);
     manifest.items.completed = samples.len();
+    manifest.failed_items = read_failures(dir);
     manifest.status = if failure.is_none() { Status::Complete } else { Status::Incomplete };
     manifest.error = failure.as_ref().map(|e| e.to_string());
     manifest.finished_at = Some(utc_now());
@@ -335,6 +387,7 @@ pub(crate) fn finish_run(
     // Everything the journal held is now in samples.parquet, and converted audio is no longer
     // needed (a resumed run converts again).
     let _ = std::fs::remove_file(dir.join(JOURNAL));
+    let _ = std::fs::remove_file(dir.join(FAILURES));
     let _ = std::fs::remove_dir_all(dir.join(CONVERTED));
     Ok(RunSummary { dir: dir.to_path_buf(), manifest, metrics })
 }

@@ -23,6 +23,10 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
     pub items: ItemCounts,
+    /// Items the system failed on after its retries: recorded, left out of the metrics, and
+    /// asked again by `run --resume`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed_items: Vec<FailedItem>,
     pub host: Host,
     pub started_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,6 +135,13 @@ pub struct AsrProvenance {
     pub sample_rate: u32,
     /// Utterances whose audio was resampled or mixed down to get there.
     pub converted: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedItem {
+    pub id: String,
+    pub index: usize,
+    pub error: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -166,6 +166,11 @@ impl CommandSystem {
                 return Err(item(report));
             }
         };
+        // The program's own report that it cannot answer this item: the item fails, the program
+        // stays up for the next one.
+        if let Some(message) = reported_error(&reply, id) {
+            return Err(item(format!("command '{}' reported an error: {message}", self.label)));
+        }
         parse_response(&reply, id).map_err(|message| {
             self.kill();
             item(format!("command '{}' sent a bad response: {message}", self.label))
@@ -211,6 +216,17 @@ impl Drop for CommandSystem {
             self.kill();
         }
     }
+}
+
+/// `{"id": ID, "error": "…"}` for the expected item: the message.
+fn reported_error(line: &str, expected_id: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(line).ok()?;
+    let object = value.as_object()?;
+    if object.get("id").and_then(Value::as_str) != Some(expected_id) {
+        return None;
+    }
+    let message = object.get("error")?;
+    Some(message.as_str().map(|m| crate::tasks::shorten(m, 200)).unwrap_or_else(|| message.to_string()))
 }
 
 fn parse_response(line: &str, expected_id: &str) -> std::result::Result<Response, String> {
@@ -264,5 +280,14 @@ mod tests {
         assert!(parse_response(r#"{"id":"b","output":""}"#, "a").unwrap_err().contains("answered 'b'"));
         assert!(parse_response(r#"{"id":"a"}"#, "a").unwrap_err().contains("no string 'output'"));
         assert!(parse_response(r#"{"id":"a","output":"","latency_s":-1}"#, "a").is_err());
+    }
+
+    #[test]
+    fn an_item_error_is_the_programs_own_report() {
+        assert_eq!(reported_error(r#"{"id":"a","error":"out of memory"}"#, "a").as_deref(), Some("out of memory"));
+        assert_eq!(reported_error(r#"{"id":"a","error":{"code":7}}"#, "a").as_deref(), Some(r#"{"code":7}"#));
+        assert_eq!(reported_error(r#"{"id":"b","error":"x"}"#, "a"), None, "another item's error is a bad response");
+        assert_eq!(reported_error(r#"{"id":"a","output":"4"}"#, "a"), None);
+        assert_eq!(reported_error("garbage", "a"), None);
     }
 }

@@ -322,3 +322,59 @@ fn progress_is_a_bar_on_a_terminal_and_plain_lines_in_logs() {
     assert!(tty.status.success(), "{shown}");
     assert!(shown.contains(&format!("\r[{}] 30/30 items", "#".repeat(30))), "{shown:?}");
 }
+
+#[test]
+fn items_a_system_fails_on_are_recorded_and_asked_again_on_resume() {
+    let root = repo_root();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let runs = d.join("runs").display().to_string();
+    let flag = d.join("failing");
+    std::fs::write(&flag, "").unwrap();
+    let flaky = example_command_system(
+        d,
+        "flaky",
+        &["--strategy", "last-number", "--fail-every", "4", "--fail-while", flag.to_str().unwrap()],
+        None,
+    );
+    let flaky = flaky.display().to_string();
+
+    // Every 4th item fails: recorded, left out of the metrics, and the run goes on to the end.
+    let out = claimbench(&root, &["run", "gsm8k", "--system", &flaky, "--limit", "12", "--out", &runs]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("reported an error") && out.stderr.contains("and 2 more items failed"), "{}", out.stderr);
+    assert!(out.stderr.contains("run incomplete: 9 of 12 samples kept"), "{}", out.stderr);
+    let run = only_run(&d.join("runs"));
+    let manifest: claimbench::store::manifest::Manifest = read(&run.join("manifest.json"));
+    assert_eq!(manifest.failed_items.iter().map(|f| f.index).collect::<Vec<_>>(), [3, 7, 11]);
+    assert!(manifest.failed_items[0].error.contains("failing on purpose"), "{:?}", manifest.failed_items);
+    let metrics: claimbench::store::metrics::Metrics = read(&run.join("metrics.json"));
+    assert!(!metrics.complete);
+    assert_eq!(metrics.metrics["accuracy"].n, 9);
+
+    // Once the cause is gone, a resume asks exactly the failed items and the run equals a clean one.
+    std::fs::remove_file(&flag).unwrap();
+    let resumed = claimbench(&root, &["run", "--resume", run.to_str().unwrap()]);
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert!(resumed.stderr.contains("progress: 3/3 items"), "only the 3 failed items are asked: {}", resumed.stderr);
+    let manifest: claimbench::store::manifest::Manifest = read(&run.join("manifest.json"));
+    assert!(manifest.failed_items.is_empty() && manifest.items.completed == 12);
+    let clean_out = d.join("clean").display().to_string();
+    let system = root.join("examples/systems/last-number.toml").display().to_string();
+    let clean = claimbench(&root, &["run", "gsm8k", "--system", &system, "--limit", "12", "--out", &clean_out]);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    let samples = |dir: &std::path::Path| claimbench::store::StoredRun::load(dir).unwrap().samples;
+    assert_eq!(scored(&samples(&run)), scored(&samples(&only_run(&d.join("clean")))));
+
+    // Three failures in a row mean the system is down: the run stops there.
+    std::fs::write(&flag, "").unwrap();
+    let down = example_command_system(d, "down", &["--fail-every", "1", "--fail-while", flag.to_str().unwrap()], None);
+    let out = claimbench(
+        &root,
+        &["run", "gsm8k", "--system", down.to_str().unwrap(), "--limit", "12", "--out", &d.join("down").display().to_string()],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("stopped after 3 items in a row failed"), "{}", out.stderr);
+    let manifest: claimbench::store::manifest::Manifest = read(&only_run(&d.join("down")).join("manifest.json"));
+    assert_eq!((manifest.failed_items.len(), manifest.items.completed), (3, 0));
+}
