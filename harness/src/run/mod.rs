@@ -316,7 +316,7 @@ pub(crate) fn execute(
         }
         if in_a_row >= FAILURES_IN_A_ROW {
             let first = &failed[failed.len() - in_a_row].1;
-            failure = Some(Error::new(format!("{first}; stopped after {in_a_row} items in a row failed (is the system down?)")));
+            failure = Some(Error::new(format!("{first}; {in_a_row} items in a row failed, so the run stopped (is the system down?)")));
             break;
         }
     }

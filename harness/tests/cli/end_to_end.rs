@@ -374,7 +374,7 @@ fn items_a_system_fails_on_are_recorded_and_asked_again_on_resume() {
         &["run", "gsm8k", "--system", down.to_str().unwrap(), "--limit", "12", "--out", &d.join("down").display().to_string()],
     );
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("stopped after 3 items in a row failed"), "{}", out.stderr);
+    assert!(out.stderr.contains("3 items in a row failed, so the run stopped"), "{}", out.stderr);
     let manifest: claimbench::store::manifest::Manifest = read(&only_run(&d.join("down")).join("manifest.json"));
     assert_eq!((manifest.failed_items.len(), manifest.items.completed), (3, 0));
 }

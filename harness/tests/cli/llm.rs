@@ -324,9 +324,10 @@ fn faults_in_front_of_the_real_server_are_retried_to_the_same_results() {
     let out = run(d, &["run", &suite, "--system", &clean, "--out", "runs"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let clean_run = d.join(run_dir(&out));
-    let faulty = proxy(upstream, &["--rate", "0.3", "--seed", "7", "--stall-s", "8"]);
+    // The timeout leaves room for a server busy with other tests; a stall outlasts it.
+    let faulty = proxy(upstream, &["--rate", "0.3", "--seed", "7", "--stall-s", "25"]);
     let system =
-        openai_system(d, "faulty", &format!("http://127.0.0.1:{}/v1", faulty.port), "cache = false\ntimeout_s = 5\nmax_retries = 10\n");
+        openai_system(d, "faulty", &format!("http://127.0.0.1:{}/v1", faulty.port), "cache = false\ntimeout_s = 20\nmax_retries = 10\n");
     let out = run(d, &["run", &suite, "--system", &system, "--out", "runs"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let stats = proxy_stats(faulty.port);
