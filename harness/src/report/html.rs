@@ -2,7 +2,7 @@
 //! inline and nothing is fetched, so the file can be mailed, archived or opened offline.
 
 use super::plots::{Plot, Section};
-use super::{status_text, word_errors, worst_items, Exporter, Report};
+use super::{is_complete, status_text, word_errors, worst_items, Exporter, Report};
 use crate::error::Result;
 use crate::store::StoredRun;
 use std::fmt::Write;
@@ -32,11 +32,10 @@ fn anchor(text: &str) -> String {
 }
 
 fn status_cell(run: &StoredRun) -> String {
-    let status = status_text(run);
-    if status == "complete" {
-        status
+    if is_complete(run) {
+        status_text(run)
     } else {
-        format!("<span class=\"bad\">{}</span>", esc(&status))
+        format!("<span class=\"bad\">{}</span>", esc(&status_text(run)))
     }
 }
 
@@ -62,7 +61,7 @@ impl Exporter for Html {
 
     fn render(&self, report: &Report) -> Result<Vec<u8>> {
         let input = &report.input;
-        let suites = report.suites();
+        let suites = input.suites();
         let claims: Vec<_> = input.claims.iter().flat_map(|r| &r.claims).collect();
         let mut h = String::new();
         let _ = writeln!(h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");

@@ -1,6 +1,6 @@
 //! One-page Markdown summary: results with intervals, claims, plots, provenance, worst items.
 
-use super::{status_text, word_errors, worst_items, Exporter, Report};
+use super::{is_complete, status_text, word_errors, worst_items, Exporter, Report};
 use crate::error::Result;
 use std::fmt::Write;
 
@@ -175,11 +175,10 @@ impl Exporter for Markdown {
 }
 
 fn bold_if_not_complete(run: &crate::store::StoredRun) -> String {
-    let status = status_text(run);
-    if status == "complete" {
-        status
+    if is_complete(run) {
+        status_text(run)
     } else {
-        format!("**{status}**")
+        format!("**{}**", status_text(run))
     }
 }
 

@@ -37,6 +37,24 @@ impl ReportInput {
         let labels = run_labels(&runs);
         ReportInput { runs, labels, claims, history }
     }
+
+    /// Suites in the order their first run appears, each with its runs' indices.
+    pub fn suites(&self) -> Vec<(String, Vec<usize>)> {
+        let mut suites: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, run) in self.runs.iter().enumerate() {
+            let id = &run.manifest.suite.id;
+            match suites.iter_mut().find(|(s, _)| s == id) {
+                Some((_, runs)) => runs.push(i),
+                None => suites.push((id.clone(), vec![i])),
+            }
+        }
+        suites
+    }
+
+    /// The runs of one suite with their labels.
+    pub fn runs_of<'a>(&'a self, suite: &'a str) -> impl Iterator<Item = (&'a StoredRun, &'a String)> + 'a {
+        self.runs.iter().zip(&self.labels).filter(move |(run, _)| run.manifest.suite.id == suite)
+    }
 }
 
 /// A report ready to export: its inputs, its plots, and the directory it is written to.
@@ -139,19 +157,10 @@ impl Report {
     pub fn samples_link(&self, run: &StoredRun) -> String {
         relative_path(&self.out, &run.dir.join(crate::store::SAMPLES)).to_string_lossy().into_owned()
     }
+}
 
-    /// Suites in first-seen order, each with its runs' indices.
-    pub fn suites(&self) -> Vec<(String, Vec<usize>)> {
-        let mut suites: Vec<(String, Vec<usize>)> = Vec::new();
-        for (i, run) in self.input.runs.iter().enumerate() {
-            let id = &run.manifest.suite.id;
-            match suites.iter_mut().find(|(s, _)| s == id) {
-                Some((_, runs)) => runs.push(i),
-                None => suites.push((id.clone(), vec![i])),
-            }
-        }
-        suites
-    }
+pub fn is_complete(run: &StoredRun) -> bool {
+    run.manifest.status == Status::Complete
 }
 
 /// "complete", or the status in capitals with how many items it has.

@@ -1,7 +1,7 @@
 //! A metric over a series of runs (oldest left), one line per suite and system, with detected
 //! regressions and improvements marked where they start.
 
-use super::{drawing, file_stem, linear_range, series_color, Figure, Section, FONT};
+use super::{draw_legend, drawing, file_stem, linear_range, series_color, Figure, Section, FONT};
 use crate::report::ReportInput;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -114,14 +114,7 @@ impl Figure for HistoryLines {
                 }))
                 .map_err(drawing)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 15))
-            .draw()
-            .map_err(drawing)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
         root.present().map_err(drawing)?;
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Per-item latency as an empirical CDF, one line per run of a suite: where the medians and the
 //! tails lie, which a mean hides.
 
-use super::{drawing, file_stem, log10_label, log10_range, series_color, Figure, Section, FONT};
+use super::{draw_legend, drawing, file_stem, log10_label, log10_range, series_color, suites, Figure, Section, FONT};
 use crate::report::ReportInput;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -19,21 +19,21 @@ pub struct LatencyCdf {
 
 /// One figure per suite whose runs recorded per-item latencies.
 pub fn figures(input: &ReportInput) -> Vec<LatencyCdf> {
-    let mut figures: Vec<LatencyCdf> = Vec::new();
-    for (run, label) in input.runs.iter().zip(&input.labels) {
-        let mut latencies: Vec<f64> = run.samples.iter().filter_map(|s| s.latency_s).filter(|l| l.is_finite() && *l > 0.0).collect();
-        if latencies.is_empty() {
-            continue;
-        }
-        latencies.sort_by(f64::total_cmp);
-        let curve = Curve { label: label.clone(), latencies };
-        let suite = &run.manifest.suite.id;
-        match figures.iter_mut().find(|f| &f.suite == suite) {
-            Some(figure) => figure.curves.push(curve),
-            None => figures.push(LatencyCdf { suite: suite.clone(), curves: vec![curve] }),
-        }
-    }
-    figures
+    suites(input)
+        .into_iter()
+        .filter_map(|suite| {
+            let curves: Vec<Curve> = input
+                .runs_of(&suite)
+                .filter_map(|(run, label)| {
+                    let mut latencies: Vec<f64> =
+                        run.samples.iter().filter_map(|s| s.latency_s).filter(|l| l.is_finite() && *l > 0.0).collect();
+                    latencies.sort_by(f64::total_cmp);
+                    (!latencies.is_empty()).then(|| Curve { label: label.clone(), latencies })
+                })
+                .collect();
+            (!curves.is_empty()).then_some(LatencyCdf { suite, curves })
+        })
+        .collect()
 }
 
 impl Figure for LatencyCdf {
@@ -83,14 +83,7 @@ impl Figure for LatencyCdf {
                 .label(format!("{} (n={})", curve.label, curve.latencies.len()))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 15))
-            .draw()
-            .map_err(drawing)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present().map_err(drawing)?;
         Ok(())
     }

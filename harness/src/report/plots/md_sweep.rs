@@ -1,7 +1,7 @@
 //! Simulation cost against system size (log–log), one line per materials run: a slope of one is
 //! linear scaling, and where lines cross shows which engine wins at which size.
 
-use super::{drawing, file_stem, log10_label, log10_range, runs_of, series_color, suites, Figure, Section, FONT};
+use super::{draw_legend, drawing, file_stem, log10_label, log10_range, series_color, suites, Figure, Section, FONT};
 use crate::report::ReportInput;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -31,7 +31,8 @@ pub fn figures(input: &ReportInput) -> Vec<MdSweep> {
 }
 
 fn figure(input: &ReportInput, suite: String) -> Option<MdSweep> {
-    let lines: Vec<Line> = runs_of(input, &suite)
+    let lines: Vec<Line> = input
+        .runs_of(&suite)
         .filter_map(|(run, label)| {
             let mut points: Vec<SizePoint> = run
                 .metrics
@@ -112,14 +113,7 @@ impl Figure for MdSweep {
                 }))
                 .map_err(drawing)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 15))
-            .draw()
-            .map_err(drawing)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(drawing)?;
         Ok(())
     }

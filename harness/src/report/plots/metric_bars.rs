@@ -1,6 +1,6 @@
 //! One metric across runs: a bar per run with its confidence interval as a whisker.
 
-use super::{category_label, category_ticks, drawing, file_stem, runs_of, suites, Figure, Section, FONT};
+use super::{category_label, category_ticks, drawing, file_stem, suites, Figure, Section, FONT};
 use crate::report::ReportInput;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -23,7 +23,8 @@ pub struct MetricBars {
 /// The metrics of a suite drawn as bar charts: quality metrics and each simulation workload's
 /// timesteps/s.
 pub fn plotted_metrics(input: &ReportInput, suite: &str) -> Vec<String> {
-    let mut names: Vec<String> = runs_of(input, suite)
+    let mut names: Vec<String> = input
+        .runs_of(suite)
         .flat_map(|(run, _)| run.metrics.metrics.keys())
         .filter(|name| ["accuracy", "acc_norm", "wer"].contains(&name.as_str()) || name.ends_with("/timesteps_per_s"))
         .cloned()
@@ -39,7 +40,8 @@ pub fn figures(input: &ReportInput) -> Vec<MetricBars> {
 
 /// Runs without the metric are left out; incomplete runs and invalid figures say so in their label.
 pub fn figure(input: &ReportInput, suite: &str, metric: &str) -> MetricBars {
-    let bars = runs_of(input, suite)
+    let bars = input
+        .runs_of(suite)
         .filter_map(|(run, label)| {
             let m = run.metrics.metrics.get(metric)?;
             let (low, high) = m.ci.as_ref().map(|ci| (ci.low, ci.high)).unwrap_or((m.value, m.value));

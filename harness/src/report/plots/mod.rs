@@ -184,18 +184,22 @@ pub fn linear_range(values: impl IntoIterator<Item = f64>) -> std::ops::Range<f6
 
 /// Suite ids in the order their first run appears.
 pub fn suites(input: &ReportInput) -> Vec<String> {
-    let mut suites: Vec<String> = Vec::new();
-    for run in &input.runs {
-        if !suites.contains(&run.manifest.suite.id) {
-            suites.push(run.manifest.suite.id.clone());
-        }
-    }
-    suites
+    input.suites().into_iter().map(|(suite, _)| suite).collect()
 }
 
-/// The runs of one suite with their labels.
-pub fn runs_of<'a>(input: &'a ReportInput, suite: &'a str) -> impl Iterator<Item = (&'a crate::store::StoredRun, &'a String)> + 'a {
-    input.runs.iter().zip(&input.labels).filter(move |(run, _)| run.manifest.suite.id == suite)
+/// The legend box every multi-series plot draws, at `position`.
+pub fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> std::result::Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font((FONT, 15))
+        .draw()
+        .map_err(drawing)
 }
 
 /// Every plot the report's inputs allow, written into `out`.

@@ -1,7 +1,7 @@
 //! Quality against throughput, one point per run of a suite, with the Pareto front: the runs no
 //! other run beats on both at once.
 
-use super::{drawing, file_stem, linear_range, log10_label, log10_range, series_color, Figure, Section, FONT};
+use super::{drawing, file_stem, linear_range, log10_label, log10_range, series_color, suites, Figure, Section, FONT};
 use crate::report::ReportInput;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -28,15 +28,12 @@ const QUALITY_METRICS: [&str; 3] = ["accuracy", "acc_norm", "wer"];
 
 /// One figure per suite and quality metric that at least two runs with latencies share.
 pub fn figures(input: &ReportInput) -> Vec<Pareto> {
-    let mut suites: Vec<&str> = input.runs.iter().map(|r| r.manifest.suite.id.as_str()).collect();
-    suites.sort();
-    suites.dedup();
     let mut figures = Vec::new();
-    for suite in suites {
+    for suite in suites(input) {
         for metric in QUALITY_METRICS {
             let mut higher_is_better = true;
             let mut points: Vec<Point> = Vec::new();
-            for (run, label) in input.runs.iter().zip(&input.labels).filter(|(r, _)| r.manifest.suite.id == suite) {
+            for (run, label) in input.runs_of(&suite) {
                 let (Some(m), Some(latency)) = (run.metrics.metrics.get(metric), run.metrics.metrics.get("latency_mean_s")) else {
                     continue;
                 };
@@ -51,7 +48,7 @@ pub fn figures(input: &ReportInput) -> Vec<Pareto> {
                 continue;
             }
             mark_front(&mut points, higher_is_better);
-            figures.push(Pareto { suite: suite.to_string(), metric: metric.to_string(), higher_is_better, points });
+            figures.push(Pareto { suite: suite.clone(), metric: metric.to_string(), higher_is_better, points });
         }
     }
     figures

@@ -1,7 +1,7 @@
 //! Word error rate split into substitutions, deletions and insertions, one stacked bar per speech
 //! run: two systems with the same WER can fail in very different ways.
 
-use super::{category_label, category_ticks, drawing, file_stem, runs_of, suites, Figure, Section, FONT};
+use super::{category_label, category_ticks, draw_legend, drawing, file_stem, suites, Figure, Section, FONT};
 use crate::report::ReportInput;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -29,7 +29,8 @@ pub fn figures(input: &ReportInput) -> Vec<WerBreakdown> {
 }
 
 fn figure(input: &ReportInput, suite: String) -> Option<WerBreakdown> {
-    let runs: Vec<Breakdown> = runs_of(input, &suite)
+    let runs: Vec<Breakdown> = input
+        .runs_of(&suite)
         .filter_map(|(run, label)| {
             let aligned: Vec<_> = run.samples.iter().filter(|s| s.measures.contains_key("reference_words")).collect();
             let reference_words: f64 = aligned.iter().map(|s| s.measures["reference_words"]).sum();
@@ -101,14 +102,7 @@ impl Figure for WerBreakdown {
                 EmptyElement::at((i as f64, wer)) + Text::new(format!("WER {wer:.3}"), (0, -6), label_style.clone())
             }))
             .map_err(drawing)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 15))
-            .draw()
-            .map_err(drawing)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         root.present().map_err(drawing)?;
         Ok(())
     }
