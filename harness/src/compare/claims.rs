@@ -129,8 +129,9 @@ pub fn check_claims(path: &Path, options: &CompareOptions) -> Result<ClaimsRepor
         };
         let (baseline, candidate) = (run_dir(&spec.baseline, "baseline")?, run_dir(&spec.candidate, "candidate")?);
         let level = spec.level.unwrap_or(file.level);
-        let paired = Paired::load(&baseline, &candidate, &CompareOptions { level, ..options.clone() })
-            .map_err(|e| e.context(format!("claim '{id}'")))?;
+        // Errors from the comparison itself name the claim's place in the file.
+        let in_claim = |e: Error| at(spec.id.span(), format!("claim '{id}': {e}"));
+        let paired = Paired::load(&baseline, &candidate, &CompareOptions { level, ..options.clone() }).map_err(in_claim)?;
         if paired.baseline.manifest.suite.id != *spec.suite.get_ref() {
             return Err(at(
                 spec.suite.span(),
@@ -145,7 +146,7 @@ pub fn check_claims(path: &Path, options: &CompareOptions) -> Result<ClaimsRepor
                 format!("claim '{id}': no metric '{metric}' in the runs (they have: {})", known.join(", ")),
             ));
         };
-        let (a, b) = paired.values(metric)?;
+        let (a, b) = paired.values(metric).map_err(in_claim)?;
         let kind = *spec.kind.get_ref();
         let direction = spec.direction.unwrap_or(if metric_value.higher_is_better { Direction::Higher } else { Direction::Lower });
         let needs = |value: Option<f64>, what: &str| {
@@ -153,15 +154,15 @@ pub fn check_claims(path: &Path, options: &CompareOptions) -> Result<ClaimsRepor
         };
         let (distribution, claim_kind) = match kind {
             Kind::AbsoluteImprovement => (
-                paired.improvement(metric, direction, Scale::Absolute, file.resamples, file.seed)?,
+                paired.improvement(metric, direction, Scale::Absolute, file.resamples, file.seed).map_err(in_claim)?,
                 ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? },
             ),
             Kind::RelativeImprovement => (
-                paired.improvement(metric, direction, Scale::Relative, file.resamples, file.seed)?,
+                paired.improvement(metric, direction, Scale::Relative, file.resamples, file.seed).map_err(in_claim)?,
                 ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? },
             ),
             Kind::NonInferiority => (
-                paired.improvement(metric, direction, Scale::Absolute, file.resamples, file.seed)?,
+                paired.improvement(metric, direction, Scale::Absolute, file.resamples, file.seed).map_err(in_claim)?,
                 ClaimKind::NonInferior { margin: needs(spec.margin, "margin")? },
             ),
             Kind::SpeedUp => (
@@ -169,9 +170,8 @@ pub fn check_claims(path: &Path, options: &CompareOptions) -> Result<ClaimsRepor
                 ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? },
             ),
         };
-        let distribution = distribution.map_err(|e| Error::new(format!("claim '{id}': {e}")))?;
-        let mut outcome =
-            check(&distribution, claim_kind, level, Method::Percentile).map_err(|e| Error::new(format!("claim '{id}': {e}")))?;
+        let distribution = distribution.map_err(|e| in_claim(Error::new(e.to_string())))?;
+        let mut outcome = check(&distribution, claim_kind, level, Method::Percentile).map_err(|e| in_claim(Error::new(e.to_string())))?;
         let mut notes = paired.warnings.clone();
         if kind == Kind::SpeedUp || metric_value.speed {
             let hardware = paired.hardware_differences();
