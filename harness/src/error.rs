@@ -60,6 +60,37 @@ impl<T> IoContext<T> for std::io::Result<T> {
     }
 }
 
+thread_local! {
+    /// Set while `contain_panics` runs: its panics are reported as errors, not printed.
+    static CONTAINING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a third-party reader that may panic on damaged input (polars' Parquet reader does on
+/// some corrupt footers) and turns such a panic into an error about `path`, so that one damaged
+/// file is a clear error, not a crash with a backtrace.
+pub fn contain_panics<T>(path: &Path, read: impl FnOnce() -> Result<T>) -> Result<T> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CONTAINING.with(|c| c.get()) {
+                previous(info);
+            }
+        }));
+    });
+    let was = CONTAINING.with(|c| c.replace(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    CONTAINING.with(|c| c.set(was));
+    outcome.unwrap_or_else(|payload| {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown reason".to_string());
+        Err(Error::in_file(path, format!("damaged file: the reader gave up ({why})")))
+    })
+}
+
 /// Messages must stay on one line so that logs and tests can rely on it.
 fn one_line(message: &str) -> String {
     if !message.contains(['\n', '\r']) {
@@ -76,6 +107,13 @@ mod tests {
     fn messages_are_single_line() {
         let e = Error::new("first\n  second\r\nthird");
         assert_eq!(e.message(), "first | second | third");
+    }
+
+    #[test]
+    fn panics_of_readers_become_errors_naming_the_file() {
+        let e = contain_panics::<()>(Path::new("samples.parquet"), || panic!("thrift bool field")).unwrap_err();
+        assert_eq!(e.to_string(), "samples.parquet: damaged file: the reader gave up (thrift bool field)");
+        assert_eq!(contain_panics(Path::new("x"), || Ok(3)), Ok(3));
     }
 
     #[test]

@@ -211,10 +211,13 @@ fn gather_items(runs: &[RunEntry]) -> Result<HashMap<String, RunItems>> {
                 .map(|lf| lf.select([col("run_path"), col("id"), col("correct"), col("latency_s")]))
         })
         .collect::<PolarsResult<Vec<LazyFrame>>>();
-    let frame = scans
-        .and_then(|scans| concat(scans, UnionArgs::default()))
-        .and_then(|lf| lf.collect())
-        .map_err(|e| Error::new(format!("reading samples.parquet files: {e}")))?;
+    let first = runs.first().map(|r| r.dir.join(SAMPLES)).unwrap_or_default();
+    let frame = crate::error::contain_panics(&first.with_file_name(format!("{SAMPLES} (one of {} runs)", runs.len())), || {
+        scans
+            .and_then(|scans| concat(scans, UnionArgs::default()))
+            .and_then(|lf| lf.collect())
+            .map_err(|e| Error::new(format!("reading samples.parquet files: {e}")))
+    })?;
     let column = |name: &str| frame.column(name).map_err(|e| Error::new(format!("samples.parquet: {e}")));
     let (path, id, correct, latency) = (column("run_path")?, column("id")?, column("correct")?, column("latency_s")?);
     let bad = |e: PolarsError| Error::new(format!("samples.parquet: unexpected column type: {e}"));

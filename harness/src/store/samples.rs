@@ -124,7 +124,9 @@ pub fn write_parquet(path: &Path, samples: &[Sample]) -> Result<()> {
 
 pub fn read_parquet(path: &Path) -> Result<Vec<Sample>> {
     let file = std::fs::File::open(path).with_path(path)?;
-    let frame = ParquetReader::new(file).finish().map_err(|e| Error::in_file(path, format!("cannot read Parquet: {e}")))?;
+    let frame = crate::error::contain_panics(path, || {
+        ParquetReader::new(file).finish().map_err(|e| Error::in_file(path, format!("cannot read Parquet: {e}")))
+    })?;
     from_frame(&frame).map_err(|e| Error::in_file(path, format!("unexpected samples layout: {e}")))
 }
 

@@ -391,6 +391,26 @@ const CASES: &[Case] = &[
         expect: &["md.toml:", "gate needs finite e_pair and press and positive rel_tol"],
     },
     Case {
+        name: "relative claim over a baseline of zero",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(3), "");
+            let preds =
+                write(d, "preds.jsonl", &(0..3).map(|i| format!("{{\"index\": {i}, \"output\": \"no idea\"}}\n")).collect::<String>());
+            let mut runs = Vec::new();
+            for _ in 0..2 {
+                // Complete runs, kept apart from `runs/`, which must hold no complete run.
+                let out = claimbench(d, &["run", &s(&suite), "--system", &format!("predictions:{preds}"), "--out", &s(&d.join("claimed"))]);
+                runs.push(s(&run_dir(&out)));
+            }
+            let claims = format!(
+                "[[claim]]\nid = \"gain\"\nsuite = \"tiny\"\nmetric = \"accuracy\"\nbaseline = {:?}\ncandidate = {:?}\nkind = \"relative-improvement\"\nthreshold = 0.28\n",
+                runs[0], runs[1]
+            );
+            vec!["claim".into(), "check".into(), write(d, "claims.toml", &claims)]
+        },
+        expect: &["claims.toml:2:", "claim 'gain'"],
+    },
+    Case {
         name: "report of a directory that is not a run",
         setup: |d| vec!["report".into(), s(d), "-o".into(), s(&d.join("out"))],
         expect: &["not a run directory"],
