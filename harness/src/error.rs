@@ -60,10 +60,9 @@ impl<T> IoContext<T> for std::io::Result<T> {
     }
 }
 
-thread_local! {
-    /// Set while `contain_panics` runs: its panics are reported as errors, not printed.
-    static CONTAINING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
+/// How many `contain_panics` calls are running. Their panics are reported as errors, not printed,
+/// on any thread: readers panic on their worker threads too, and unwinding brings those back.
+static CONTAINING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Runs a third-party reader that may panic on damaged input (polars' Parquet reader does on
 /// some corrupt footers) and turns such a panic into an error about `path`, so that one damaged
@@ -73,14 +72,14 @@ pub fn contain_panics<T>(path: &Path, read: impl FnOnce() -> Result<T>) -> Resul
     QUIET_HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if !CONTAINING.with(|c| c.get()) {
+            if CONTAINING.load(std::sync::atomic::Ordering::SeqCst) == 0 {
                 previous(info);
             }
         }));
     });
-    let was = CONTAINING.with(|c| c.replace(true));
+    CONTAINING.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
-    CONTAINING.with(|c| c.set(was));
+    CONTAINING.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     outcome.unwrap_or_else(|payload| {
         let why = payload
             .downcast_ref::<&str>()
