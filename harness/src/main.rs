@@ -317,10 +317,19 @@ struct ComparisonArgs {
     allow_partial: bool,
     #[arg(long, default_value_t = 0.95)]
     level: f64,
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = resamples_arg)]
     resamples: usize,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+}
+
+fn resamples_arg(text: &str) -> Result<usize, String> {
+    let n: usize = text.parse().map_err(|e| format!("{e}"))?;
+    let min = claimbench::stats::bootstrap::MIN_RESAMPLES;
+    if n < min {
+        return Err(format!("at least {min} resamples are needed for a confidence interval"));
+    }
+    Ok(n)
 }
 
 impl ComparisonArgs {

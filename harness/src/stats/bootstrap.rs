@@ -13,6 +13,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_RESAMPLES: usize = 10_000;
+/// The fewest resamples a user may ask for: with fewer, a 95% interval's ends rest on a handful
+/// of resamples and move with the seed.
+pub const MIN_RESAMPLES: usize = 1_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
