@@ -325,10 +325,7 @@ struct ComparisonArgs {
 
 fn resamples_arg(text: &str) -> Result<usize, String> {
     let n: usize = text.parse().map_err(|e| format!("{e}"))?;
-    let min = claimbench::stats::bootstrap::MIN_RESAMPLES;
-    if n < min {
-        return Err(format!("at least {min} resamples are needed for a confidence interval"));
-    }
+    claimbench::stats::bootstrap::check_resamples(n)?;
     Ok(n)
 }
 

@@ -60,8 +60,8 @@ pub fn verify(bundle: &Path, pubkey: Option<&Path>, limits: archive::Limits) -> 
     for run in &index.runs {
         // Bytes that fail their hash are never parsed: a damaged Parquet file can make the
         // reader allocate without bound, and the file check has already failed the bundle.
-        let damaged: Vec<&str> =
-            problems.iter().map(|(path, _)| path.as_str()).filter(|path| path.starts_with(&format!("{}/", run.dir))).collect();
+        let run_prefix = format!("{}/", run.dir);
+        let damaged: Vec<&str> = problems.iter().map(|(path, _)| path.as_str()).filter(|path| path.starts_with(&run_prefix)).collect();
         if damaged.is_empty() {
             check_run(&unpacked, run, &mut checks);
         } else {

@@ -114,10 +114,8 @@ pub struct ClaimsReport {
 pub fn check_claims(path: &Path, options: &CompareOptions) -> Result<ClaimsReport> {
     let text = read_to_string(path)?;
     let file: ClaimsFile = parse_toml(path, &text)?;
-    let min = crate::stats::bootstrap::MIN_RESAMPLES;
-    if file.resamples < min {
-        return Err(Error::in_file(path, format!("resamples = {}: at least {min} are needed for a confidence interval", file.resamples)));
-    }
+    crate::stats::bootstrap::check_resamples(file.resamples)
+        .map_err(|why| Error::in_file(path, format!("resamples = {}: {why}", file.resamples)))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let at = |span: std::ops::Range<usize>, message: String| error_at_span(path, &text, span, message);
     let mut report = ClaimsReport { file: path.display().to_string(), warnings: Vec::new(), claims: Vec::new() };

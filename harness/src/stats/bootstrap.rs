@@ -17,6 +17,14 @@ pub const DEFAULT_RESAMPLES: usize = 10_000;
 /// of resamples and move with the seed.
 pub const MIN_RESAMPLES: usize = 1_000;
 
+/// Refuses a user's resample count below `MIN_RESAMPLES`, saying why.
+pub fn check_resamples(resamples: usize) -> Result<(), String> {
+    if resamples < MIN_RESAMPLES {
+        return Err(format!("at least {MIN_RESAMPLES} resamples are needed for a confidence interval"));
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {

@@ -419,7 +419,7 @@ const CASES: &[Case] = &[
                 "resamples = 10\n[[claim]]\nid = \"g\"\nsuite = \"gsm8k\"\nmetric = \"accuracy\"\nbaseline = \"a\"\ncandidate = \"b\"\nkind = \"speed-up\"\nthreshold = 2.0\n",
             )]
         },
-        expect: &["claims.toml", "resamples = 10: at least 1000"],
+        expect: &["claims.toml", "resamples = 10: at least 1000 resamples"],
     },
     Case {
         name: "report of a directory that is not a run",
