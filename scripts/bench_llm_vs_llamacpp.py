@@ -4,7 +4,8 @@ in one run, alternating. Prints tokens/s for each and the ratios.
 
     python3 scripts/bench_llm_vs_llamacpp.py target/release/claimbench [--threads 2] [--reps 3]
 
-The gguf system is measured twice: on the file's own Q4_1 weights and with requantize_q4_1."""
+The gguf system is measured three ways: its default native engine on the file's own Q4_1 weights,
+and candle-transformers' engine on Q4_1 and with requantize_q4_1 (Q8_0)."""
 
 import argparse
 import json
@@ -25,10 +26,16 @@ def prompt_text():
     return "\n\n".join(f"Question: {q}\nAnswer:" for q in questions)
 
 
-def ours(binary, model, prompt, threads, requantize):
-    args = [binary, "gguf", model, "--prompt", prompt, "--max-tokens", str(DECODE), "--threads", str(threads), "--ignore-eos"]
-    if requantize:
-        args.append("--requantize-q4-1")
+# Name in the table, then the extra arguments of `claimbench gguf`.
+CONFIGURATIONS = [
+    ("gguf native (Q4_1)", ["--engine", "native"]),
+    ("gguf candle (Q4_1)", ["--engine", "candle"]),
+    ("gguf candle (Q8_0)", ["--engine", "candle", "--requantize-q4-1"]),
+]
+
+
+def ours(binary, model, prompt, threads, extra):
+    args = [binary, "gguf", model, "--prompt", prompt, "--max-tokens", str(DECODE), "--threads", str(threads), "--ignore-eos", *extra]
     line = json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
     return line["prompt_tokens_per_s"], line["decode_tokens_per_s"], len(line["prompt_tokens"])
 
@@ -67,12 +74,12 @@ def main():
     model = subprocess.run([SERVER, "model"], check=True, capture_output=True, text=True).stdout.strip()
     prompt = prompt_text()
     llama = llama_cpp_runner(model, args.threads)
-    results = {"llama.cpp": [], "gguf (Q4_1)": [], "gguf (requantized Q8_0)": []}
+    results = {"llama.cpp": [], **{name: [] for name, _ in CONFIGURATIONS}}
     for rep in range(args.reps):
         r = llama(prompt)
         results["llama.cpp"].append((r["prompt_tokens_per_s"], r["decode_tokens_per_s"]))
-        for name, requantize in [("gguf (Q4_1)", False), ("gguf (requantized Q8_0)", True)]:
-            p, d, n = ours(args.binary, model, prompt, args.threads, requantize)
+        for name, extra in CONFIGURATIONS:
+            p, d, n = ours(args.binary, model, prompt, args.threads, extra)
             results[name].append((p, d))
         print(f"rep {rep + 1}/{args.reps} done ({n} prompt tokens, {DECODE} generated)", file=sys.stderr)
     median = {name: (statistics.median(v[0] for v in runs), statistics.median(v[1] for v in runs)) for name, runs in results.items()}

@@ -301,6 +301,9 @@ enum Command {
         /// cpu, or cuda (needs a build with --features cuda).
         #[arg(long, default_value = "cpu")]
         device: String,
+        /// Forward pass: native (CPU), candle (candle-transformers, CPU or CUDA), auto: native on the CPU.
+        #[arg(long, value_enum, default_value = "auto")]
+        engine: claimbench::systems::gguf::Engine,
     },
 }
 
@@ -673,13 +676,14 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
             Ok(Verdict::Fine)
         }
         #[cfg(feature = "gguf")]
-        Command::Gguf { model, prompt, prompts, max_tokens, threads, requantize_q4_1, chat, tokenize_only, ignore_eos, device } => {
+        Command::Gguf { model, prompt, prompts, max_tokens, threads, requantize_q4_1, chat, tokenize_only, ignore_eos, device, engine } => {
             use claimbench::systems::gguf;
             let mut all = prompt;
             if let Some(file) = prompts {
                 all.extend(gguf::read_prompts(&file)?);
             }
-            let config = gguf::GgufConfig { model: model.display().to_string(), threads, requantize_q4_1, device, ..Default::default() };
+            let config =
+                gguf::GgufConfig { model: model.display().to_string(), threads, requantize_q4_1, device, engine, ..Default::default() };
             let mut system = gguf::GgufSystem::start(&config, std::path::Path::new("."))?;
             if ignore_eos {
                 system.ignore_end_of_generation();

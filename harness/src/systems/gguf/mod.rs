@@ -1,9 +1,14 @@
-//! `gguf`: a built-in language model, with no server. candle's quantized llama runs a GGUF file;
-//! the tokenizer and chat template come from the file's own metadata. Greedy decoding at
-//! temperature 0, seeded sampling otherwise; log-likelihoods of continuations for multiple
-//! choice. The same code runs on a CUDA GPU when built with `--features cuda` (`device = "cuda"`).
+//! `gguf`: a built-in language model, with no server. A GGUF file runs in process: on the CPU
+//! through the native engine (`llama`, with `quant`'s kernels on `pool`'s threads), or through
+//! candle-transformers' quantized llama, which also runs on a CUDA GPU when built with
+//! `--features cuda` (`device = "cuda"`). The tokenizer and chat template come from the file's
+//! own metadata. Greedy decoding at temperature 0, seeded sampling otherwise; log-likelihoods of
+//! continuations for multiple choice.
 
 pub mod chat;
+mod llama;
+mod pool;
+mod quant;
 pub mod tokenizer;
 
 use super::{ChoicesRequest, ContinuationScore, GenerateRequest, Response, System};
@@ -25,16 +30,21 @@ pub struct GgufConfig {
     pub name: Option<String>,
     /// The GGUF file (relative to the config's directory).
     pub model: String,
-    /// Compute threads; 0 means candle's default (all cores). One value per process.
+    /// Compute threads; 0 means every core. The candle engine takes one value per process.
     #[serde(default)]
     pub threads: usize,
-    /// Requantize Q4_1 tensors to Q8_0 at load: candle's Q4_1 CPU kernel is scalar, Q8_0's is
-    /// vectorised (several times faster; the weights change by Q8_0's rounding).
+    /// Requantize Q4_1 tensors to Q8_0 at load, for the candle engine: its Q4_1 CPU kernel is
+    /// scalar, its Q8_0 one vectorised (the weights change by Q8_0's rounding).
     #[serde(default)]
     pub requantize_q4_1: bool,
     /// `cpu` or `cuda` (needs a build with `--features cuda`).
     #[serde(default = "default_device")]
     pub device: String,
+    /// Which forward pass runs the model: `native` (CPU only; Q4_1 and Q8_0 weights as stored,
+    /// vectorised kernels, other kinds through candle's), `candle` (candle-transformers' quantized
+    /// llama, CPU or CUDA), or `auto`: native on the CPU, candle on CUDA.
+    #[serde(default)]
+    pub engine: Engine,
     /// Condition log-likelihoods on the model's BOS token, as lm-evaluation-harness does.
     #[serde(default = "yes")]
     pub loglikelihood_bos: bool,
@@ -56,13 +66,51 @@ impl Default for GgufConfig {
             threads: 0,
             requantize_q4_1: false,
             device: default_device(),
+            engine: Engine::Auto,
             loglikelihood_bos: true,
         }
     }
 }
 
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Engine {
+    #[default]
+    Auto,
+    Native,
+    Candle,
+}
+
+/// The loaded model with its KV cache; clones share the weights.
+#[derive(Clone)]
+enum Model {
+    Candle(Box<ModelWeights>),
+    Native(llama::Llama),
+}
+
+impl Model {
+    fn clear_kv_cache(&mut self) {
+        match self {
+            Model::Candle(m) => m.clear_kv_cache(),
+            Model::Native(m) => m.clear_kv_cache(),
+        }
+    }
+
+    /// Logits after the last of `tokens`, run from `position` on.
+    fn forward(&mut self, tokens: &[u32], position: usize, device: &Device) -> candle_core::Result<Tensor> {
+        match self {
+            Model::Candle(m) => m.forward(&Tensor::new(tokens, device)?.unsqueeze(0)?, position)?.squeeze(0),
+            Model::Native(m) => {
+                let logits = m.forward(tokens, position)?;
+                let vocabulary = logits.len();
+                Tensor::from_vec(logits, vocabulary, &Device::Cpu)
+            }
+        }
+    }
+}
+
 pub struct GgufSystem {
-    model: ModelWeights,
+    model: Model,
     pub tokenizer: tokenizer::Tokenizer,
     chat: Option<Result<chat::ChatTemplate>>,
     device: Device,
@@ -150,6 +198,20 @@ pub fn load_tokenizer(path: &Path) -> Result<tokenizer::Tokenizer> {
     build_tokenizer(path, &content)
 }
 
+fn load_model<R: std::io::Read + std::io::Seek>(
+    native: bool,
+    threads: usize,
+    content: gguf_file::Content,
+    reader: &mut R,
+    device: &Device,
+) -> candle_core::Result<Model> {
+    if native {
+        Ok(Model::Native(llama::Llama::from_gguf(&content, reader, threads)?))
+    } else {
+        Ok(Model::Candle(Box::new(ModelWeights::from_gguf(content, reader, device)?)))
+    }
+}
+
 /// An in-memory copy of the file with every Q4_1 tensor requantized to Q8_0.
 fn requantized(path: &Path, file: &mut std::fs::File, content: &gguf_file::Content) -> Result<std::io::Cursor<Vec<u8>>> {
     let mut names: Vec<&String> = content.tensor_infos.keys().collect();
@@ -198,12 +260,19 @@ impl GgufSystem {
             .map(|t| chat::ChatTemplate::from_jinja(&t).map_err(|e| model_error(&path, e)));
         let context_length = metadata_u32(&content, "llama.context_length").unwrap_or(2048) as usize;
         let has_q4_1 = content.tensor_infos.values().any(|t| t.ggml_dtype == GgmlDType::Q4_1);
+        let native = match (config.engine, &device) {
+            (Engine::Auto, Device::Cpu) | (Engine::Native, Device::Cpu) => true,
+            (Engine::Native, _) => {
+                return Err(Error::new("gguf system: engine 'native' runs on the CPU only; use engine 'candle' on cuda"))
+            }
+            _ => false,
+        };
         let model = if config.requantize_q4_1 && has_q4_1 {
             let mut copy = requantized(&path, &mut file, &content)?;
             let content = gguf_file::Content::read(&mut copy).map_err(|e| model_error(&path, e))?;
-            ModelWeights::from_gguf(content, &mut copy, &device)
+            load_model(native, config.threads, content, &mut copy, &device)
         } else {
-            ModelWeights::from_gguf(content, &mut file, &device)
+            load_model(native, config.threads, content, &mut file, &device)
         }
         .map_err(|e| model_error(&path, e))?;
         let mut end_of_generation: Vec<u32> = tokenizer.eos.into_iter().collect();
@@ -214,8 +283,7 @@ impl GgufSystem {
     }
 
     fn forward(&mut self, tokens: &[u32], position: usize) -> Result<Tensor> {
-        let input = Tensor::new(tokens, &self.device).and_then(|t| t.unsqueeze(0)).map_err(candle_error)?;
-        self.model.forward(&input, position).and_then(|l| l.squeeze(0)).map_err(candle_error)
+        self.model.forward(tokens, position, &self.device).map_err(candle_error)
     }
 
     /// Generates to `max_tokens` whatever the model says (speed measurements).
@@ -505,5 +573,54 @@ mod tests {
         std::fs::write(&text, b"GGUF\x03\x00\x00\x00").unwrap();
         let err = GgufSystem::start(&GgufConfig { model: "model.gguf".into(), ..Default::default() }, dir.path()).err().unwrap();
         assert!(err.to_string().contains("may be truncated"), "{err}");
+    }
+
+    /// The shipped test model: CLAIMBENCH_LLM_MODEL (set by the test script), else models/.
+    fn test_model() -> PathBuf {
+        std::env::var_os("CLAIMBENCH_LLM_MODEL")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/SmolLM2-135M-Instruct.Q4_1.gguf"))
+    }
+
+    #[test]
+    fn native_engine_gives_candles_log_probabilities() {
+        let model = test_model();
+        assert!(model.is_file(), "{} not found: run scripts/setup.sh", model.display());
+        let start = |engine| {
+            GgufSystem::start(&GgufConfig { model: model.display().to_string(), engine, threads: 2, ..Default::default() }, Path::new("."))
+                .unwrap()
+        };
+        let (mut candle, mut native) = (start(Engine::Candle), start(Engine::Native));
+        assert!(matches!(native.model, Model::Native(_)) && matches!(candle.model, Model::Candle(_)));
+        let prompt =
+            candle.tokenizer.encode("Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May.");
+        let log_probs = |system: &mut GgufSystem, tokens: &[u32], position: usize| {
+            let values = logit_values(&system.forward(tokens, position).unwrap()).unwrap();
+            let max = values.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+            let log_sum = values.iter().map(|v| (v - max).exp()).sum::<f32>().ln();
+            values.iter().map(|v| v - max - log_sum).collect::<Vec<f32>>()
+        };
+        // The prompt at once, then token by token along candle's greedy path, as decoding runs.
+        let (mut a, mut b) = (log_probs(&mut candle, &prompt, 0), log_probs(&mut native, &prompt, 0));
+        let (mut differences, mut same_choice) = (Vec::new(), 0);
+        for step in 0..16 {
+            let next = argmax_of(&a);
+            same_choice += usize::from(argmax_of(&b) == next);
+            differences.push((a[next as usize] - b[next as usize]).abs());
+            a = log_probs(&mut candle, &[next], prompt.len() + step);
+            b = log_probs(&mut native, &[next], prompt.len() + step);
+        }
+        // Both quantize activations to 8 bits per block of 32 over the same Q4_1 weights; candle
+        // rounds the block scales to f16, this engine keeps f32, and sums in another order. The
+        // bounds are those llama.cpp and candle keep to each other (README); a wrong rotation,
+        // norm or head mapping moves log-probabilities by nats.
+        let worst = differences.iter().fold(0f32, |m, &d| m.max(d));
+        let mean = differences.iter().sum::<f32>() / differences.len() as f32;
+        assert!(worst < 0.3 && mean < 0.1, "log-probabilities of the greedy tokens differ by {differences:?}");
+        assert!(same_choice >= 14, "greedy choice agreed on {same_choice} of 16 steps");
+        // Rewinding: asking again from an earlier position gives the same answer as the first time.
+        let first = log_probs(&mut native, &prompt, 0);
+        let _ = log_probs(&mut native, &[argmax_of(&first)], prompt.len());
+        assert_eq!(log_probs(&mut native, &prompt[prompt.len() - 1..], prompt.len() - 1), first);
     }
 }

@@ -1,0 +1,351 @@
+//! The `native` engine: a llama-family forward pass on the CPU in plain f32, with Q4_1 and Q8_0
+//! weights multiplied by `quant`'s kernels (others by candle's) on `pool`'s threads. It computes
+//! what candle-transformers' quantized llama computes (interleaved RoPE as GGUF stores llama,
+//! grouped KV heads, RMS norms), but with one reusable KV cache a layer instead of a new tensor
+//! per token, query/key/value and gate/up projections fused into one product each, and it can
+//! rewind the cache to any position (multiple choice reuses the context).
+
+use super::pool::Pool;
+use super::quant::{kernels::dot_f32, QMatrix};
+use candle_core::quantized::{gguf_file, GgmlDType, QMatMul, QTensor};
+use candle_core::{Device, Module, Tensor};
+use std::sync::Arc;
+
+/// Weight matrices applied to the same input, their outputs side by side: `y = [W₁; W₂; …] x`.
+enum Linear {
+    Packed(QMatrix),
+    /// Kinds the kernels do not cover, through candle, one matrix after another.
+    Candle {
+        parts: Vec<(QMatMul, usize)>,
+        cols: usize,
+    },
+}
+
+fn packed(t: &QTensor) -> candle_core::Result<Option<QMatrix>> {
+    let (rows, cols) = t.shape().dims2()?;
+    let matrix = match t.dtype() {
+        GgmlDType::Q4_1 => QMatrix::q4_1(rows, cols, &t.data()?),
+        GgmlDType::Q8_0 => QMatrix::q8_0(rows, cols, &t.data()?),
+        _ => return Ok(None),
+    };
+    matrix.map(Some).map_err(candle_core::Error::Msg)
+}
+
+impl Linear {
+    fn new(tensors: Vec<QTensor>) -> candle_core::Result<Linear> {
+        let cols = tensors[0].shape().dims2()?.1;
+        if let Some(parts) = tensors.iter().map(packed).collect::<candle_core::Result<Option<Vec<QMatrix>>>>()? {
+            if let Ok(all) = QMatrix::concat(parts) {
+                return Ok(Linear::Packed(all));
+            }
+        }
+        let mut parts = Vec::new();
+        for t in tensors {
+            let (rows, width) = t.shape().dims2()?;
+            if width != cols {
+                return Err(candle_core::Error::Msg(format!("fused projections of {width} and {cols} columns")));
+            }
+            parts.push((QMatMul::from_qtensor(t)?, rows));
+        }
+        Ok(Linear::Candle { parts, cols })
+    }
+
+    fn rows(&self) -> usize {
+        match self {
+            Linear::Packed(m) => m.rows(),
+            Linear::Candle { parts, .. } => parts.iter().map(|p| p.1).sum(),
+        }
+    }
+
+    /// `x` holds one row per token; returns one row of `rows()` values per token.
+    fn apply(&self, x: &[f32], pool: &Pool) -> candle_core::Result<Vec<f32>> {
+        match self {
+            Linear::Packed(m) => Ok(m.apply(x, pool)),
+            Linear::Candle { parts, cols } => {
+                let tokens = x.len() / cols;
+                let input = Tensor::from_slice(x, (tokens, *cols), &Device::Cpu)?;
+                let width = self.rows();
+                let mut out = vec![0f32; tokens * width];
+                let mut offset = 0;
+                for (matmul, rows) in parts {
+                    let part = matmul.forward(&input)?.flatten_all()?.to_vec1::<f32>()?;
+                    for t in 0..tokens {
+                        out[t * width + offset..][..*rows].copy_from_slice(&part[t * rows..][..*rows]);
+                    }
+                    offset += rows;
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+enum Embeddings {
+    Packed(QMatrix),
+    Dense(Vec<f32>),
+    /// Tied to a packed output matrix.
+    OfHead,
+}
+
+struct Layer {
+    attention_norm: Vec<f32>,
+    /// Query, key and value projections.
+    qkv: Linear,
+    output: Linear,
+    ffn_norm: Vec<f32>,
+    /// Gate and up projections.
+    gate_up: Linear,
+    down: Linear,
+}
+
+struct Weights {
+    embeddings: Embeddings,
+    vocabulary: usize,
+    layers: Vec<Layer>,
+    norm: Vec<f32>,
+    lm_head: Linear,
+    dim: usize,
+    heads: usize,
+    kv_heads: usize,
+    head_dim: usize,
+    eps: f32,
+    /// Per pair of a head's dimensions: the rotation angle per position.
+    frequencies: Vec<f32>,
+    pool: Pool,
+}
+
+impl Weights {
+    fn embedding(&self, token: usize) -> Vec<f32> {
+        match (&self.embeddings, &self.lm_head) {
+            (Embeddings::Packed(m), _) | (Embeddings::OfHead, Linear::Packed(m)) => m.row(token),
+            (Embeddings::Dense(values), _) => values[token * self.dim..][..self.dim].to_vec(),
+            (Embeddings::OfHead, Linear::Candle { .. }) => unreachable!("only a packed head is shared"),
+        }
+    }
+}
+
+/// Weights shared between clones; each clone has its own KV cache.
+#[derive(Clone)]
+pub struct Llama {
+    weights: Arc<Weights>,
+    /// Per layer: keys and values of every position so far, `kv_heads * head_dim` each.
+    keys: Vec<Vec<f32>>,
+    values: Vec<Vec<f32>>,
+    positions: usize,
+}
+
+fn metadata_f32(content: &gguf_file::Content, key: &str) -> Option<f32> {
+    content.metadata.get(key).and_then(|v| v.to_f32().ok())
+}
+
+fn metadata_usize(content: &gguf_file::Content, key: &str) -> candle_core::Result<usize> {
+    let value = content.metadata.get(key).ok_or_else(|| candle_core::Error::Msg(format!("metadata '{key}' is missing")))?;
+    Ok(value.to_u32()? as usize)
+}
+
+impl Llama {
+    pub fn from_gguf<R: std::io::Read + std::io::Seek>(
+        content: &gguf_file::Content,
+        reader: &mut R,
+        threads: usize,
+    ) -> candle_core::Result<Llama> {
+        let mut tensor = |name: &str| content.tensor(reader, name, &Device::Cpu);
+        let vector = |t: &QTensor| t.dequantize(&Device::Cpu)?.flatten_all()?.to_vec1::<f32>();
+        let heads = metadata_usize(content, "llama.attention.head_count")?;
+        let kv_heads = metadata_usize(content, "llama.attention.head_count_kv")?;
+        let dim = metadata_usize(content, "llama.embedding_length")?;
+        let block_count = metadata_usize(content, "llama.block_count")?;
+        let head_dim = dim / heads.max(1);
+        let rope_dim = metadata_usize(content, "llama.rope.dimension_count").unwrap_or(head_dim);
+        let base = metadata_f32(content, "llama.rope.freq_base").unwrap_or(10_000.0);
+        let eps = metadata_f32(content, "llama.attention.layer_norm_rms_epsilon").unwrap_or(1e-5);
+        if heads == 0 || kv_heads == 0 || heads % kv_heads != 0 || dim % heads != 0 || rope_dim != head_dim {
+            return Err(candle_core::Error::Msg(format!(
+                "unsupported shape: {heads} heads, {kv_heads} KV heads, width {dim}, RoPE over {rope_dim} dimensions"
+            )));
+        }
+        let frequencies = (0..head_dim).step_by(2).map(|i| 1f32 / base.powf(i as f32 / head_dim as f32)).collect();
+        let mut layers = Vec::with_capacity(block_count);
+        for i in 0..block_count {
+            let mut get = |part: &str| tensor(&format!("blk.{i}.{part}.weight"));
+            layers.push(Layer {
+                attention_norm: vector(&get("attn_norm")?)?,
+                qkv: Linear::new(vec![get("attn_q")?, get("attn_k")?, get("attn_v")?])?,
+                output: Linear::new(vec![get("attn_output")?])?,
+                ffn_norm: vector(&get("ffn_norm")?)?,
+                gate_up: Linear::new(vec![get("ffn_gate")?, get("ffn_up")?])?,
+                down: Linear::new(vec![get("ffn_down")?])?,
+            });
+        }
+        let norm = vector(&tensor("output_norm.weight")?)?;
+        let token_embeddings = tensor("token_embd.weight")?;
+        let vocabulary = token_embeddings.shape().dims2()?.0;
+        let dense = |t: &QTensor| -> candle_core::Result<Embeddings> { Ok(Embeddings::Dense(vector(t)?)) };
+        // Models with tied embeddings have no `output.weight`.
+        let (lm_head, embeddings) = match tensor("output.weight") {
+            Ok(output) => {
+                let embeddings = match packed(&token_embeddings)? {
+                    Some(m) => Embeddings::Packed(m),
+                    None => dense(&token_embeddings)?,
+                };
+                (Linear::new(vec![output])?, embeddings)
+            }
+            Err(_) => match packed(&token_embeddings)? {
+                Some(m) => (Linear::Packed(m), Embeddings::OfHead),
+                None => {
+                    let embeddings = dense(&token_embeddings)?;
+                    (Linear::new(vec![token_embeddings])?, embeddings)
+                }
+            },
+        };
+        let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+        let pool = Pool::new(threads).map_err(|e| candle_core::Error::Msg(format!("cannot start {threads} threads: {e}")))?;
+        let weights = Weights { embeddings, vocabulary, layers, norm, lm_head, dim, heads, kv_heads, head_dim, eps, frequencies, pool };
+        Ok(Llama { keys: vec![Vec::new(); block_count], values: vec![Vec::new(); block_count], positions: 0, weights: Arc::new(weights) })
+    }
+
+    pub fn clear_kv_cache(&mut self) {
+        self.rewind(0);
+    }
+
+    fn rewind(&mut self, position: usize) {
+        let width = self.weights.kv_heads * self.weights.head_dim;
+        for (k, v) in self.keys.iter_mut().zip(&mut self.values) {
+            k.truncate(position * width);
+            v.truncate(position * width);
+        }
+        self.positions = position;
+    }
+
+    /// Runs `tokens` at positions `position..`, forgetting any cached position from `position` on;
+    /// returns the logits after the last token.
+    pub fn forward(&mut self, tokens: &[u32], position: usize) -> candle_core::Result<Vec<f32>> {
+        if position > self.positions {
+            return Err(candle_core::Error::Msg(format!("position {position} is past the {} cached", self.positions)));
+        }
+        if tokens.is_empty() {
+            return Err(candle_core::Error::Msg("no tokens to run".into()));
+        }
+        self.rewind(position);
+        let w = Arc::clone(&self.weights);
+        let pool = &w.pool;
+        let mut x = Vec::with_capacity(tokens.len() * w.dim);
+        for &t in tokens {
+            let t = t as usize;
+            if t >= w.vocabulary {
+                return Err(candle_core::Error::Msg(format!("token {t} is outside the vocabulary of {}", w.vocabulary)));
+            }
+            x.extend(w.embedding(t));
+        }
+        let (q_width, kv_width) = (w.heads * w.head_dim, w.kv_heads * w.head_dim);
+        for (l, layer) in w.layers.iter().enumerate() {
+            let h = rms_norm(&x, &layer.attention_norm, w.eps);
+            let qkv = layer.qkv.apply(&h, pool)?;
+            let (mut q, mut k, mut v) = (Vec::new(), Vec::new(), Vec::new());
+            for row in qkv.chunks_exact(q_width + 2 * kv_width) {
+                q.extend_from_slice(&row[..q_width]);
+                k.extend_from_slice(&row[q_width..q_width + kv_width]);
+                v.extend_from_slice(&row[q_width + kv_width..]);
+            }
+            rotate(&mut q, q_width, w.head_dim, &w.frequencies, position);
+            rotate(&mut k, kv_width, w.head_dim, &w.frequencies, position);
+            self.keys[l].extend_from_slice(&k);
+            self.values[l].extend_from_slice(&v);
+            let attended = attention(&w, &q, &self.keys[l], &self.values[l], position);
+            add(&mut x, &layer.output.apply(&attended, pool)?);
+            let h = rms_norm(&x, &layer.ffn_norm, w.eps);
+            let gate_up = layer.gate_up.apply(&h, pool)?;
+            let hidden = gate_up.len() / tokens.len() / 2;
+            let mut activated = Vec::with_capacity(tokens.len() * hidden);
+            for row in gate_up.chunks_exact(2 * hidden) {
+                let (gate, up) = row.split_at(hidden);
+                activated.extend(gate.iter().zip(up).map(|(g, u)| g / (1.0 + (-g).exp()) * u));
+            }
+            add(&mut x, &layer.down.apply(&activated, pool)?);
+        }
+        self.positions = position + tokens.len();
+        let last = &x[(tokens.len() - 1) * w.dim..];
+        w.lm_head.apply(&rms_norm(last, &w.norm, w.eps), pool)
+    }
+}
+
+fn add(x: &mut [f32], y: &[f32]) {
+    for (a, b) in x.iter_mut().zip(y) {
+        *a += b;
+    }
+}
+
+fn rms_norm(x: &[f32], weight: &[f32], eps: f32) -> Vec<f32> {
+    let mut out = Vec::with_capacity(x.len());
+    for row in x.chunks_exact(weight.len()) {
+        let mean_square = row.iter().map(|v| v * v).sum::<f32>() / row.len() as f32;
+        let scale = 1.0 / (mean_square + eps).sqrt();
+        out.extend(row.iter().zip(weight).map(|(v, w)| v * scale * w));
+    }
+    out
+}
+
+/// Interleaved RoPE: dimensions (2i, 2i + 1) of every head turn by `position · frequency[i]`.
+/// `x` holds one row of `width` values (whole heads) per token, the first at position `start`.
+fn rotate(x: &mut [f32], width: usize, head_dim: usize, frequencies: &[f32], start: usize) {
+    for (t, row) in x.chunks_exact_mut(width).enumerate() {
+        let position = (start + t) as f32;
+        for head in row.chunks_exact_mut(head_dim) {
+            for (pair, frequency) in head.chunks_exact_mut(2).zip(frequencies) {
+                let (sin, cos) = (position * frequency).sin_cos();
+                let (a, b) = (pair[0], pair[1]);
+                pair[0] = a * cos - b * sin;
+                pair[1] = a * sin + b * cos;
+            }
+        }
+    }
+}
+
+/// Causal attention of each query token over every cached position up to its own, one
+/// (token, head) pair per parallel item.
+fn attention(w: &Weights, q: &[f32], keys: &[f32], values: &[f32], start: usize) -> Vec<f32> {
+    let (hd, group) = (w.head_dim, w.heads / w.kv_heads);
+    let kv_width = w.kv_heads * hd;
+    let tokens = q.len() / (w.heads * hd);
+    let scale = 1.0 / (hd as f32).sqrt();
+    let mut out = vec![0f32; q.len()];
+    let target = OutPtr(out.as_mut_ptr());
+    w.pool.run(tokens * w.heads, &|item| {
+        let (t, head) = (item / w.heads, item % w.heads);
+        let visible = start + t + 1;
+        let query = &q[item * hd..][..hd];
+        let kv = head / group;
+        let mut scores: Vec<f32> = (0..visible)
+            .map(|p| {
+                let key = &keys[p * kv_width + kv * hd..][..hd];
+                dot_f32(query, key) * scale
+            })
+            .collect();
+        let max = scores.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
+        let mut total = 0f32;
+        for s in scores.iter_mut() {
+            *s = (*s - max).exp();
+            total += *s;
+        }
+        // SAFETY: item `i` alone writes out[i * hd..(i + 1) * hd], which is inside `out`.
+        let mine = unsafe { std::slice::from_raw_parts_mut(target.at(item * hd), hd) };
+        for (p, s) in scores.iter().enumerate() {
+            let weight = s / total;
+            let value = &values[p * kv_width + kv * hd..][..hd];
+            for (o, v) in mine.iter_mut().zip(value) {
+                *o += weight * v;
+            }
+        }
+    });
+    out
+}
+
+struct OutPtr(*mut f32);
+// SAFETY: parallel items write disjoint parts (see `attention`).
+unsafe impl Sync for OutPtr {}
+
+impl OutPtr {
+    fn at(&self, offset: usize) -> *mut f32 {
+        self.0.wrapping_add(offset)
+    }
+}
