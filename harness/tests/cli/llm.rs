@@ -111,8 +111,8 @@ fn gsm8k_through_the_server_and_the_builtin_model() {
     let agreement = agree(d, &served, &builtin, &["--tokenizer", model.to_str().unwrap(), "--model", model.to_str().unwrap()]);
     println!("greedy agreement, server vs gguf: {agreement:#}");
     let forced = agreement["teacher_forced"]["agreement_rate"].as_f64().unwrap();
-    // Given the server's tokens so far, the built-in model picks the server's next token at
-    // ~97% of positions (98.5% without requantizing); free-running generations drift apart at
+    // Given the server's tokens so far, the built-in model picks the server's next token at 98%
+    // of positions (8,053 of 8,205 on these 50 items); free-running generations drift apart at
     // the first near-tie and stay apart, so whole-sequence agreement is much lower.
     assert!(forced >= 0.9, "teacher-forced agreement {forced}");
     assert!(agreement["tokens"]["agreement_rate"].as_f64().unwrap() > 0.0);
@@ -147,10 +147,12 @@ fn multiple_choice_by_loglikelihood_agrees_between_server_and_builtin_model() {
     assert!(agreement["same_answer_rate"].as_f64().unwrap() >= 0.95, "{agreement}");
     let ll = &agreement["loglikelihood"];
     assert_eq!(ll["values"], 48);
-    // Same Q4_1 weights and f32 KV caches on both sides; what is left is kernel arithmetic
-    // (summation order, activation rounding). Over all 400 continuations of the set it measured
-    // 0.11 nats mean, 0.19 nats per token at most; the bounds leave room for other CPUs.
-    assert!(ll["max_abs_diff_per_token"].as_f64().unwrap() < 0.3, "{ll}");
+    // Same Q4_1 weights, the same 8-bit activation blocks and f32 KV caches on both sides; what
+    // is left is summation order and f32 rounding in the other operations. On these 12 questions
+    // it measured 0.11 nats mean per continuation and 0.08 nats per token at most (candle's
+    // engine, whose activation scales are not rounded as llama.cpp's are: 0.19 per token over all
+    // 100); the bounds leave room for other CPUs.
+    assert!(ll["max_abs_diff_per_token"].as_f64().unwrap() < 0.2, "{ll}");
     assert!(ll["mean_abs_diff"].as_f64().unwrap() < 0.2, "{ll}");
 }
 
@@ -158,21 +160,30 @@ fn multiple_choice_by_loglikelihood_agrees_between_server_and_builtin_model() {
 fn multiple_choice_by_letter_through_both_systems() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
+    // Replies are at most 8 tokens, so the whole set is cheap through the server too.
     let server = openai_system(d, "server", &shared_server(), "");
-    // The Q8_0 copy of the weights covers the engine's path for tensors other than Q4_1.
-    for system in [server, gguf_system(d, "gguf-q8", "requantize_q4_1 = true\n")] {
-        let out = run(d, &["run", &shipped_suite("gsm8k-mc-letter"), "--system", &system, "--limit", "10", "--out", "runs"]);
+    let mut runs = Vec::new();
+    for system in [server, gguf_system(d, "gguf", "")] {
+        let out = run(d, &["run", &shipped_suite("gsm8k-mc-letter"), "--system", &system, "--out", "runs"]);
         assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
         let dir = d.join(run_dir(&out));
-        assert_eq!(metric(&dir, "accuracy")["n"], 10);
+        let m = metric(&dir, "accuracy");
+        assert_eq!(m["n"], 100);
+        println!("{}: accuracy {} [{}, {}]", dir.display(), m["value"], m["ci"]["low"], m["ci"]["high"]);
         let samples = claimbench::store::samples::read_parquet(&dir.join("samples.parquet")).unwrap();
         // A letter is read from most replies; which one the model picks is its own business.
         assert!(
-            samples.iter().filter(|s| s.extracted.is_some()).count() >= 5,
+            samples.iter().filter(|s| s.extracted.is_some()).count() >= 50,
             "{:?}",
             samples.iter().map(|s| &s.output).collect::<Vec<_>>()
         );
+        runs.push(dir);
     }
+    let agreement = agree(d, &runs[0], &runs[1], &[]);
+    println!("multiple choice by letter, server vs gguf: {agreement:#}");
+    // Greedy replies of a few tokens from the same Q4_1 weights; a near-tie decided the other
+    // way changes a letter now and then.
+    assert!(agreement["same_answer_rate"].as_f64().unwrap() >= 0.9, "{agreement}");
 }
 
 /// A llama-cpp-python server of the test's own, on a free port.
