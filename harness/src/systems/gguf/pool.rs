@@ -26,6 +26,8 @@ struct Shared {
     next: AtomicUsize,
     /// Workers that have not yet finished the running loop.
     unfinished: AtomicUsize,
+    /// Set when an item panicked on a worker; `run` panics in turn once all are done.
+    panicked: AtomicBool,
     sleepers: AtomicUsize,
     sleep_lock: Mutex<()>,
     wake: Condvar,
@@ -52,6 +54,7 @@ impl Pool {
             task: UnsafeCell::new((&NOTHING as &Task as *const Task, 0)),
             next: AtomicUsize::new(0),
             unfinished: AtomicUsize::new(0),
+            panicked: AtomicBool::new(false),
             sleepers: AtomicUsize::new(0),
             sleep_lock: Mutex::new(()),
             wake: Condvar::new(),
@@ -84,14 +87,19 @@ impl Pool {
         let erased: *const Task = unsafe { std::mem::transmute::<*const (dyn Fn(usize) + Sync + '_), *const Task>(task) };
         unsafe { *shared.task.get() = (erased, count) };
         shared.next.store(0, Ordering::Relaxed);
+        shared.panicked.store(false, Ordering::Relaxed);
         shared.unfinished.store(self.workers.len(), Ordering::Relaxed);
         shared.generation.fetch_add(1, Ordering::SeqCst);
         if shared.sleepers.load(Ordering::SeqCst) > 0 {
             let _guard = shared.sleep_lock.lock().unwrap_or_else(|e| e.into_inner());
             shared.wake.notify_all();
         }
-        let _wait = Wait(shared);
+        let wait = Wait(shared);
         take_items(shared, task, count);
+        drop(wait);
+        if shared.panicked.swap(false, Ordering::Relaxed) {
+            panic!("a parallel loop of the gguf engine panicked on a worker thread");
+        }
     }
 }
 
@@ -125,7 +133,11 @@ fn work_loop(shared: &Shared) {
         }
         // SAFETY: see `Pool::run`; the Acquire load of the generation orders this read after the write.
         let (task, count) = unsafe { *shared.task.get() };
-        take_items(shared, unsafe { &*task }, count);
+        // A panicking item must still count this worker as done, or `run` would wait for ever.
+        let items = std::panic::AssertUnwindSafe(|| take_items(shared, unsafe { &*task }, count));
+        if std::panic::catch_unwind(items).is_err() {
+            shared.panicked.store(true, Ordering::Relaxed);
+        }
         shared.unfinished.fetch_sub(1, Ordering::Release);
     }
 }
@@ -186,5 +198,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_panicking_item_panics_the_caller_and_the_pool_goes_on() {
+        let pool = Pool::new(2).unwrap();
+        for _ in 0..20 {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                pool.run(64, &|i| assert!(i % 2 == 0, "item {i}"));
+            }));
+            assert!(outcome.is_err());
+        }
+        let hits = AtomicUsize::new(0);
+        pool.run(10, &|_| {
+            hits.fetch_add(1, Ordering::Relaxed);
+        });
+        assert_eq!(hits.load(Ordering::Relaxed), 10);
     }
 }
