@@ -57,6 +57,25 @@ impl Linear {
         }
     }
 
+    fn cols(&self) -> usize {
+        match self {
+            Linear::Packed(m) => m.cols(),
+            Linear::Candle { cols, .. } => *cols,
+        }
+    }
+
+    /// Refuses a matrix whose shape is not what the model's metadata implies.
+    fn expect(&self, name: &str, rows: usize, cols: usize) -> candle_core::Result<()> {
+        if (self.rows(), self.cols()) != (rows, cols) {
+            return Err(candle_core::Error::Msg(format!(
+                "{name} is {}×{}, but the metadata implies {rows}×{cols}",
+                self.rows(),
+                self.cols()
+            )));
+        }
+        Ok(())
+    }
+
     /// `x` holds one row per token; returns one row of `rows()` values per token.
     fn apply(&self, x: &[f32], pool: &Pool) -> candle_core::Result<Vec<f32>> {
         match self {
@@ -176,10 +195,21 @@ impl Llama {
                 gate_up: Linear::new(vec![get("ffn_gate")?, get("ffn_up")?])?,
                 down: Linear::new(vec![get("ffn_down")?])?,
             });
+            // Shapes the forward pass relies on, so a damaged file is an error, not a panic.
+            let layer = &layers[i];
+            let hidden = layer.down.cols();
+            let block = format!("blk.{i}");
+            layer.qkv.expect(&format!("{block} attn_q/k/v"), (heads + 2 * kv_heads) * head_dim, dim)?;
+            layer.output.expect(&format!("{block}.attn_output"), dim, heads * head_dim)?;
+            layer.gate_up.expect(&format!("{block} ffn_gate/up"), 2 * hidden, dim)?;
+            layer.down.expect(&format!("{block}.ffn_down"), dim, hidden)?;
+            if layer.attention_norm.len() != dim || layer.ffn_norm.len() != dim {
+                return Err(candle_core::Error::Msg(format!("{block}: norm weights are not {dim} long")));
+            }
         }
         let norm = vector(&tensor("output_norm.weight")?)?;
         let token_embeddings = tensor("token_embd.weight")?;
-        let vocabulary = token_embeddings.shape().dims2()?.0;
+        let (vocabulary, token_embeddings_width) = token_embeddings.shape().dims2()?;
         let dense = |t: &QTensor| -> candle_core::Result<Embeddings> { Ok(Embeddings::Dense(vector(t)?)) };
         // Models with tied embeddings have no `output.weight`.
         let (lm_head, embeddings) = match tensor("output.weight") {
@@ -198,6 +228,10 @@ impl Llama {
                 }
             },
         };
+        if token_embeddings_width != dim || norm.len() != dim {
+            return Err(candle_core::Error::Msg(format!("token embeddings or output norm are not {dim} wide")));
+        }
+        lm_head.expect("the output matrix", vocabulary, dim)?;
         let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
         let pool = Pool::new(threads).map_err(|e| candle_core::Error::Msg(format!("cannot start {threads} threads: {e}")))?;
         let weights = Weights { embeddings, vocabulary, layers, norm, lm_head, dim, heads, kv_heads, head_dim, eps, frequencies, pool };
@@ -347,5 +381,77 @@ unsafe impl Sync for OutPtr {}
 impl OutPtr {
     fn at(&self, offset: usize) -> *mut f32 {
         self.0.wrapping_add(offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::quantized::gguf_file::Value;
+
+    /// A tiny llama GGUF: width 64, 2 heads, 1 KV head, one block, FFN of `hidden`, 10 tokens;
+    /// `down_cols` lets a test damage the FFN's down projection.
+    fn tiny_model(hidden: usize, down_cols: usize) -> std::io::Cursor<Vec<u8>> {
+        let (dim, vocabulary) = (64, 10);
+        let matrix = |rows: usize, cols: usize, dtype: GgmlDType| {
+            let values: Vec<f32> = (0..rows * cols).map(|i| ((i * 7919 % 113) as f32 - 56.0) / 200.0).collect();
+            QTensor::quantize(&Tensor::from_vec(values, (rows, cols), &Device::Cpu).unwrap(), dtype).unwrap()
+        };
+        let norm = || QTensor::quantize(&Tensor::ones(dim, candle_core::DType::F32, &Device::Cpu).unwrap(), GgmlDType::F32).unwrap();
+        let tensors = vec![
+            ("token_embd.weight", matrix(vocabulary, dim, GgmlDType::Q8_0)),
+            ("output_norm.weight", norm()),
+            ("blk.0.attn_norm.weight", norm()),
+            ("blk.0.ffn_norm.weight", norm()),
+            ("blk.0.attn_q.weight", matrix(dim, dim, GgmlDType::Q4_1)),
+            ("blk.0.attn_k.weight", matrix(dim / 2, dim, GgmlDType::Q4_1)),
+            ("blk.0.attn_v.weight", matrix(dim / 2, dim, GgmlDType::Q8_0)),
+            ("blk.0.attn_output.weight", matrix(dim, dim, GgmlDType::F32)),
+            ("blk.0.ffn_gate.weight", matrix(hidden, dim, GgmlDType::Q4_1)),
+            ("blk.0.ffn_up.weight", matrix(hidden, dim, GgmlDType::Q4_1)),
+            ("blk.0.ffn_down.weight", matrix(dim, down_cols, GgmlDType::Q4_1)),
+        ];
+        let metadata = [
+            ("general.architecture", Value::String("llama".into())),
+            ("llama.attention.head_count", Value::U32(2)),
+            ("llama.attention.head_count_kv", Value::U32(1)),
+            ("llama.embedding_length", Value::U32(dim as u32)),
+            ("llama.block_count", Value::U32(1)),
+        ];
+        let metadata: Vec<(&str, &Value)> = metadata.iter().map(|(k, v)| (*k, v)).collect();
+        let tensors: Vec<(&str, &QTensor)> = tensors.iter().map(|(k, v)| (*k, v)).collect();
+        let mut file = std::io::Cursor::new(Vec::new());
+        gguf_file::write(&mut file, &metadata, &tensors).unwrap();
+        file.set_position(0);
+        file
+    }
+
+    fn load(mut file: std::io::Cursor<Vec<u8>>) -> candle_core::Result<Llama> {
+        let content = gguf_file::Content::read(&mut file)?;
+        Llama::from_gguf(&content, &mut file, 2)
+    }
+
+    #[test]
+    fn mixed_tensor_kinds_odd_sizes_and_rewinding_give_consistent_logits() {
+        // Q4_1, Q8_0 and F32 (through candle) in one model; an FFN of 96 rows (an odd number of
+        // Q4_1 blocks per row of ffn_down) and a vocabulary that is not whole groups of four rows.
+        let mut model = load(tiny_model(96, 96)).unwrap();
+        let all_at_once = model.forward(&[1, 2, 3, 4], 0).unwrap();
+        assert_eq!(all_at_once.len(), 10);
+        assert!(all_at_once.iter().all(|v| v.is_finite()));
+        let _ = model.forward(&[1, 2], 0).unwrap();
+        let _ = model.forward(&[3], 2).unwrap();
+        let step_by_step = model.forward(&[4], 3).unwrap();
+        for (a, b) in all_at_once.iter().zip(&step_by_step) {
+            assert!((a - b).abs() < 1e-4, "{all_at_once:?} vs {step_by_step:?}");
+        }
+        assert!(model.forward(&[10], 4).unwrap_err().to_string().contains("outside the vocabulary of 10"));
+        assert!(model.forward(&[1], 9).unwrap_err().to_string().contains("past the 4 cached"));
+    }
+
+    #[test]
+    fn a_matrix_of_the_wrong_shape_is_refused_by_name() {
+        let err = load(tiny_model(96, 64)).err().unwrap().to_string();
+        assert!(err.contains("blk.0 ffn_gate/up is 192×64, but the metadata implies 128×64"), "{err}");
     }
 }

@@ -118,8 +118,7 @@ impl QMatrix {
         self.rows
     }
 
-    #[cfg(test)]
-    fn cols(&self) -> usize {
+    pub fn cols(&self) -> usize {
         self.cols
     }
 
