@@ -5,7 +5,7 @@
 //! per token, query/key/value and gate/up projections fused into one product each, and it can
 //! rewind the cache to any position (multiple choice reuses the context).
 
-use super::pool::Pool;
+use super::pool::{DisjointWrites, Pool};
 use super::quant::{kernels::dot_f32, QMatrix};
 use candle_core::quantized::{gguf_file, GgmlDType, QMatMul, QTensor};
 use candle_core::{Device, Module, Tensor};
@@ -343,7 +343,7 @@ fn attention(w: &Weights, q: &[f32], keys: &[f32], values: &[f32], start: usize)
     let tokens = q.len() / (w.heads * hd);
     let scale = 1.0 / (hd as f32).sqrt();
     let mut out = vec![0f32; q.len()];
-    let target = OutPtr(out.as_mut_ptr());
+    let target = DisjointWrites::new(&mut out);
     w.pool.run(tokens * w.heads, &|item| {
         let (t, head) = (item / w.heads, item % w.heads);
         let visible = start + t + 1;
@@ -372,16 +372,6 @@ fn attention(w: &Weights, q: &[f32], keys: &[f32], values: &[f32], start: usize)
         }
     });
     out
-}
-
-struct OutPtr(*mut f32);
-// SAFETY: parallel items write disjoint parts (see `attention`).
-unsafe impl Sync for OutPtr {}
-
-impl OutPtr {
-    fn at(&self, offset: usize) -> *mut f32 {
-        self.0.wrapping_add(offset)
-    }
 }
 
 #[cfg(test)]

@@ -33,8 +33,9 @@ pub struct GgufConfig {
     /// Compute threads; 0 means every core. The candle engine takes one value per process.
     #[serde(default)]
     pub threads: usize,
-    /// Requantize Q4_1 tensors to Q8_0 at load, for the candle engine: its Q4_1 CPU kernel is
-    /// scalar, its Q8_0 one vectorised (the weights change by Q8_0's rounding).
+    /// Requantize Q4_1 tensors to Q8_0 at load (either engine). It is for the candle engine,
+    /// whose Q4_1 CPU kernel is scalar and Q8_0 one vectorised; the weights change by Q8_0's
+    /// rounding.
     #[serde(default)]
     pub requantize_q4_1: bool,
     /// `cpu` or `cuda` (needs a build with `--features cuda`).
@@ -610,10 +611,10 @@ mod tests {
             a = log_probs(&mut candle, &[next], prompt.len() + step);
             b = log_probs(&mut native, &[next], prompt.len() + step);
         }
-        // Both quantize activations to 8 bits per block of 32 over the same Q4_1 weights; candle
-        // rounds the block scales to f16, this engine keeps f32, and sums in another order. The
-        // bounds are those llama.cpp and candle keep to each other (README); a wrong rotation,
-        // norm or head mapping moves log-probabilities by nats.
+        // Both quantize activations to 8 bits per block of 32 over the same Q4_1 weights; this
+        // engine rounds them as llama.cpp does, candle slightly differently, and the two sum in
+        // another order. The bounds are those llama.cpp and candle keep to each other (README); a
+        // wrong rotation, norm or head mapping moves log-probabilities by nats.
         let worst = differences.iter().fold(0f32, |m, &d| m.max(d));
         let mean = differences.iter().sum::<f32>() / differences.len() as f32;
         assert!(worst < 0.3 && mean < 0.1, "log-probabilities of the greedy tokens differ by {differences:?}");

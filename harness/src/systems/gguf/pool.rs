@@ -177,6 +177,22 @@ impl Drop for Pool {
     }
 }
 
+/// An output buffer that a parallel loop's items write to, each its own elements.
+pub struct DisjointWrites(*mut f32);
+
+// SAFETY: callers write through `at` only to elements no other item writes (each use says why).
+unsafe impl Sync for DisjointWrites {}
+
+impl DisjointWrites {
+    pub fn new(out: &mut [f32]) -> DisjointWrites {
+        DisjointWrites(out.as_mut_ptr())
+    }
+
+    pub fn at(&self, offset: usize) -> *mut f32 {
+        self.0.wrapping_add(offset)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@
 //! one load and two masks unpack both. The kernels take four rows at a time, so each activation
 //! block is loaded once for four weight rows.
 
-use super::pool::Pool;
+use super::pool::{DisjointWrites, Pool};
 use half::f16;
 
 pub const BLOCK: usize = 32;
@@ -30,6 +30,12 @@ pub struct QMatrix {
     blocks: usize,
     scale: Vec<f32>,
     quants: Quants,
+}
+
+/// Where block `b` of row `r` (of `blocks` a row) lies among repacked Q4_1 nibbles: the offset of
+/// its 32 bytes and the shift of its nibble in each.
+fn nibbles_of(blocks: usize, r: usize, b: usize) -> (usize, u32) {
+    ((r * blocks + b / 2 * 2) * BLOCK / 2, if b % 2 == 0 { 0 } else { 4 })
 }
 
 fn half_at(bytes: &[u8], at: usize) -> f32 {
@@ -61,8 +67,8 @@ impl QMatrix {
                 let block = &bytes[(r * stored + b) * 20..][..20];
                 scale[r * blocks + b] = half_at(block, 0);
                 min[r * blocks + b] = half_at(block, 2);
-                let packed = &mut nibbles[(r * blocks + b / 2 * 2) * BLOCK / 2..][..BLOCK];
-                let shift = if b % 2 == 0 { 0 } else { 4 };
+                let (at, shift) = nibbles_of(blocks, r, b);
+                let packed = &mut nibbles[at..][..BLOCK];
                 for j in 0..BLOCK {
                     let q = if j < BLOCK / 2 { block[4 + j] & 0x0F } else { block[4 + j - BLOCK / 2] >> 4 };
                     packed[j] |= q << shift;
@@ -129,8 +135,8 @@ impl QMatrix {
             let d = self.scale[r * self.blocks + b];
             match &self.quants {
                 Quants::Q41 { nibbles, min } => {
-                    let packed = &nibbles[(r * self.blocks + b / 2 * 2) * BLOCK / 2..][..BLOCK];
-                    let shift = if b % 2 == 0 { 0 } else { 4 };
+                    let (at, shift) = nibbles_of(self.blocks, r, b);
+                    let packed = &nibbles[at..][..BLOCK];
                     let m = min[r * self.blocks + b];
                     out.extend(packed.iter().map(|p| d * f32::from((p >> shift) & 0x0F) + m));
                 }
@@ -153,7 +159,7 @@ impl QMatrix {
         // Enough chunks to balance the threads, each large enough to amortise taking it.
         let chunk = (self.rows / (pool.threads() * 8)).clamp(ROWS, 64) / ROWS * ROWS;
         let chunks = self.rows.div_ceil(chunk);
-        let target = SharedOut(out.as_mut_ptr());
+        let target = DisjointWrites::new(out);
         pool.run(chunks, &|c| {
             let first = c * chunk;
             let last = (first + chunk).min(self.rows);
@@ -212,16 +218,6 @@ impl QMatrix {
                 }
             }
         }
-    }
-}
-
-struct SharedOut(*mut f32);
-// SAFETY: used only for writes to disjoint elements (see `QMatrix::matmul`).
-unsafe impl Sync for SharedOut {}
-
-impl SharedOut {
-    fn at(&self, offset: usize) -> *mut f32 {
-        self.0.wrapping_add(offset)
     }
 }
 
@@ -365,15 +361,15 @@ pub mod kernels {
     /// Plain versions: the fallback on other CPUs, and the reference the vector ones are tested against.
     #[cfg_attr(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma", not(test)), allow(dead_code))]
     pub mod scalar {
-        use super::BLOCK;
+        use super::super::{nibbles_of, BLOCK};
 
         pub fn q4_1<const R: usize>(nibbles: &[u8], scale: &[f32], min: &[f32], xq: &[i8], xd: &[f32], xs: &[f32]) -> [f32; R] {
             let blocks = xd.len();
             std::array::from_fn(|r| {
                 (0..blocks)
                     .map(|b| {
-                        let packed = &nibbles[r * blocks * BLOCK / 2 + b / 2 * BLOCK..][..BLOCK];
-                        let shift = if b % 2 == 0 { 0 } else { 4 };
+                        let (at, shift) = nibbles_of(blocks, r, b);
+                        let packed = &nibbles[at..][..BLOCK];
                         let dot: i32 =
                             packed.iter().zip(&xq[b * BLOCK..][..BLOCK]).map(|(p, &x)| i32::from((p >> shift) & 0x0F) * i32::from(x)).sum();
                         scale[r * blocks + b] * xd[b] * dot as f32 + min[r * blocks + b] * xs[b]
