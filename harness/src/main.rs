@@ -320,7 +320,7 @@ struct ComparisonArgs {
     allow_partial: bool,
     #[arg(long, default_value_t = 0.95)]
     level: f64,
-    #[arg(long, default_value_t = 10_000, value_parser = resamples_arg)]
+    #[arg(long, default_value_t = claimbench::stats::bootstrap::DEFAULT_RESAMPLES, value_parser = resamples_arg)]
     resamples: usize,
     #[arg(long, default_value_t = 0)]
     seed: u64,

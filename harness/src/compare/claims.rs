@@ -42,7 +42,7 @@ fn default_level() -> f64 {
     0.95
 }
 fn default_resamples() -> usize {
-    10_000
+    crate::stats::bootstrap::DEFAULT_RESAMPLES
 }
 
 #[derive(Debug, Deserialize)]

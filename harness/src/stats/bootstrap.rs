@@ -16,11 +16,17 @@ pub const DEFAULT_RESAMPLES: usize = 10_000;
 /// The fewest resamples a user may ask for: with fewer, a 95% interval's ends rest on a handful
 /// of resamples and move with the seed.
 pub const MIN_RESAMPLES: usize = 1_000;
+/// The most resamples a user may ask for: beyond it an interval's ends move by less than the
+/// printed digits, while the time grows without bound (a typo of a few zeros would hang a check).
+pub const MAX_RESAMPLES: usize = 1_000_000;
 
-/// Refuses a user's resample count below `MIN_RESAMPLES`, saying why.
+/// Refuses a user's resample count outside `MIN_RESAMPLES..=MAX_RESAMPLES`, saying why.
 pub fn check_resamples(resamples: usize) -> Result<(), String> {
     if resamples < MIN_RESAMPLES {
         return Err(format!("at least {MIN_RESAMPLES} resamples are needed for a confidence interval"));
+    }
+    if resamples > MAX_RESAMPLES {
+        return Err(format!("at most {MAX_RESAMPLES} resamples: more change no printed digit and only take longer"));
     }
     Ok(())
 }
@@ -211,6 +217,14 @@ pub fn ratio_of_sums(numerator: &[f64], denominator: &[f64], resamples: usize, s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resample_counts_are_bounded_on_both_sides() {
+        assert!(check_resamples(MIN_RESAMPLES - 1).is_err());
+        assert!(check_resamples(MIN_RESAMPLES).is_ok());
+        assert!(check_resamples(MAX_RESAMPLES).is_ok());
+        assert!(check_resamples(MAX_RESAMPLES + 1).unwrap_err().contains("at most"));
+    }
 
     #[test]
     fn interval_is_reproducible_and_brackets_the_mean() {

@@ -422,6 +422,17 @@ const CASES: &[Case] = &[
         expect: &["claims.toml", "resamples = 10: at least 1000 resamples"],
     },
     Case {
+        name: "claims file asking for more bootstrap resamples than ever help",
+        setup: |d| {
+            vec!["claim".into(), "check".into(), write(
+                d,
+                "claims.toml",
+                "resamples = 1000000000\n[[claim]]\nid = \"g\"\nsuite = \"gsm8k\"\nmetric = \"accuracy\"\nbaseline = \"a\"\ncandidate = \"b\"\nkind = \"speed-up\"\nthreshold = 2.0\n",
+            )]
+        },
+        expect: &["claims.toml", "resamples = 1000000000: at most 1000000 resamples"],
+    },
+    Case {
         name: "report of a directory that is not a run",
         setup: |d| vec!["report".into(), s(d), "-o".into(), s(&d.join("out"))],
         expect: &["not a run directory"],
