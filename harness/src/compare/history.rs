@@ -5,8 +5,11 @@ use crate::error::{Error, Result};
 use crate::fsutil::read_json;
 use crate::stats::changes::{detect, window_tests};
 use crate::store::manifest::{Manifest, Status};
+use crate::store::metrics::MetricValue;
+use crate::store::samples::Sample;
 use crate::store::SAMPLES;
-use crate::tasks::LATENCY_METRIC;
+use crate::tasks::asr::ratio_parts;
+use crate::tasks::sample_value;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -49,7 +52,8 @@ pub struct ChangeReport {
     pub run_id: String,
     pub index: usize,
     pub last_index: usize,
-    /// Mean change per item at the first run (in the metric's units).
+    /// Change of the metric at the first run against the mean of the window before it (in the
+    /// metric's units: a mean change per item, or for WER a change in the corpus rate).
     pub change: f64,
     pub adjusted_p: f64,
     /// The change reaches the newest run of the series.
@@ -87,15 +91,72 @@ impl HistoryReport {
 struct RunEntry {
     dir: PathBuf,
     manifest: Manifest,
-    values: BTreeMap<String, f64>,
+    metrics: BTreeMap<String, MetricValue>,
 }
 
-/// Per-item columns of one run, from the gathered frame.
+/// Per-item columns of one run, from the gathered frame: what every metric's per-item value is
+/// computed from (the texts are left out).
 #[derive(Default)]
 struct RunItems {
     ids: Vec<String>,
-    correct: Vec<f64>,
+    correct: Vec<bool>,
     latency: Vec<Option<f64>>,
+    measures: BTreeMap<String, Vec<Option<f64>>>,
+}
+
+impl RunItems {
+    /// Item `i` as a sample, for the task's own per-item metric definitions.
+    fn sample(&self, i: usize) -> Sample {
+        Sample {
+            id: self.ids[i].clone(),
+            index: i,
+            prompt_sha256: String::new(),
+            output: String::new(),
+            extracted: None,
+            reference: String::new(),
+            correct: self.correct[i],
+            latency_s: self.latency[i],
+            system_latency_s: None,
+            output_tokens: None,
+            measures: self.measures.iter().filter_map(|(name, column)| Some((name.clone(), column[i]?))).collect(),
+            annotations: BTreeMap::new(),
+        }
+    }
+}
+
+/// Per-item values of `metric` for each run of a series, over the `common` items that every run
+/// has a value for; `None` when fewer than two have. For a ratio of sums over shared
+/// denominators (WER: errors over reference words), each item's share of the ratio, so that
+/// the values' mean is the metric itself and a change in it is a change in the metric.
+fn item_values(metric: &str, runs: &[&RunItems], common: &[&str]) -> Option<Vec<Vec<f64>>> {
+    let indices: Vec<HashMap<&str, usize>> =
+        runs.iter().map(|r| r.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect()).collect();
+    let samples: Vec<Vec<Sample>> =
+        common.iter().map(|id| runs.iter().zip(&indices).map(|(r, index)| r.sample(index[id])).collect()).collect();
+    let ratio: Option<Vec<(Vec<f64>, f64)>> = samples
+        .iter()
+        .filter_map(|item| item.iter().map(|s| ratio_parts(metric, s)).collect::<Option<Vec<(f64, f64)>>>())
+        .map(|parts| {
+            let denominator = parts[0].1;
+            parts.iter().all(|p| p.1 == denominator).then(|| (parts.iter().map(|p| p.0).collect(), denominator))
+        })
+        .collect();
+    let per_item: Vec<Vec<f64>> = match ratio.filter(|items| !items.is_empty()) {
+        Some(items) => {
+            let total: f64 = items.iter().map(|(_, d)| d).sum();
+            if total <= 0.0 {
+                return None;
+            }
+            let scale = items.len() as f64 / total;
+            items.into_iter().map(|(numerators, _)| numerators.into_iter().map(|x| x * scale).collect()).collect()
+        }
+        None => samples.iter().filter_map(|item| item.iter().map(|s| sample_value(metric, s)).collect::<Option<Vec<f64>>>()).collect(),
+    };
+    if per_item.len() < 2 {
+        return None;
+    }
+    // Item-major to run-major: one vector of item values per run.
+    Some((0..runs.len()).map(|r| per_item.iter().map(|item| item[r]).collect()).collect())
 }
 
 pub fn history(results: &Path, options: &HistoryOptions) -> Result<HistoryReport> {
@@ -111,8 +172,7 @@ pub fn history(results: &Path, options: &HistoryOptions) -> Result<HistoryReport
             continue;
         }
         let metrics: crate::store::metrics::Metrics = read_json(&dir.join(crate::store::METRICS))?;
-        let values = metrics.metrics.iter().map(|(k, v)| (k.clone(), v.value)).collect();
-        runs.push(RunEntry { dir, manifest, values });
+        runs.push(RunEntry { dir, manifest, metrics: metrics.metrics });
     }
     if runs.is_empty() {
         return Err(Error::in_file(results, "holds no complete run"));
@@ -149,26 +209,17 @@ pub fn history(results: &Path, options: &HistoryOptions) -> Result<HistoryReport
             let rest: Vec<HashSet<&str>> = sets.collect();
             member_items[0].ids.iter().map(String::as_str).filter(|id| first.contains(id) && rest.iter().all(|s| s.contains(id))).collect()
         };
-        let aligned = |column: &dyn Fn(&RunItems, usize) -> Option<f64>| -> Option<Vec<Vec<f64>>> {
-            member_items
-                .iter()
-                .map(|r| {
-                    let index: HashMap<&str, usize> = r.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
-                    common.iter().map(|id| column(r, index[id])).collect::<Option<Vec<f64>>>()
-                })
-                .collect()
-        };
         let mut values = BTreeMap::new();
-        for metric in ["accuracy", LATENCY_METRIC] {
-            let per_run: Option<Vec<f64>> = members.iter().map(|&i| runs[i].values.get(metric).copied()).collect();
-            let Some(per_run) = per_run else { continue };
-            let column: &dyn Fn(&RunItems, usize) -> Option<f64> =
-                if metric == "accuracy" { &|r, i| Some(r.correct[i]) } else { &|r, i| r.latency[i] };
-            if let Some(series_values) = aligned(column) {
+        // Every metric all runs of the series report; tested where it has per-item values.
+        let metrics: Vec<&String> =
+            runs[members[0]].metrics.keys().filter(|m| members.iter().all(|&i| runs[i].metrics.contains_key(*m))).collect();
+        for metric in metrics {
+            let per_run: Vec<f64> = members.iter().map(|&i| runs[i].metrics[metric].value).collect();
+            if let Some(series_values) = item_values(metric, &member_items, &common) {
                 all_tests.push(window_tests(&series_values, options.window));
-                test_owner.push((reports.len(), metric));
+                test_owner.push((reports.len(), metric.clone(), runs[members[0]].metrics[metric].higher_is_better));
             }
-            values.insert(metric.to_string(), per_run);
+            values.insert(metric.clone(), per_run);
         }
         reports.push(SeriesReport {
             key,
@@ -178,13 +229,12 @@ pub fn history(results: &Path, options: &HistoryOptions) -> Result<HistoryReport
             changes: Vec::new(),
         });
     }
-    for ((series_index, metric), changes) in test_owner.into_iter().zip(detect(&all_tests, options.fdr, options.window)) {
+    for ((series_index, metric, higher_is_better), changes) in test_owner.into_iter().zip(detect(&all_tests, options.fdr, options.window)) {
         let report = &mut reports[series_index];
-        let higher_is_better = metric == "accuracy";
         for change in changes {
             let better = (change.change > 0.0) == higher_is_better;
             report.changes.push(ChangeReport {
-                metric: metric.to_string(),
+                metric: metric.clone(),
                 kind: if better { "improvement" } else { "regression" }.to_string(),
                 run_id: report.run_ids[change.start].clone(),
                 index: change.start,
@@ -200,35 +250,56 @@ pub fn history(results: &Path, options: &HistoryOptions) -> Result<HistoryReport
 
 /// Reads the per-item columns of every run in one lazy polars scan.
 fn gather_items(runs: &[RunEntry]) -> Result<HashMap<String, RunItems>> {
-    // One scan per file, narrowed to the shared columns before they are concatenated: runs of
-    // different suite kinds carry different measure columns.
+    // One scan per file, narrowed to the id, the verdict and the numbers (latency and the
+    // measures), then concatenated diagonally: runs of different suite kinds carry different
+    // measure columns, and a missing one reads as null.
+    let numbers = || cols(["run_path", "id", "correct"]) | dtype_col(&DataType::Float64).as_selector();
     let scans = runs
         .iter()
         .map(|r| {
             let path = r.dir.join(SAMPLES).display().to_string();
             let args = ScanArgsParquet { include_file_paths: Some("run_path".into()), ..Default::default() };
-            LazyFrame::scan_parquet(PlRefPath::from(path.as_str()), args)
-                .map(|lf| lf.select([col("run_path"), col("id"), col("correct"), col("latency_s")]))
+            LazyFrame::scan_parquet(PlRefPath::from(path.as_str()), args).map(|lf| lf.select([numbers().as_expr()]))
         })
         .collect::<PolarsResult<Vec<LazyFrame>>>();
     let first = runs.first().map(|r| r.dir.join(SAMPLES)).unwrap_or_default();
     let frame = crate::error::contain_panics(&first.with_file_name(format!("{SAMPLES} (one of {} runs)", runs.len())), || {
         scans
-            .and_then(|scans| concat(scans, UnionArgs::default()))
+            .and_then(|scans| concat(scans, UnionArgs { diagonal: true, ..Default::default() }))
             .and_then(|lf| lf.collect())
             .map_err(|e| Error::new(format!("reading samples.parquet files: {e}")))
     })?;
     let column = |name: &str| frame.column(name).map_err(|e| Error::new(format!("samples.parquet: {e}")));
-    let (path, id, correct, latency) = (column("run_path")?, column("id")?, column("correct")?, column("latency_s")?);
     let bad = |e: PolarsError| Error::new(format!("samples.parquet: unexpected column type: {e}"));
-    let (path, id, correct, latency) =
-        (path.str().map_err(bad)?, id.str().map_err(bad)?, correct.bool().map_err(bad)?, latency.f64().map_err(bad)?);
+    let (path, id, correct) =
+        (column("run_path")?.str().map_err(bad)?, column("id")?.str().map_err(bad)?, column("correct")?.bool().map_err(bad)?);
+    let mut numbers: Vec<(&str, &Float64Chunked)> = Vec::new();
+    for c in frame.columns() {
+        if c.dtype() == &DataType::Float64 {
+            numbers.push((c.name().as_str(), c.f64().map_err(bad)?));
+        }
+    }
     let mut out: HashMap<String, RunItems> = HashMap::new();
-    for row in 0..frame.height() {
-        let run = out.entry(path.get(row).unwrap_or_default().to_string()).or_default();
-        run.ids.push(id.get(row).unwrap_or_default().to_string());
-        run.correct.push(if correct.get(row).unwrap_or(false) { 1.0 } else { 0.0 });
-        run.latency.push(latency.get(row));
+    // Each file's rows are contiguous in the concatenation.
+    let mut start = 0;
+    while start < frame.height() {
+        let file = path.get(start).unwrap_or_default();
+        let end = (start + 1..frame.height()).find(|&row| path.get(row) != Some(file)).unwrap_or(frame.height());
+        let rows = start..end;
+        let run = out.entry(file.to_string()).or_default();
+        run.ids.extend(rows.clone().map(|row| id.get(row).unwrap_or_default().to_string()));
+        run.correct.extend(rows.clone().map(|row| correct.get(row).unwrap_or(false)));
+        for (name, values) in &numbers {
+            let column: Vec<Option<f64>> = rows.clone().map(|row| values.get(row)).collect();
+            match *name {
+                "latency_s" => run.latency.extend(column),
+                "system_latency_s" => {}
+                // Null throughout: a measure of another suite kind, not of this run.
+                _ if column.iter().all(Option::is_none) => {}
+                _ => run.measures.entry(name.to_string()).or_default().extend(column),
+            }
+        }
+        start = end;
     }
     Ok(out)
 }

@@ -351,19 +351,20 @@ fn audio_for_system(suite: &Suite, id: &str, audio: &tasks::asr::AudioItem, jour
     Ok(crate::systems::AudioRequest { id: id.to_string(), audio_path, sample_rate: rate, duration_s: info.duration_s() })
 }
 
-/// Writes samples, metrics and finally the manifest (complete only without `failure`), and
-/// turns a failure into an error that says what was kept.
+/// Writes samples, metrics and finally the manifest (complete only without `failure`, listing
+/// `failed_items`), and turns a failure into an error that says what was kept.
 pub(crate) fn finish_run(
     dir: &Path,
     suite: &Suite,
     mut manifest: Manifest,
     samples: &[Sample],
+    failed_items: Vec<FailedItem>,
     failure: Option<Error>,
 ) -> Result<RunSummary> {
     let expected = manifest.items.expected;
     let metrics = tasks::summarise(suite, samples, expected, manifest.seed);
     manifest.items.completed = samples.len();
-    manifest.failed_items = read_failures(dir);
+    manifest.failed_items = failed_items;
     manifest.status = if failure.is_none() { Status::Complete } else { Status::Incomplete };
     manifest.error = failure.as_ref().map(|e| e.to_string());
     manifest.finished_at = Some(utc_now());
@@ -400,7 +401,7 @@ pub fn run_local(request: &RunRequest, progress: Progress<'_>) -> Result<RunSumm
     let (dir, manifest) = start_run(&loaded, &system_spec, request.seed, request.limit, items.len(), &request.out)?;
     write_json_atomic(&dir.join(RECIPE), &Recipe::new(&loaded.suite, request)?)?;
     let (samples, failure) = execute(&loaded.suite, items, system.as_mut(), &system_spec, request.seed, &dir.join(JOURNAL), progress);
-    finish_run(&dir, &loaded.suite, manifest, &samples, failure)
+    finish_run(&dir, &loaded.suite, manifest, &samples, read_failures(&dir), failure)
 }
 
 /// Completes an interrupted local run (stopped by an error, a crash or `kill -9`): the items in
@@ -432,7 +433,7 @@ pub fn resume_local(dir: &Path, progress: Progress<'_>) -> Result<RunSummary> {
     let (new, failure) = execute(&loaded.suite, &remaining, system.as_mut(), &system_spec, recipe.seed, &journal, progress);
     done.extend(new);
     done.sort_by_key(|s| s.index);
-    finish_run(dir, &loaded.suite, manifest, &done, failure)
+    finish_run(dir, &loaded.suite, manifest, &done, read_failures(dir), failure)
 }
 
 fn sanitize(name: &str) -> String {

@@ -6,7 +6,7 @@
 //! Run directory: `plan.json` (what each shard scores), `job.sh`, `slurm.json` (submitted job
 //! ids), `logs/slurm-JOB_TASK.out`, `shards/shard-NNNN/{samples.parquet,manifest.json}`.
 
-use super::{execute, finish_run, limited_items, load_suite, start_run, Recipe, RunSummary};
+use super::{execute, finish_run, limited_items, load_suite, read_failures, start_run, Recipe, RunSummary};
 use crate::error::{Error, IoContext, Result};
 use crate::fsutil::{read_json, sha256_hex, write_atomic, write_json_atomic};
 use crate::host::Host;
@@ -459,10 +459,12 @@ pub fn gather(dir: &Path) -> Result<RunSummary> {
     let mut samples: Vec<Sample> = Vec::new();
     let mut shard_manifests = Vec::new();
     let mut failures = Vec::new();
+    let mut failed_items = Vec::new();
     for (shard, state) in states.iter().enumerate() {
         if let ShardState::Failed(why) = state {
             failures.push(format!("shard {shard}: {why}"));
         }
+        failed_items.extend(read_failures(&shard_dir(dir, shard)));
         let path = shard_dir(dir, shard).join("samples.parquet");
         if path.is_file() {
             samples.extend(read_parquet(&path)?);
@@ -520,7 +522,8 @@ pub fn gather(dir: &Path) -> Result<RunSummary> {
     if failure.is_none() && !missing.is_empty() {
         failure = Some(Error::new(format!("{} planned items have no result: {}", missing.len(), list(&missing))));
     }
-    finish_run(dir, &loaded.suite, manifest, &samples, failure)
+    failed_items.sort_by_key(|f| f.index);
+    finish_run(dir, &loaded.suite, manifest, &samples, failed_items, failure)
 }
 
 /// Resubmits the shards that failed or never ran, then (unless detached) waits and gathers.

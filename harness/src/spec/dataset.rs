@@ -5,7 +5,7 @@ use super::{error_at_span, parse_toml};
 use crate::error::{Error, Result};
 use crate::fsutil::{read_to_string, sha256_file};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use toml::Spanned;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,6 +92,18 @@ impl Dataset {
         let spec: DatasetSpec = parse_toml(&toml_path, &text)?;
         if spec.files.is_empty() {
             return Err(Error::in_file(&toml_path, "lists no files"));
+        }
+        for file in &spec.files {
+            // A dataset is its directory: what it hashes, ships and bundles lies inside it.
+            let inside = Path::new(file.path.get_ref()).components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+            if !inside || file.path.get_ref().is_empty() {
+                return Err(error_at_span(
+                    &toml_path,
+                    &text,
+                    file.path.span(),
+                    format!("path '{}' must be relative and inside the dataset directory (no '..')", file.path.get_ref()),
+                ));
+            }
         }
         Ok((spec, text))
     }

@@ -192,6 +192,21 @@ const CASES: &[Case] = &[
         expect: &["dataset.toml:10:", "64 hex digits"],
     },
     Case {
+        name: "dataset.toml naming a file outside its directory",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(2), "");
+            let toml = std::fs::read_to_string(d.join("data/dataset.toml")).unwrap();
+            let outside = toml
+                .lines()
+                .map(|l| if l.starts_with("path") { "path = \"../test.jsonl\"".to_string() } else { l.to_string() })
+                .collect::<Vec<_>>()
+                .join("\n");
+            std::fs::write(d.join("data/dataset.toml"), outside).unwrap();
+            vec!["suites".into(), "validate".into(), s(&suite)]
+        },
+        expect: &["dataset.toml:", "'../test.jsonl' must be relative and inside the dataset directory"],
+    },
+    Case {
         name: "dataset JSONL with a broken line",
         setup: |d| {
             let lines = format!("{}{{\"question\": \"broken\n{}", gsm8k_lines(2), gsm8k_lines(1));

@@ -187,7 +187,10 @@ fn bundles_verify_tamper_and_reproduce() {
         files.insert(name, swapped.into_bytes());
     });
     let fails = failures(&verify(&e, &forged, None));
-    assert!(fails.iter().any(|f| f.contains(": dataset:") && f.contains("sha256 mismatch")), "{fails:?}");
+    // The file is named as it lies in the bundle, not where verify unpacked it.
+    let in_bundle = format!("{}:datasets/gsm8k", s(&forged));
+    assert!(fails.iter().any(|f| f.contains(": dataset:") && f.contains("sha256 mismatch") && f.contains(&in_bundle)), "{fails:?}");
+    assert!(fails.iter().all(|f| !f.contains("claimbench-bundle-")), "{fails:?}");
 
     // A bundle scored by another scoring version: said so, both shown, results still checked.
     rewrite(&e.bundle, &forged, true, |files| {

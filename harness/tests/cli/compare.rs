@@ -292,6 +292,50 @@ fn history_finds_a_step_and_gates_on_it() {
 }
 
 #[test]
+fn history_finds_a_rise_in_word_error_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = repo_root().join("suites/fsdd-digits.toml");
+    let items: Vec<Value> = claimbench(dir.path(), &["suites", "items", suite.to_str().unwrap()])
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut rng = claimbench::stats::rng::Rng::new(5);
+    let results = dir.path().join("results");
+    // 14 runs of one recogniser on the spoken digits; from run 7 on it misrecognises a clip
+    // 15% of the time instead of 3%.
+    for r in 0..14 {
+        let error_rate = if r >= 7 { 0.15 } else { 0.03 };
+        let preds: String = items
+            .iter()
+            .map(|item| {
+                let heard = if rng.next_f64() < error_rate { "oh" } else { item["preview"].as_str().unwrap() };
+                format!("{}\n", serde_json::json!({"id": item["id"], "output": heard}))
+            })
+            .collect();
+        let path = dir.path().join(format!("preds-{r:02}.jsonl"));
+        std::fs::write(&path, preds).unwrap();
+        let system = dir.path().join("recogniser.toml");
+        std::fs::write(&system, format!("kind = \"predictions\"\nname = \"recogniser\"\npath = \"{}\"\n", path.display())).unwrap();
+        run(dir.path(), &["run", suite.to_str().unwrap(), "--system", system.to_str().unwrap(), "--out", results.to_str().unwrap()]);
+    }
+    let out = claimbench(dir.path(), &["history", results.to_str().unwrap(), "--gate", "any", "--format", "json"]);
+    assert_eq!(out.code, 1, "a regression in the history fails --gate any: {}", out.stderr);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    let series = &json["data"]["series"][0];
+    let wer = series["values"]["wer"].as_array().unwrap();
+    assert_eq!(wer.len(), 14);
+    let changes = series["changes"].as_array().unwrap();
+    let wer_changes: Vec<&Value> = changes.iter().filter(|c| c["metric"] == "wer").collect();
+    assert_eq!(wer_changes.len(), 1, "{changes:?}");
+    assert_eq!((wer_changes[0]["index"].as_u64(), wer_changes[0]["kind"].as_str()), (Some(7), Some("regression")));
+    // The change is in WER's own units: about 12 points.
+    let change = wer_changes[0]["change"].as_f64().unwrap();
+    assert!((0.06..0.2).contains(&change), "{change}");
+    assert!(changes.iter().all(|c| c["kind"] == "regression"), "no improvement was made: {changes:?}");
+}
+
+#[test]
 fn speed_is_only_compared_on_the_same_hardware() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = two_runs(dir.path());

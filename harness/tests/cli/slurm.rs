@@ -282,3 +282,35 @@ fn a_materials_suite_runs_as_a_job_array() {
     let manifest: Manifest = read(&run.join("manifest.json"));
     assert_eq!(manifest.slurm.expect("a Slurm summary").shard_hosts.len(), 2);
 }
+
+#[test]
+fn items_a_shard_failed_on_are_listed_in_the_gathered_manifest() {
+    require_slurm();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs");
+    let suite = tiny_suite(dir.path(), &gsm8k_lines(24), "");
+    let failing = dir.path().join("failing");
+    std::fs::write(&failing, "").unwrap();
+    let args = ["--fail-every", "5", "--fail-while", failing.to_str().unwrap()];
+    let flaky = example_command_system(dir.path(), "flaky", &args, None).display().to_string();
+    let run_args =
+        ["run", suite.to_str().unwrap(), "--system", &flaky, "--out", out.to_str().unwrap(), "--executor", "slurm", "--shards", "2"];
+    let first = claimbench(dir.path(), &run_args);
+    assert_eq!(first.code, 2, "{}", first.stderr);
+    let run = run_dir(&first);
+    let manifest: Manifest = read(&run.join("manifest.json"));
+    assert_eq!(manifest.status, Status::Incomplete);
+    let kept: Vec<String> = read_parquet(&run.join("samples.parquet")).unwrap().into_iter().map(|s| s.id).collect();
+    // Every item without a result is listed with the system's reason, none twice.
+    let mut failed: Vec<&str> = manifest.failed_items.iter().map(|f| f.id.as_str()).collect();
+    failed.dedup();
+    assert!(!failed.is_empty() && failed.len() + kept.len() == 24, "{} failed, {} kept", failed.len(), kept.len());
+    assert!(failed.iter().all(|id| !kept.iter().any(|k| k == id)));
+    assert!(manifest.failed_items.iter().all(|f| f.error.contains("failing on purpose")), "{:?}", manifest.failed_items);
+
+    std::fs::remove_file(&failing).unwrap();
+    let resumed = claimbench(dir.path(), &["run", "--resume", run.to_str().unwrap()]);
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    let manifest: Manifest = read(&run.join("manifest.json"));
+    assert_eq!((manifest.status, manifest.failed_items.len(), manifest.items.completed), (Status::Complete, 0, 24));
+}

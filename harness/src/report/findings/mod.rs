@@ -200,11 +200,12 @@ pub fn from_history(report: &HistoryReport, gate: Gate) -> Findings {
                     .iter()
                     .map(|c| {
                         format!(
-                            "{} at run {} ({}; {:+.4} per item, adjusted p {})",
+                            "{} at run {} ({}; {metric} {:+.4} against the mean of the {} runs before, adjusted p {})",
                             c.kind,
                             c.index + 1,
                             c.run_id,
                             c.change,
+                            report.window,
                             p_value(Some(c.adjusted_p))
                         )
                     })

@@ -254,6 +254,21 @@ impl Llama {
     /// Runs `tokens` at positions `position..`, forgetting any cached position from `position` on;
     /// returns the logits after the last token.
     pub fn forward(&mut self, tokens: &[u32], position: usize) -> candle_core::Result<Vec<f32>> {
+        let x = self.hidden_states(tokens, position)?;
+        let w = &self.weights;
+        w.lm_head.apply(&rms_norm(&x[(tokens.len() - 1) * w.dim..], &w.norm, w.eps), &w.pool)
+    }
+
+    /// As `forward`, but returns the logits after every token, one row of the vocabulary's size
+    /// each: a continuation scored in one pass instead of token by token.
+    pub fn forward_every(&mut self, tokens: &[u32], position: usize) -> candle_core::Result<Vec<f32>> {
+        let x = self.hidden_states(tokens, position)?;
+        let w = &self.weights;
+        w.lm_head.apply(&rms_norm(&x, &w.norm, w.eps), &w.pool)
+    }
+
+    /// The last layer's output for every token (one row of the model's width each).
+    fn hidden_states(&mut self, tokens: &[u32], position: usize) -> candle_core::Result<Vec<f32>> {
         if position > self.positions {
             return Err(candle_core::Error::Msg(format!("position {position} is past the {} cached", self.positions)));
         }
@@ -298,8 +313,7 @@ impl Llama {
             add(&mut x, &layer.down.apply(&activated, pool)?);
         }
         self.positions = position + tokens.len();
-        let last = &x[(tokens.len() - 1) * w.dim..];
-        w.lm_head.apply(&rms_norm(last, &w.norm, w.eps), pool)
+        Ok(x)
     }
 }
 
@@ -434,6 +448,15 @@ mod tests {
         let step_by_step = model.forward(&[4], 3).unwrap();
         for (a, b) in all_at_once.iter().zip(&step_by_step) {
             assert!((a - b).abs() < 1e-4, "{all_at_once:?} vs {step_by_step:?}");
+        }
+        // Every position's logits from one pass (after rewinding to 1) equal the steps' logits.
+        let steps: Vec<Vec<f32>> = (1..4).map(|p| model.forward(&[p as u32 + 1], p).unwrap()).collect();
+        let every = model.forward_every(&[2, 3, 4], 1).unwrap();
+        assert_eq!(every.len(), 3 * 10);
+        for (row, step) in every.chunks_exact(10).zip(&steps) {
+            for (a, b) in row.iter().zip(step) {
+                assert!((a - b).abs() < 1e-4, "{row:?} vs {step:?}");
+            }
         }
         assert!(model.forward(&[10], 4).unwrap_err().to_string().contains("outside the vocabulary of 10"));
         assert!(model.forward(&[1], 9).unwrap_err().to_string().contains("past the 4 cached"));

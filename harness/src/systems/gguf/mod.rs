@@ -393,18 +393,28 @@ impl GgufSystem {
 impl GgufSystem {
     /// Walks `tokens` that follow a context of `position` tokens whose last logits are
     /// `logits`, calling `visit` with the logits that predict each token and the token.
-    fn follow(
-        &mut self,
-        mut logits: Tensor,
-        position: usize,
-        tokens: &[u32],
-        mut visit: impl FnMut(&[f32], u32) -> Result<()>,
-    ) -> Result<()> {
-        for (i, &token) in tokens.iter().enumerate() {
-            if i > 0 {
-                logits = self.forward(&[tokens[i - 1]], position + i - 1)?;
+    fn follow(&mut self, logits: Tensor, position: usize, tokens: &[u32], mut visit: impl FnMut(&[f32], u32) -> Result<()>) -> Result<()> {
+        let Some((&first, rest)) = tokens.split_first() else { return Ok(()) };
+        let first_logits = logit_values(&logits)?;
+        visit(&first_logits, first)?;
+        if rest.is_empty() {
+            return Ok(());
+        }
+        let before = &tokens[..tokens.len() - 1];
+        match &mut self.model {
+            // The native engine returns every position's logits, so one pass covers the rest.
+            Model::Native(model) => {
+                let every = model.forward_every(before, position).map_err(candle_error)?;
+                for (values, &token) in every.chunks_exact(first_logits.len()).zip(rest) {
+                    visit(values, token)?;
+                }
             }
-            visit(&logit_values(&logits)?, token)?;
+            Model::Candle(_) => {
+                for (i, &token) in rest.iter().enumerate() {
+                    let logits = self.forward(&[before[i]], position + i)?;
+                    visit(&logit_values(&logits)?, token)?;
+                }
+            }
         }
         Ok(())
     }
@@ -534,7 +544,9 @@ impl System for GgufSystem {
         }
         self.model.clear_kv_cache();
         let after_context = self.forward(&context, 0).map_err(item)?;
-        let snapshot = self.model.clone();
+        // Candle's cache cannot rewind, so each continuation starts from a copy; the native
+        // engine rewinds to the context's end by itself.
+        let snapshot = matches!(self.model, Model::Candle(_)).then(|| self.model.clone());
         let mut scores = Vec::with_capacity(request.continuations.len());
         for continuation in request.continuations {
             // Joint tokenization decides the continuation's tokens, as servers see the text.
@@ -545,7 +557,9 @@ impl System for GgufSystem {
                     "continuation {continuation:?} merges with the end of the context into one token; end the context with a space or newline"
                 ))));
             }
-            self.model = snapshot.clone();
+            if let Some(snapshot) = &snapshot {
+                self.model = snapshot.clone();
+            }
             let (mut total, mut greedy) = (0.0, true);
             self.follow(after_context.clone(), context.len(), &tokens, |values, token| {
                 let (logprob, is_greedy) = log_prob_at(values, token)?;
@@ -623,5 +637,20 @@ mod tests {
         let first = log_probs(&mut native, &prompt, 0);
         let _ = log_probs(&mut native, &[argmax_of(&first)], prompt.len());
         assert_eq!(log_probs(&mut native, &prompt[prompt.len() - 1..], prompt.len() - 1), first);
+
+        // Continuations scored whole: this engine in one pass each, candle token by token.
+        let continuations = [" 24 clips in May.".to_string(), " none.".to_string(), " 72 clips altogether in April and May.".to_string()];
+        let request = ChoicesRequest {
+            id: "natalia",
+            context: "Natalia sold 48 clips in April and half as many in May, that is",
+            continuations: &continuations,
+        };
+        let (by_step, by_pass) = (candle.loglikelihood(&request).unwrap(), native.loglikelihood(&request).unwrap());
+        for (a, b) in by_step.iter().zip(&by_pass) {
+            assert!(a.tokens == b.tokens && a.tokens > 1, "{by_step:?} vs {by_pass:?}");
+            assert!((a.logprob - b.logprob).abs() < 0.2 * a.tokens as f64, "{by_step:?} vs {by_pass:?}");
+        }
+        // Scoring again (after the other continuations moved the cache on) gives the same figures.
+        assert_eq!(native.loglikelihood(&request).unwrap(), by_pass);
     }
 }
