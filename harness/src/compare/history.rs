@@ -124,34 +124,37 @@ impl RunItems {
     }
 }
 
-/// Per-item values of `metric` for each run of a series, over the `common` items that every run
-/// has a value for; `None` when fewer than two have. For a ratio of sums over shared
-/// denominators (WER: errors over reference words), each item's share of the ratio, so that
-/// the values' mean is the metric itself and a change in it is a change in the metric.
-fn item_values(metric: &str, runs: &[&RunItems], common: &[&str]) -> Option<Vec<Vec<f64>>> {
-    let indices: Vec<HashMap<&str, usize>> =
-        runs.iter().map(|r| r.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect()).collect();
-    let samples: Vec<Vec<Sample>> =
-        common.iter().map(|id| runs.iter().zip(&indices).map(|(r, index)| r.sample(index[id])).collect()).collect();
-    let ratio: Option<Vec<(Vec<f64>, f64)>> = samples
-        .iter()
-        .filter_map(|item| item.iter().map(|s| ratio_parts(metric, s)).collect::<Option<Vec<(f64, f64)>>>())
-        .map(|parts| {
-            let denominator = parts[0].1;
-            parts.iter().all(|p| p.1 == denominator).then(|| (parts.iter().map(|p| p.0).collect(), denominator))
-        })
-        .collect();
-    let per_item: Vec<Vec<f64>> = match ratio.filter(|items| !items.is_empty()) {
-        Some(items) => {
-            let total: f64 = items.iter().map(|(_, d)| d).sum();
-            if total <= 0.0 {
-                return None;
-            }
-            let scale = items.len() as f64 / total;
-            items.into_iter().map(|(numerators, _)| numerators.into_iter().map(|x| x * scale).collect()).collect()
+/// Per-item values of `metric` for each run of a series, over the common items (at
+/// `positions[run][item]` in each run) that every run has a value for; `None` when fewer than two
+/// have. For a ratio of sums over shared denominators (WER: errors over reference words), each
+/// item's share of the ratio, so that the values' mean is the metric itself and a change in it is
+/// a change in the metric.
+fn item_values(metric: &str, runs: &[&RunItems], positions: &[Vec<usize>]) -> Option<Vec<Vec<f64>>> {
+    let items = positions.first().map_or(0, Vec::len);
+    // One item's samples at a time: the whole history as samples would not fit in memory.
+    let item = |j: usize| -> Vec<Sample> { runs.iter().zip(positions).map(|(run, at)| run.sample(at[j])).collect() };
+    let (mut ratio_items, mut shared_denominators) = (Vec::new(), true);
+    let mut per_item: Vec<Vec<f64>> = Vec::new();
+    for j in 0..items {
+        let samples = item(j);
+        // An utterance one run could not score has no parts there and is left out of all.
+        if let Some(parts) = samples.iter().map(|s| ratio_parts(metric, s)).collect::<Option<Vec<(f64, f64)>>>() {
+            shared_denominators &= parts.iter().all(|p| p.1 == parts[0].1);
+            ratio_items.push((parts.iter().map(|p| p.0).collect::<Vec<f64>>(), parts[0].1));
         }
-        None => samples.iter().filter_map(|item| item.iter().map(|s| sample_value(metric, s)).collect::<Option<Vec<f64>>>()).collect(),
-    };
+        if let Some(values) = samples.iter().map(|s| sample_value(metric, s)).collect::<Option<Vec<f64>>>() {
+            per_item.push(values);
+        }
+    }
+    // Not for MER, whose denominators (errors + hits) differ between runs: there the per-item rates.
+    if shared_denominators && !ratio_items.is_empty() {
+        let total: f64 = ratio_items.iter().map(|(_, denominator)| denominator).sum();
+        if total <= 0.0 {
+            return None;
+        }
+        let scale = ratio_items.len() as f64 / total;
+        per_item = ratio_items.into_iter().map(|(numerators, _)| numerators.into_iter().map(|x| x * scale).collect()).collect();
+    }
     if per_item.len() < 2 {
         return None;
     }
@@ -209,13 +212,20 @@ pub fn history(results: &Path, options: &HistoryOptions) -> Result<HistoryReport
             let rest: Vec<HashSet<&str>> = sets.collect();
             member_items[0].ids.iter().map(String::as_str).filter(|id| first.contains(id) && rest.iter().all(|s| s.contains(id))).collect()
         };
+        let positions: Vec<Vec<usize>> = member_items
+            .iter()
+            .map(|r| {
+                let index: HashMap<&str, usize> = r.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+                common.iter().map(|id| index[id]).collect()
+            })
+            .collect();
         let mut values = BTreeMap::new();
         // Every metric all runs of the series report; tested where it has per-item values.
         let metrics: Vec<&String> =
             runs[members[0]].metrics.keys().filter(|m| members.iter().all(|&i| runs[i].metrics.contains_key(*m))).collect();
         for metric in metrics {
             let per_run: Vec<f64> = members.iter().map(|&i| runs[i].metrics[metric].value).collect();
-            if let Some(series_values) = item_values(metric, &member_items, &common) {
+            if let Some(series_values) = item_values(metric, &member_items, &positions) {
                 all_tests.push(window_tests(&series_values, options.window));
                 test_owner.push((reports.len(), metric.clone(), runs[members[0]].metrics[metric].higher_is_better));
             }
@@ -314,4 +324,45 @@ fn commit_positions() -> Result<HashMap<String, usize>> {
         return Err(Error::new("--order commit needs a git repository here"));
     }
     Ok(String::from_utf8_lossy(&out.stdout).lines().enumerate().map(|(i, c)| (c.to_string(), i)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A speech run: per utterance (substitutions, insertions, reference words), or `None` where
+    /// the utterance could not be scored.
+    fn speech_run(utterances: &[Option<(f64, f64, f64)>]) -> RunItems {
+        let mut run = RunItems::default();
+        let column = |f: &dyn Fn(f64, f64, f64) -> f64| utterances.iter().map(|u| u.map(|(s, i, w)| f(s, i, w))).collect::<Vec<_>>();
+        for (i, _) in utterances.iter().enumerate() {
+            run.ids.push(format!("u{i}"));
+            run.correct.push(false);
+            run.latency.push(None);
+        }
+        let failed = utterances.iter().map(|u| Some(if u.is_some() { 0.0 } else { 1.0 })).collect();
+        run.measures.insert(crate::tasks::asr::FAILED.to_string(), failed);
+        run.measures.insert("substitutions".into(), column(&|s, _, _| s));
+        run.measures.insert("deletions".into(), column(&|_, _, _| 0.0));
+        run.measures.insert("insertions".into(), column(&|_, i, _| i));
+        run.measures.insert("hits".into(), column(&|s, _, w| w - s));
+        run.measures.insert("reference_words".into(), column(&|_, _, w| w));
+        run
+    }
+
+    #[test]
+    fn word_error_rate_is_tested_as_each_utterances_share_of_the_corpus_rate() {
+        let a = speech_run(&[Some((1.0, 0.0, 10.0)), Some((0.0, 0.0, 2.0)), Some((2.0, 0.0, 8.0)), None]);
+        let b = speech_run(&[Some((2.0, 1.0, 10.0)), Some((1.0, 0.0, 2.0)), Some((2.0, 0.0, 8.0)), Some((0.0, 0.0, 4.0))]);
+        let positions = vec![vec![0, 1, 2, 3], vec![0, 1, 2, 3]];
+        let wer = item_values("wer", &[&a, &b], &positions).unwrap();
+        // The unscored utterance is left out of both; each mean is the run's corpus WER.
+        assert_eq!(wer[0].len(), 3);
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        assert!((mean(&wer[0]) - 3.0 / 20.0).abs() < 1e-12 && (mean(&wer[1]) - 6.0 / 20.0).abs() < 1e-12, "{wer:?}");
+        // MER's denominators (errors + hits) differ between the runs (an insertion in the first
+        // utterance): per-utterance rates instead.
+        let mer = item_values("mer", &[&a, &b], &positions).unwrap();
+        assert_eq!(mer[1], vec![3.0 / 11.0, 0.5, 0.25]);
+    }
 }
