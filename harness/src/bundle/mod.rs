@@ -104,6 +104,12 @@ impl Unpacked {
     pub fn path(&self, bundle_path: &str) -> PathBuf {
         self.root().join(bundle_path)
     }
+
+    /// `text` with paths into this scratch directory written as `BUNDLE:inner/path`: the
+    /// directory is gone by the time anyone reads the message.
+    pub fn as_in_bundle(&self, text: &str, bundle: &Path) -> String {
+        text.replace(&format!("{}/", self.root().display()), &format!("{}:", bundle.display()))
+    }
 }
 
 /// Reads a bundle: its files and its parsed index.

@@ -53,10 +53,11 @@ pub fn reproduce(request: &ReproduceRequest<'_>, progress: crate::run::Progress<
         )));
     }
     let unpacked = Unpacked::new(&files)?;
-    let run = StoredRun::load(&unpacked.path(&bundled.dir))?;
-    let suite = Suite::load(&unpacked.path(&bundled.suite))?;
-    let dataset = Dataset::load(&unpacked.path(&bundled.dataset))?;
-    let task = tasks::prepare(&suite, &dataset)?;
+    let in_bundle = |e: Error| Error::new(unpacked.as_in_bundle(e.message(), request.bundle));
+    let run = StoredRun::load(&unpacked.path(&bundled.dir)).map_err(in_bundle)?;
+    let suite = Suite::load(&unpacked.path(&bundled.suite)).map_err(in_bundle)?;
+    let dataset = Dataset::load(&unpacked.path(&bundled.dataset)).map_err(in_bundle)?;
+    let task = tasks::prepare(&suite, &dataset).map_err(in_bundle)?;
     if request.sample == 0 {
         return Err(Error::new("--sample must be at least 1"));
     }

@@ -21,20 +21,17 @@ use std::path::Path;
 /// How many disagreeing samples a row names.
 const SHOWN: usize = 3;
 
-struct Checks {
+struct Checks<'a> {
     rows: Vec<Finding>,
-    /// Where the bundle was unpacked, and how its paths are shown instead: `BUNDLE:inner/path`,
-    /// never a scratch directory that is gone when the report is read.
-    unpacked_as: Option<(String, String)>,
+    /// Where the bundle was unpacked and from where, for naming its files as in the bundle.
+    unpacked: &'a Unpacked,
+    bundle: &'a Path,
 }
 
-impl Checks {
+impl Checks<'_> {
     fn add(&mut self, check: impl Into<String>, outcome: Outcome, detail: impl Into<String>) {
         let check = check.into();
-        let mut detail = detail.into();
-        if let Some((scratch, shown)) = &self.unpacked_as {
-            detail = detail.replace(scratch.as_str(), shown);
-        }
+        let detail = self.unpacked.as_in_bundle(&detail.into(), self.bundle);
         let result = match outcome {
             Outcome::Pass => "ok",
             Outcome::Fail => "FAILED",
@@ -58,12 +55,11 @@ impl Checks {
 pub fn verify(bundle: &Path, pubkey: Option<&Path>, limits: archive::Limits) -> Result<Findings> {
     let expected_key = pubkey.map(keys::read_public).transpose()?;
     let (files, index) = open(bundle, limits)?;
-    let mut checks = Checks { rows: Vec::new(), unpacked_as: None };
+    let unpacked = Unpacked::new(&files)?;
+    let mut checks = Checks { rows: Vec::new(), unpacked: &unpacked, bundle };
     check_signature(&files, expected_key.as_ref(), &mut checks);
     let problems = file_problems(&files, &index);
     check_files(&problems, index.files.len(), &mut checks);
-    let unpacked = Unpacked::new(&files)?;
-    checks.unpacked_as = Some((format!("{}/", unpacked.root().display()), format!("{}:", bundle.display())));
     for run in &index.runs {
         // Bytes that fail their hash are never parsed: a damaged Parquet file can make the
         // reader allocate without bound, and the file check has already failed the bundle.

@@ -191,6 +191,12 @@ fn bundles_verify_tamper_and_reproduce() {
     let in_bundle = format!("{}:datasets/gsm8k", s(&forged));
     assert!(fails.iter().any(|f| f.contains(": dataset:") && f.contains("sha256 mismatch") && f.contains(&in_bundle)), "{fails:?}");
     assert!(fails.iter().all(|f| !f.contains("claimbench-bundle-")), "{fails:?}");
+    let same = example_command_system(e.dir.path(), "sum-check", &["--strategy", "sum"], None);
+    let run = archive::read(&forged, Limits::default()).unwrap().keys().find(|k| k.starts_with("runs/gsm8k-sum")).unwrap().clone();
+    let run_id = run.split('/').nth(1).unwrap();
+    let out = claimbench(e.dir.path(), &["reproduce", &s(&forged), "--system", &s(&same), "--sample", "1", "--seed", "1", "--run", run_id]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains(&in_bundle) && !out.stderr.contains("claimbench-bundle-"), "{}", out.stderr);
 
     // A bundle scored by another scoring version: said so, both shown, results still checked.
     rewrite(&e.bundle, &forged, true, |files| {
