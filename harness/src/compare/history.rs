@@ -12,7 +12,7 @@ use crate::tasks::asr::ratio_parts;
 use crate::tasks::sample_value;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,19 +206,12 @@ pub fn history(results: &Path, options: &HistoryOptions) -> Result<HistoryReport
             pos(ma).cmp(&pos(mb)).then(ma.started_at.cmp(&mb.started_at)).then(ma.run_id.cmp(&mb.run_id))
         });
         let member_items: Vec<&RunItems> = members.iter().map(|&i| &items[&runs[i].dir.join(SAMPLES).display().to_string()]).collect();
-        let common: Vec<&str> = {
-            let mut sets = member_items.iter().map(|r| r.ids.iter().map(String::as_str).collect::<HashSet<&str>>());
-            let first = sets.next().unwrap_or_default();
-            let rest: Vec<HashSet<&str>> = sets.collect();
-            member_items[0].ids.iter().map(String::as_str).filter(|id| first.contains(id) && rest.iter().all(|s| s.contains(id))).collect()
-        };
-        let positions: Vec<Vec<usize>> = member_items
-            .iter()
-            .map(|r| {
-                let index: HashMap<&str, usize> = r.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
-                common.iter().map(|id| index[id]).collect()
-            })
-            .collect();
+        // Where each item lies in each run; the items every run has are the ones compared.
+        let indices: Vec<HashMap<&str, usize>> =
+            member_items.iter().map(|r| r.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect()).collect();
+        let common: Vec<&str> =
+            member_items[0].ids.iter().map(String::as_str).filter(|id| indices.iter().all(|index| index.contains_key(id))).collect();
+        let positions: Vec<Vec<usize>> = indices.iter().map(|index| common.iter().map(|id| index[id]).collect()).collect();
         let mut values = BTreeMap::new();
         // Every metric all runs of the series report; tested where it has per-item values.
         let metrics: Vec<&String> =
@@ -263,13 +256,13 @@ fn gather_items(runs: &[RunEntry]) -> Result<HashMap<String, RunItems>> {
     // One scan per file, narrowed to the id, the verdict and the numbers (latency and the
     // measures), then concatenated diagonally: runs of different suite kinds carry different
     // measure columns, and a missing one reads as null.
-    let numbers = || cols(["run_path", "id", "correct"]) | dtype_col(&DataType::Float64).as_selector();
+    let wanted = || (cols(["run_path", "id", "correct"]) | dtype_col(&DataType::Float64).as_selector()).exclude_cols(["system_latency_s"]);
     let scans = runs
         .iter()
         .map(|r| {
             let path = r.dir.join(SAMPLES).display().to_string();
             let args = ScanArgsParquet { include_file_paths: Some("run_path".into()), ..Default::default() };
-            LazyFrame::scan_parquet(PlRefPath::from(path.as_str()), args).map(|lf| lf.select([numbers().as_expr()]))
+            LazyFrame::scan_parquet(PlRefPath::from(path.as_str()), args).map(|lf| lf.select([wanted().as_expr()]))
         })
         .collect::<PolarsResult<Vec<LazyFrame>>>();
     let first = runs.first().map(|r| r.dir.join(SAMPLES)).unwrap_or_default();
@@ -281,12 +274,16 @@ fn gather_items(runs: &[RunEntry]) -> Result<HashMap<String, RunItems>> {
     })?;
     let column = |name: &str| frame.column(name).map_err(|e| Error::new(format!("samples.parquet: {e}")));
     let bad = |e: PolarsError| Error::new(format!("samples.parquet: unexpected column type: {e}"));
-    let (path, id, correct) =
-        (column("run_path")?.str().map_err(bad)?, column("id")?.str().map_err(bad)?, column("correct")?.bool().map_err(bad)?);
-    let mut numbers: Vec<(&str, &Float64Chunked)> = Vec::new();
+    let (path, id, correct, latency) = (
+        column("run_path")?.str().map_err(bad)?,
+        column("id")?.str().map_err(bad)?,
+        column("correct")?.bool().map_err(bad)?,
+        column("latency_s")?.f64().map_err(bad)?,
+    );
+    let mut measures: Vec<(&str, &Float64Chunked)> = Vec::new();
     for c in frame.columns() {
-        if c.dtype() == &DataType::Float64 {
-            numbers.push((c.name().as_str(), c.f64().map_err(bad)?));
+        if c.dtype() == &DataType::Float64 && c.name() != "latency_s" {
+            measures.push((c.name().as_str(), c.f64().map_err(bad)?));
         }
     }
     let mut out: HashMap<String, RunItems> = HashMap::new();
@@ -299,14 +296,12 @@ fn gather_items(runs: &[RunEntry]) -> Result<HashMap<String, RunItems>> {
         let run = out.entry(file.to_string()).or_default();
         run.ids.extend(rows.clone().map(|row| id.get(row).unwrap_or_default().to_string()));
         run.correct.extend(rows.clone().map(|row| correct.get(row).unwrap_or(false)));
-        for (name, values) in &numbers {
+        run.latency.extend(rows.clone().map(|row| latency.get(row)));
+        for (name, values) in &measures {
             let column: Vec<Option<f64>> = rows.clone().map(|row| values.get(row)).collect();
-            match *name {
-                "latency_s" => run.latency.extend(column),
-                "system_latency_s" => {}
-                // Null throughout: a measure of another suite kind, not of this run.
-                _ if column.iter().all(Option::is_none) => {}
-                _ => run.measures.entry(name.to_string()).or_default().extend(column),
+            // Null throughout: a measure of another suite kind, not of this run.
+            if column.iter().any(Option::is_some) {
+                run.measures.entry(name.to_string()).or_default().extend(column);
             }
         }
         start = end;
