@@ -48,6 +48,14 @@ fn first_ids(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Replaces the line of `data/dataset.toml` that starts with `key` by `line`.
+fn replace_dataset_line(dir: &Path, key: &str, line: &str) {
+    let path = dir.join("data/dataset.toml");
+    let toml = std::fs::read_to_string(&path).unwrap();
+    let edited: Vec<&str> = toml.lines().map(|l| if l.starts_with(key) { line } else { l }).collect();
+    std::fs::write(&path, edited.join("\n")).unwrap();
+}
+
 /// A multiple-choice suite over `jsonl`, with `extra` TOML; returns `suites validate` arguments.
 fn multiple_choice_case(dir: &Path, jsonl: &str, extra: &str) -> Vec<String> {
     one_file_dataset(&dir.join("data"), "mc", "test", "test.jsonl", "jsonl", jsonl);
@@ -180,13 +188,7 @@ const CASES: &[Case] = &[
         name: "dataset.toml with a bad hash",
         setup: |d| {
             let suite = tiny_suite(d, &gsm8k_lines(2), "");
-            let toml = std::fs::read_to_string(d.join("data/dataset.toml")).unwrap();
-            let bad = toml
-                .lines()
-                .map(|l| if l.starts_with("sha256") { "sha256 = \"abc\"".to_string() } else { l.to_string() })
-                .collect::<Vec<_>>()
-                .join("\n");
-            std::fs::write(d.join("data/dataset.toml"), bad).unwrap();
+            replace_dataset_line(d, "sha256", "sha256 = \"abc\"");
             vec!["suites".into(), "validate".into(), s(&suite)]
         },
         expect: &["dataset.toml:10:", "64 hex digits"],
@@ -195,13 +197,7 @@ const CASES: &[Case] = &[
         name: "dataset.toml naming a file outside its directory",
         setup: |d| {
             let suite = tiny_suite(d, &gsm8k_lines(2), "");
-            let toml = std::fs::read_to_string(d.join("data/dataset.toml")).unwrap();
-            let outside = toml
-                .lines()
-                .map(|l| if l.starts_with("path") { "path = \"../test.jsonl\"".to_string() } else { l.to_string() })
-                .collect::<Vec<_>>()
-                .join("\n");
-            std::fs::write(d.join("data/dataset.toml"), outside).unwrap();
+            replace_dataset_line(d, "path", "path = \"../test.jsonl\"");
             vec!["suites".into(), "validate".into(), s(&suite)]
         },
         expect: &["dataset.toml:", "'../test.jsonl' must be relative and inside the dataset directory"],

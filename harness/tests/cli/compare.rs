@@ -219,15 +219,25 @@ fn incomparable_inputs_are_refused_with_exit_2() {
     );
 }
 
+/// The items of `suite`, as `suites items` prints them.
+fn suite_items(dir: &Path, suite: &Path) -> Vec<Value> {
+    claimbench(dir, &["suites", "items", suite.to_str().unwrap()]).stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// Scores the `r`th nightly predictions file of the system `name` into `results`.
+fn run_predictions(dir: &Path, suite: &Path, name: &str, r: usize, preds: &str, results: &Path) {
+    let path = dir.join(format!("preds-{r:02}.jsonl"));
+    std::fs::write(&path, preds).unwrap();
+    let system = dir.join(format!("{name}.toml"));
+    std::fs::write(&system, format!("kind = \"predictions\"\nname = \"{name}\"\npath = \"{}\"\n", path.display())).unwrap();
+    run(dir, &["run", suite.to_str().unwrap(), "--system", system.to_str().unwrap(), "--out", results.to_str().unwrap()]);
+}
+
 #[test]
 fn history_finds_a_step_and_gates_on_it() {
     let dir = tempfile::tempdir().unwrap();
     let suite = tiny_suite(dir.path(), &gsm8k_lines(150), "");
-    let items: Vec<Value> = claimbench(dir.path(), &["suites", "items", suite.to_str().unwrap()])
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let items = suite_items(dir.path(), &suite);
     let references: Vec<String> = gsm8k_lines(150)
         .lines()
         .map(|l| {
@@ -250,11 +260,7 @@ fn history_finds_a_step_and_gates_on_it() {
                 format!("{}\n", serde_json::json!({"id": item["id"], "output": output}))
             })
             .collect();
-        let path = dir.path().join(format!("preds-{r:02}.jsonl"));
-        std::fs::write(&path, preds).unwrap();
-        let system = dir.path().join("nightly.toml");
-        std::fs::write(&system, format!("kind = \"predictions\"\nname = \"nightly\"\npath = \"{}\"\n", path.display())).unwrap();
-        run(dir.path(), &["run", suite.to_str().unwrap(), "--system", system.to_str().unwrap(), "--out", results.to_str().unwrap()]);
+        run_predictions(dir.path(), &suite, "nightly", r, &preds, &results);
     }
     let out = claimbench(dir.path(), &["history", results.to_str().unwrap(), "--format", "json"]);
     // The step is in the past: the newest run is not a fresh regression.
@@ -295,11 +301,7 @@ fn history_finds_a_step_and_gates_on_it() {
 fn history_finds_a_rise_in_word_error_rate() {
     let dir = tempfile::tempdir().unwrap();
     let suite = repo_root().join("suites/fsdd-digits.toml");
-    let items: Vec<Value> = claimbench(dir.path(), &["suites", "items", suite.to_str().unwrap()])
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let items = suite_items(dir.path(), &suite);
     let mut rng = claimbench::stats::rng::Rng::new(5);
     let results = dir.path().join("results");
     // 14 runs of one recogniser on the spoken digits; from run 7 on it misrecognises a clip
@@ -313,11 +315,7 @@ fn history_finds_a_rise_in_word_error_rate() {
                 format!("{}\n", serde_json::json!({"id": item["id"], "output": heard}))
             })
             .collect();
-        let path = dir.path().join(format!("preds-{r:02}.jsonl"));
-        std::fs::write(&path, preds).unwrap();
-        let system = dir.path().join("recogniser.toml");
-        std::fs::write(&system, format!("kind = \"predictions\"\nname = \"recogniser\"\npath = \"{}\"\n", path.display())).unwrap();
-        run(dir.path(), &["run", suite.to_str().unwrap(), "--system", system.to_str().unwrap(), "--out", results.to_str().unwrap()]);
+        run_predictions(dir.path(), &suite, "recogniser", r, &preds, &results);
     }
     let out = claimbench(dir.path(), &["history", results.to_str().unwrap(), "--gate", "any", "--format", "json"]);
     assert_eq!(out.code, 1, "a regression in the history fails --gate any: {}", out.stderr);
