@@ -112,6 +112,24 @@ impl Host {
     }
 }
 
+/// The instruction sets this binary was compiled to use (its kernels pick them at compile time):
+/// beside a peer's own list, it tells whether a speed ratio compares engines or instruction sets.
+pub fn build_instruction_sets() -> Vec<&'static str> {
+    let compiled = [
+        ("SSE4.2", cfg!(target_feature = "sse4.2")),
+        ("AVX", cfg!(target_feature = "avx")),
+        ("AVX2", cfg!(target_feature = "avx2")),
+        ("FMA", cfg!(target_feature = "fma")),
+        ("F16C", cfg!(target_feature = "f16c")),
+        ("BMI2", cfg!(target_feature = "bmi2")),
+        ("AVX512F", cfg!(target_feature = "avx512f")),
+        ("AVX512BW", cfg!(target_feature = "avx512bw")),
+        ("AVX512_VNNI", cfg!(target_feature = "avx512vnni")),
+        ("NEON", cfg!(target_feature = "neon")),
+    ];
+    compiled.into_iter().filter(|(_, on)| *on).map(|(name, _)| name).collect()
+}
+
 /// GPUs and the CUDA version from `nvidia-smi`, when it exists and answers.
 fn nvidia_gpus() -> (Vec<Gpu>, Option<String>) {
     let run = |args: &[&str]| {

@@ -4,16 +4,20 @@ requests to the real server and, on a chosen share of them, answers instead with
 forwarded, so tests can check that nothing already answered is asked again.
 
     python3 scripts/llm/fault_proxy.py UPSTREAM_URL [--rate 0.2] [--faults 500,429,stall,truncate]
-        [--seed 1] [--stall-s 15] [--garbage]
+        [--seed 1] [--stall-s 15] [--garbage] [--hold-after N] [--port P]
 
 It prints `listening on PORT` once ready. GET /_proxy/stats answers
-{"requests": N, "forwarded": N, "faults": {"500": n, ...}}. --garbage answers every request with
-HTTP 200 and a body that is not JSON (for testing what a client says about a broken server)."""
+{"requests": N, "forwarded": N, "held": N, "faults": {"500": n, ...}}. --garbage answers every
+request with HTTP 200 and a body that is not JSON (for testing what a client says about a broken
+server). --hold-after N forwards N POST requests and holds every later one until
+POST /_proxy/vanish, which drops the held connections unanswered and closes the listening socket:
+a server that went away at a moment the test chose, not after a delay."""
 
 import argparse
 import http.client
 import json
 import random
+import socket
 import sys
 import threading
 import time
@@ -29,12 +33,16 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--stall-s", type=float, default=15.0)
     parser.add_argument("--garbage", action="store_true")
+    parser.add_argument("--hold-after", type=int)
+    parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     upstream = urllib.parse.urlparse(args.upstream)
     faults = [f for f in args.faults.split(",") if f]
     rng = random.Random(args.seed)
     lock = threading.Lock()
-    stats = {"requests": 0, "forwarded": 0, "faults": {f: 0 for f in faults}}
+    stats = {"requests": 0, "forwarded": 0, "held": 0, "faults": {f: 0 for f in faults}}
+    posts = 0
+    vanished = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -61,13 +69,28 @@ def main():
             return response.status, data, kept
 
         def handle_any(self, method):
+            nonlocal posts
             if self.path == "/_proxy/stats":
                 with lock:
                     return self.reply(200, json.dumps(stats).encode(), [("Content-Type", "application/json")])
+            if self.path == "/_proxy/vanish":
+                self.reply(200, b"{}", [("Content-Type", "application/json")])
+                vanished.set()
+                threading.Thread(target=lambda: (server.shutdown(), server.server_close())).start()
+                return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
             with lock:
                 stats["requests"] += 1
+                posts += method == "POST"
+                hold = args.hold_after is not None and method == "POST" and posts > args.hold_after
+                stats["held"] += hold
+            if hold:
+                vanished.wait()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            with lock:
                 fault = rng.choice(faults) if faults and method == "POST" and rng.random() < args.rate else None
                 if fault:
                     stats["faults"][fault] += 1
@@ -111,7 +134,7 @@ def main():
             # A client that gave up (its timeout during a stall) is expected, not news.
             pass
 
-    server = QuietServer(("127.0.0.1", 0), Handler)
+    server = QuietServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     print(f"listening on {server.server_address[1]}", flush=True)
     server.serve_forever()

@@ -4,6 +4,7 @@
 //! honouring `Retry-After`.
 
 use crate::error::{Error, Result};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,8 @@ pub struct HttpClient {
     api_key: Option<String>,
     max_retries: u32,
     jitter: Mutex<crate::stats::rng::Rng>,
+    /// Requests the server answered; a server that answered and then cannot be reached went away.
+    answered: AtomicU64,
 }
 
 /// Why an answered request did not give a result.
@@ -53,7 +56,7 @@ impl HttpClient {
             .http_status_as_error(false)
             .build()
             .into();
-        Ok(HttpClient { agent, api_key, max_retries, jitter: Mutex::new(crate::stats::rng::Rng::new(0x5eed)) })
+        Ok(HttpClient { agent, api_key, max_retries, jitter: Mutex::new(crate::stats::rng::Rng::new(0x5eed)), answered: AtomicU64::new(0) })
     }
 
     /// Seconds to wait before retry `attempt` (1-based): `Retry-After` when given, else
@@ -100,6 +103,7 @@ impl HttpClient {
             };
             let (retryable, problem, retry_after) = match sent {
                 Ok(mut response) => {
+                    self.answered.fetch_add(1, Ordering::Relaxed);
                     let status = response.status().as_u16();
                     let retry_after =
                         response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok());
@@ -116,7 +120,7 @@ impl HttpClient {
                         (retryable, format!("{url} answered HTTP {status}: {:?}", excerpt(&text)), retry_after)
                     }
                 }
-                Err(e) => (true, format!("cannot reach {url}: {e}"), None),
+                Err(e) => (true, self.unreachable(url, &e), None),
             };
             if !retryable || attempt >= self.max_retries {
                 let tries = if retryable { format!(" (after {} attempts)", attempt + 1) } else { String::new() };
@@ -124,6 +128,13 @@ impl HttpClient {
             }
             attempt += 1;
             std::thread::sleep(self.backoff(attempt, retry_after));
+        }
+    }
+
+    fn unreachable(&self, url: &str, error: &ureq::Error) -> String {
+        match self.answered.load(Ordering::Relaxed) {
+            0 => format!("cannot reach {url}: {error}"),
+            n => format!("cannot reach {url}: {error}; the server went away (it had answered {n} requests: stopped or crashed?)"),
         }
     }
 
@@ -167,5 +178,26 @@ mod tests {
         assert!(first <= Duration::from_millis(250) && fourth >= Duration::from_secs(1), "{first:?} {fourth:?}");
         assert!(HttpClient::new("test", "ftp://x", None, 1.0, 3).is_err());
         assert!(HttpClient::new("test", "http://x", None, 0.0, 3).is_err());
+    }
+
+    #[test]
+    fn a_server_that_answered_and_then_cannot_be_reached_went_away() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v1/models", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 1024];
+            let _ = stream.read(&mut request).unwrap();
+            stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}").unwrap();
+        });
+        let client = HttpClient::new("test", &url, None, 5.0, 0).unwrap();
+        let never_answered = client.get_json(&url.replace(&url[7..url.find("/v1").unwrap()], "127.0.0.1:9")).unwrap_err();
+        assert!(never_answered.contains("cannot reach") && !never_answered.contains("went away"), "{never_answered}");
+        client.get_json(&url).unwrap();
+        server.join().unwrap();
+        // The listener is gone now: the same address refuses.
+        let gone = client.get_json(&url).unwrap_err();
+        assert!(gone.contains("cannot reach") && gone.contains("went away") && gone.contains("answered 1 requests"), "{gone}");
     }
 }

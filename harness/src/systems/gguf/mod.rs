@@ -375,7 +375,11 @@ impl GgufSystem {
     pub fn describe(&mut self, prompt: &str, max_tokens: usize, chat: bool, tokenize_only: bool) -> Result<String> {
         let formatted = self.format_prompt(prompt, chat)?;
         let prompt_tokens = self.tokenizer.encode(&formatted);
-        let mut line = serde_json::json!({"prompt": prompt, "prompt_tokens": prompt_tokens});
+        let mut line = serde_json::json!({
+            "prompt": prompt,
+            "prompt_tokens": prompt_tokens,
+            "build_instruction_sets": crate::host::build_instruction_sets(),
+        });
         if !tokenize_only {
             let (tokens, text, t) = self.generate_tokens(&formatted, max_tokens, &[], 0.0, None, 0)?;
             line["tokens"] = serde_json::json!(tokens);
