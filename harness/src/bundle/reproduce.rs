@@ -73,6 +73,17 @@ pub fn reproduce(request: &ReproduceRequest<'_>, progress: crate::run::Progress<
         })
         .collect::<Result<_>>()?;
     let spec = SystemSpec::parse(request.system)?;
+    // What is about to execute: the reviewer's own system, on the bundle's data (which is
+    // screened, never executed; LAMMPS inputs that would run host code are refused).
+    let provenance = spec.provenance();
+    eprintln!(
+        "reproduce: re-running {} items of run {} through your {} system '{}': {}",
+        items.len(),
+        bundled.run_id,
+        provenance.kind,
+        provenance.name,
+        provenance.config
+    );
     let mut system = spec.build(&task, &items)?;
     let journal = unpacked.root().join("reproduce.jsonl");
     let (again, failure) = crate::run::execute(&suite, &items, system.as_mut(), &spec, run.manifest.seed, &journal, progress);

@@ -57,9 +57,9 @@ struct ClaimSpec {
     candidate: Spanned<String>,
     kind: Spanned<Kind>,
     #[serde(default)]
-    threshold: Option<f64>,
+    threshold: Option<Spanned<f64>>,
     #[serde(default)]
-    margin: Option<f64>,
+    margin: Option<Spanned<f64>>,
     /// Which way is better; by default the metric's own direction.
     #[serde(default)]
     direction: Option<Direction>,
@@ -151,25 +151,38 @@ pub fn check_claims(path: &Path, options: &CompareOptions) -> Result<ClaimsRepor
         let (a, b) = paired.values(metric).map_err(in_claim)?;
         let kind = *spec.kind.get_ref();
         let direction = spec.direction.unwrap_or(if metric_value.higher_is_better { Direction::Higher } else { Direction::Lower });
-        let needs = |value: Option<f64>, what: &str| {
-            value.ok_or_else(|| at(spec.kind.span(), format!("claim '{id}': kind {} needs `{what}`", kind.name())))
+        if kind == Kind::SpeedUp && !metric_value.speed {
+            return Err(at(
+                spec.kind.span(),
+                format!(
+                    "claim '{id}': kind speed-up needs a speed metric, and '{metric}' is not one (use absolute-improvement or relative-improvement)"
+                ),
+            ));
+        }
+        // NaN would make every verdict inconclusive, and an infinite bound every claim trivial.
+        let needs = |value: &Option<Spanned<f64>>, what: &str| match value {
+            None => Err(at(spec.kind.span(), format!("claim '{id}': kind {} needs `{what}`", kind.name()))),
+            Some(v) if !v.get_ref().is_finite() => {
+                Err(at(v.span(), format!("claim '{id}': {what} must be a finite number, not {}", v.get_ref())))
+            }
+            Some(v) => Ok(*v.get_ref()),
         };
         let (distribution, claim_kind) = match kind {
             Kind::AbsoluteImprovement => (
                 paired.improvement(metric, direction, Scale::Absolute, file.resamples, file.seed).map_err(in_claim)?,
-                ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? },
+                ClaimKind::AtLeast { threshold: needs(&spec.threshold, "threshold")? },
             ),
             Kind::RelativeImprovement => (
                 paired.improvement(metric, direction, Scale::Relative, file.resamples, file.seed).map_err(in_claim)?,
-                ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? },
+                ClaimKind::AtLeast { threshold: needs(&spec.threshold, "threshold")? },
             ),
             Kind::NonInferiority => (
                 paired.improvement(metric, direction, Scale::Absolute, file.resamples, file.seed).map_err(in_claim)?,
-                ClaimKind::NonInferior { margin: needs(spec.margin, "margin")? },
+                ClaimKind::NonInferior { margin: needs(&spec.margin, "margin")? },
             ),
             Kind::SpeedUp => (
                 speedup(&a, &b, direction == Direction::Higher, file.resamples, file.seed),
-                ClaimKind::AtLeast { threshold: needs(spec.threshold, "threshold")? },
+                ClaimKind::AtLeast { threshold: needs(&spec.threshold, "threshold")? },
             ),
         };
         let distribution = distribution.map_err(|e| in_claim(Error::new(e.to_string())))?;

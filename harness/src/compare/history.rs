@@ -169,13 +169,24 @@ pub fn history(results: &Path, options: &HistoryOptions) -> Result<HistoryReport
     let mut skipped = Vec::new();
     let mut runs = Vec::new();
     for (dir, manifest) in crate::store::runs_under(results) {
-        let manifest = manifest?;
+        // One damaged run is skipped with its reason; it does not stop the whole history.
+        let manifest = match manifest {
+            Ok(manifest) => manifest,
+            Err(e) => {
+                skipped.push(format!("{} (damaged: {e})", dir.display()));
+                continue;
+            }
+        };
         if manifest.status != Status::Complete || !dir.join(SAMPLES).is_file() {
             skipped.push(format!("{} ({})", dir.display(), manifest.status.as_str()));
             continue;
         }
-        let metrics: crate::store::metrics::Metrics = read_json(&dir.join(crate::store::METRICS))?;
-        runs.push(RunEntry { dir, manifest, metrics: metrics.metrics });
+        let checked = crate::store::check_samples(&dir, &manifest);
+        let metrics = checked.and_then(|()| read_json::<crate::store::metrics::Metrics>(&dir.join(crate::store::METRICS)));
+        match metrics {
+            Ok(metrics) => runs.push(RunEntry { dir, manifest, metrics: metrics.metrics }),
+            Err(e) => skipped.push(format!("{} (damaged: {e})", dir.display())),
+        }
     }
     if runs.is_empty() {
         return Err(Error::in_file(results, "holds no complete run"));

@@ -142,6 +142,7 @@ pub(crate) fn start_run(
         started_at,
         finished_at: None,
         slurm: None,
+        samples_sha256: None,
     };
     write_json_atomic(&dir.join(MANIFEST), &manifest)?;
     Ok((dir, manifest))
@@ -170,6 +171,9 @@ fn generation_provenance(loaded: &LoadedSuite, seed: u64) -> Option<crate::store
 /// before the next; stops at the first failure and returns what was finished with it.
 /// Items the system failed on, one JSON line each, beside the journal; folded into the manifest.
 pub const FAILURES: &str = "failures.jsonl";
+
+/// The most of an item's error kept in `failures.jsonl` and the manifest.
+const MAX_ERROR_CHARS: usize = 2000;
 
 /// A run stops when this many items in a row fail: the system is down, not one item bad.
 const FAILURES_IN_A_ROW: usize = 3;
@@ -277,7 +281,9 @@ pub(crate) fn execute(
                     response
                 }
                 Err(e) => {
-                    let record = FailedItem { id: item.id.clone(), index: item.index, error: e.to_string() };
+                    // One line of bounded length, however much a system said.
+                    let record =
+                        FailedItem { id: item.id.clone(), index: item.index, error: tasks::shorten(&e.to_string(), MAX_ERROR_CHARS) };
                     if let Err(write_error) = record_failure(journal_path, &record) {
                         failure = Some(write_error);
                         break 'chunks;
@@ -369,6 +375,10 @@ pub(crate) fn finish_run(
     manifest.error = failure.as_ref().map(|e| e.to_string());
     manifest.finished_at = Some(utc_now());
     let saved = write_parquet(&dir.join(SAMPLES), samples)
+        .and_then(|()| {
+            manifest.samples_sha256 = Some(crate::fsutil::sha256_file(&dir.join(SAMPLES))?);
+            Ok(())
+        })
         .and_then(|()| write_json_atomic(&dir.join(METRICS), &metrics))
         // The manifest goes last: only a run whose manifest says complete is complete.
         .and_then(|()| write_json_atomic(&dir.join(MANIFEST), &manifest));

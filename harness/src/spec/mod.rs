@@ -3,6 +3,7 @@
 
 pub mod dataset;
 pub mod suite;
+pub mod template;
 
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;

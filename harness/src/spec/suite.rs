@@ -132,12 +132,13 @@ pub struct DatasetRef {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PromptSpec {
-    /// Rendered for the scored item; `{question}` is replaced by the item's question.
+    /// Rendered for the scored item; `{question}` is replaced by the item's question, and `{{`
+    /// and `}}` stand for literal braces.
     #[serde(default = "default_template")]
     pub template: Spanned<String>,
     /// Rendered for each few-shot example; `{question}` and `{answer}` are replaced.
     #[serde(default = "default_example_template")]
-    pub example_template: String,
+    pub example_template: Spanned<String>,
     /// Placed between few-shot examples and before the scored item.
     #[serde(default = "default_separator")]
     pub separator: String,
@@ -152,8 +153,8 @@ impl Default for PromptSpec {
 fn default_template() -> Spanned<String> {
     Spanned::new(0..0, "Question: {question}\nAnswer:".to_string())
 }
-fn default_example_template() -> String {
-    "Question: {question}\nAnswer: {answer}".to_string()
+fn default_example_template() -> Spanned<String> {
+    Spanned::new(0..0, "Question: {question}\nAnswer: {answer}".to_string())
 }
 fn default_separator() -> String {
     "\n\n".to_string()
@@ -454,9 +455,15 @@ fn validate(path: &Path, text: &str, spec: &SuiteSpec) -> Result<()> {
             ))
         }
         TaskKind::ReasoningGsm8k | TaskKind::ReasoningMultipleChoice => {
-            if !spec.prompt.template.get_ref().contains("{question}") {
-                return Err(error_at_span(path, text, spec.prompt.template.span(), "prompt template must contain {question}"));
+            let template = &spec.prompt.template;
+            let placeholders = super::template::placeholders(template.get_ref());
+            if !placeholders.as_ref().is_ok_and(|names| names.contains(&"question")) {
+                return Err(error_at_span(path, text, template.span(), "prompt template must contain {question}"));
             }
+            let at = |t: &Spanned<String>, why: String| error_at_span(path, text, t.span(), format!("prompt template: {why}"));
+            super::template::check(template.get_ref(), &["question"]).map_err(|why| at(template, why))?;
+            let example = &spec.prompt.example_template;
+            super::template::check(example.get_ref(), &["question", "answer"]).map_err(|why| at(example, why))?;
         }
     }
     Ok(())

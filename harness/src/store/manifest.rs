@@ -31,6 +31,10 @@ pub struct Manifest {
     pub started_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
+    /// sha256 of `samples.parquet`, which binds the samples to this manifest: a samples file
+    /// swapped from another run, or cut short, is refused wherever the run is read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples_sha256: Option<String>,
     /// How a Slurm run was spread over the cluster; absent for local runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slurm: Option<SlurmSummary>,

@@ -65,7 +65,24 @@ impl StoredRun {
             return Err(Error::in_file(dir, format!("run is {} and has no metrics.json", manifest.status.as_str())));
         }
         let metrics: Metrics = read_json(&metrics_path)?;
+        check_samples(dir, &manifest)?;
         let samples = samples::read_parquet(&dir.join(SAMPLES))?;
         Ok(StoredRun { dir: dir.to_path_buf(), manifest, metrics, samples })
     }
+}
+
+/// Checks `samples.parquet` against the sha256 its manifest records (runs written before the
+/// manifest recorded it are taken as they are). Hashed before it is parsed, so that a hostile
+/// file is never read as Parquet.
+pub fn check_samples(dir: &Path, manifest: &Manifest) -> Result<()> {
+    let Some(recorded) = &manifest.samples_sha256 else { return Ok(()) };
+    let path = dir.join(SAMPLES);
+    let actual = crate::fsutil::sha256_file(&path)?;
+    if &actual != recorded {
+        return Err(Error::in_file(
+            &path,
+            format!("does not match the sha256 its manifest records ({recorded}); the samples were changed, swapped from another run or cut short"),
+        ));
+    }
+    Ok(())
 }

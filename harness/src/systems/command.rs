@@ -8,16 +8,16 @@
 //!
 //! The program is started directly (no shell) with its arguments as a list.
 
+use super::child::{self, Line, StderrTail};
 use super::{GenerateRequest, Response, System};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{BTreeMap, VecDeque};
-use std::io::{BufRead, BufReader, Write};
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -39,6 +39,9 @@ pub struct CommandConfig {
     /// Working directory; the current directory when absent.
     #[serde(default)]
     pub cwd: Option<String>,
+    /// The longest response line accepted, in bytes; a longer one fails its item.
+    #[serde(default = "default_max_line_bytes")]
+    pub max_line_bytes: usize,
 }
 
 impl Default for CommandConfig {
@@ -51,6 +54,7 @@ impl Default for CommandConfig {
             timeout_s: default_timeout_s(),
             env: BTreeMap::new(),
             cwd: None,
+            max_line_bytes: default_max_line_bytes(),
         }
     }
 }
@@ -59,16 +63,18 @@ fn default_timeout_s() -> f64 {
     120.0
 }
 
-/// How many stderr lines are kept to explain a crash.
-const STDERR_TAIL: usize = 5;
+fn default_max_line_bytes() -> usize {
+    child::DEFAULT_MAX_LINE_BYTES
+}
 
 pub struct CommandSystem {
     label: String,
     child: Child,
     stdin: Option<ChildStdin>,
-    lines: Receiver<std::io::Result<String>>,
-    stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    lines: Receiver<std::io::Result<Line>>,
+    stderr_tail: StderrTail,
     timeout: Duration,
+    max_line_bytes: usize,
 }
 
 #[derive(Serialize)]
@@ -98,21 +104,13 @@ impl CommandSystem {
         if let Some(cwd) = &config.cwd {
             command.current_dir(expand(cwd));
         }
-        let mut child = command.spawn().map_err(|e| Error::new(format!("command system: cannot start '{label}': {e}")))?;
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let lines = super::read_lines(stdout);
-        let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
-        let tail = Arc::clone(&stderr_tail);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(std::result::Result::ok) {
-                let mut tail = tail.lock().unwrap_or_else(|e| e.into_inner());
-                if tail.len() == STDERR_TAIL {
-                    tail.pop_front();
-                }
-                tail.push_back(line);
-            }
-        });
+        if config.max_line_bytes == 0 {
+            return Err(Error::new("command system: max_line_bytes must be at least 1"));
+        }
+        let mut child =
+            child::own_group(&mut command).spawn().map_err(|e| Error::new(format!("command system: cannot start '{label}': {e}")))?;
+        let lines = child::read_lines(child.stdout.take().expect("stdout is piped"), config.max_line_bytes);
+        let stderr_tail = StderrTail::follow(child.stderr.take().expect("stderr is piped"));
         Ok(CommandSystem {
             label,
             stdin: child.stdin.take(),
@@ -120,6 +118,7 @@ impl CommandSystem {
             lines,
             stderr_tail,
             timeout: Duration::from_secs_f64(config.timeout_s),
+            max_line_bytes: config.max_line_bytes,
         })
     }
 
@@ -134,10 +133,11 @@ impl CommandSystem {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        std::thread::sleep(Duration::from_millis(50));
-        let tail = self.stderr_tail.lock().unwrap_or_else(|e| e.into_inner());
-        let stderr =
-            if tail.is_empty() { String::new() } else { format!("; stderr: {}", tail.iter().cloned().collect::<Vec<_>>().join(" | ")) };
+        if status.is_some() {
+            child::kill_group_of(self.child.id());
+            self.stderr_tail.finish(Duration::from_millis(500));
+        }
+        let stderr = self.stderr_tail.describe();
         match status {
             Some(s) => format!("command '{}' exited ({s}) before answering{stderr}", self.label),
             None => format!("command '{}' closed its output before answering{stderr}", self.label),
@@ -155,7 +155,13 @@ impl CommandSystem {
             return Err(item(report));
         }
         let reply = match self.lines.recv_timeout(self.timeout) {
-            Ok(Ok(reply)) => reply,
+            Ok(Ok(Line::Text(reply))) => reply,
+            Ok(Ok(Line::TooLong(length))) => {
+                return Err(item(format!(
+                    "command '{}' sent a response line of {length} bytes, more than max_line_bytes = {}",
+                    self.label, self.max_line_bytes
+                )))
+            }
             Ok(Err(e)) => return Err(item(format!("reading from command '{}': {e}", self.label))),
             Err(RecvTimeoutError::Timeout) => {
                 self.kill();
@@ -177,9 +183,9 @@ impl CommandSystem {
         })
     }
 
+    /// Stops the program and everything it started.
     fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        child::kill_group(&mut self.child);
     }
 }
 
@@ -200,6 +206,7 @@ impl System for CommandSystem {
         drop(self.stdin.take());
         for _ in 0..100 {
             if let Ok(Some(_)) = self.child.try_wait() {
+                child::kill_group_of(self.child.id());
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -212,9 +219,8 @@ impl System for CommandSystem {
 
 impl Drop for CommandSystem {
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            self.kill();
-        }
+        // Whatever the program left running in its group goes with it.
+        self.kill();
     }
 }
 

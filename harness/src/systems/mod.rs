@@ -3,6 +3,7 @@
 
 pub mod builtin_md;
 pub mod cache;
+pub mod child;
 pub mod command;
 #[cfg(feature = "gguf")]
 pub mod gguf;
@@ -328,21 +329,6 @@ impl SystemSpec {
             SystemConfig::Gguf(config) => Ok(Box::new(gguf::GgufSystem::start(config, &self.base_dir)?)),
         }
     }
-}
-
-/// A program's output, line by line, from a thread of its own, so that callers can wait for
-/// the next line with a timeout.
-pub(crate) fn read_lines(output: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<std::io::Result<String>> {
-    use std::io::BufRead;
-    let (sender, lines) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(output).lines() {
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    lines
 }
 
 /// `name` as given when it holds a slash (relative to `base_dir`), else the first match on PATH.

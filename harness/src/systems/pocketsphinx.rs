@@ -3,6 +3,7 @@
 //! and language models load once: utterances are fed through a named pipe as its control file,
 //! and each hypothesis is read from its output as soon as it is decoded.
 
+use super::child::{self, Line};
 use super::{AudioRequest, Response, System};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -58,7 +59,7 @@ fn default_timeout_s() -> f64 {
 pub struct PocketsphinxSystem {
     child: Child,
     control: Option<std::fs::File>,
-    lines: Receiver<std::io::Result<String>>,
+    lines: Receiver<std::io::Result<Line>>,
     timeout: Duration,
     /// Holds the control pipe; removed when the system is dropped.
     _workdir: crate::fsutil::ScratchDir,
@@ -86,7 +87,8 @@ impl PocketsphinxSystem {
         if !made.success() {
             return Err(Error::new(format!("pocketsphinx system: cannot create the control pipe {}", fifo.display())));
         }
-        let mut child = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        command
             .args(["-adcin", "yes", "-adchdr", "44", "-cepdir", "/", "-cepext", ".wav", "-hyp", "/dev/stdout", "-logfn", "/dev/null"])
             .arg("-ctl")
             .arg(&fifo)
@@ -99,11 +101,11 @@ impl PocketsphinxSystem {
             .args(&config.args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = child::own_group(&mut command)
             .spawn()
             .map_err(|e| Error::new(format!("pocketsphinx system: cannot start '{}': {e}", binary.display())))?;
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let lines = super::read_lines(stdout);
+        let lines = child::read_lines(child.stdout.take().expect("stdout is piped"), child::DEFAULT_MAX_LINE_BYTES);
         // Opening the pipe waits for pocketsphinx to open it, which it does once its models load.
         let (opened_tx, opened) = mpsc::channel();
         let path = fifo.clone();
@@ -115,7 +117,7 @@ impl PocketsphinxSystem {
             match opened.recv_timeout(Duration::from_millis(100)) {
                 Ok(file) => break file.map_err(|e| Error::in_file(&fifo, e))?,
                 Err(_) if started.elapsed() > Duration::from_secs(120) => {
-                    let _ = child.kill();
+                    child::kill_group(&mut child);
                     return Err(Error::new("pocketsphinx system: pocketsphinx_batch did not start reading within 120 s"));
                 }
                 Err(_) => {
@@ -174,7 +176,8 @@ impl System for PocketsphinxSystem {
             .and_then(|_| control.flush())
             .map_err(|e| item(format!("pocketsphinx_batch stopped reading: {e}")))?;
         match self.lines.recv_timeout(self.timeout) {
-            Ok(Ok(line)) => Ok(Response {
+            Ok(Ok(Line::TooLong(length))) => Err(item(format!("sent an output line of {length} bytes"))),
+            Ok(Ok(Line::Text(line))) => Ok(Response {
                 output: parse_hypothesis(&line, &utterance).map_err(item)?,
                 system_latency_s: None,
                 output_tokens: None,
@@ -182,7 +185,7 @@ impl System for PocketsphinxSystem {
             }),
             Ok(Err(e)) => Err(item(format!("reading its output: {e}"))),
             Err(RecvTimeoutError::Timeout) => {
-                let _ = self.child.kill();
+                child::kill_group(&mut self.child);
                 Err(item(format!("no hypothesis within {} s", self.timeout.as_secs_f64())))
             }
             Err(RecvTimeoutError::Disconnected) => {
@@ -201,8 +204,7 @@ impl System for PocketsphinxSystem {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        child::kill_group(&mut self.child);
         Ok(())
     }
 }

@@ -57,6 +57,24 @@ fn replace_dataset_line(dir: &Path, key: &str, line: &str) {
 }
 
 /// A multiple-choice suite over `jsonl`, with `extra` TOML; returns `suites validate` arguments.
+/// Two complete runs of three items, all wrong, and a claims file comparing them whose claim
+/// ends with `kind_and_bound` (from line 7).
+fn claim_case(d: &Path, kind_and_bound: &str) -> Vec<String> {
+    let suite = tiny_suite(d, &gsm8k_lines(3), "");
+    let preds = write(d, "preds.jsonl", &(0..3).map(|i| format!("{{\"index\": {i}, \"output\": \"no idea\"}}\n")).collect::<String>());
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        // Complete runs, kept apart from `runs/`, which must hold no complete run.
+        let out = claimbench(d, &["run", &s(&suite), "--system", &format!("predictions:{preds}"), "--out", &s(&d.join("claimed"))]);
+        runs.push(s(&run_dir(&out)));
+    }
+    let claims = format!(
+        "[[claim]]\nid = \"gain\"\nsuite = \"tiny\"\nmetric = \"accuracy\"\nbaseline = {:?}\ncandidate = {:?}\n{kind_and_bound}\n",
+        runs[0], runs[1]
+    );
+    vec!["claim".into(), "check".into(), write(d, "claims.toml", &claims)]
+}
+
 fn multiple_choice_case(dir: &Path, jsonl: &str, extra: &str) -> Vec<String> {
     one_file_dataset(&dir.join("data"), "mc", "test", "test.jsonl", "jsonl", jsonl);
     let suite = write(
@@ -152,6 +170,22 @@ const CASES: &[Case] = &[
             vec!["suites".into(), "validate".into(), s(&suite)]
         },
         expect: &["tiny.toml:6:", "{question}"],
+    },
+    Case {
+        name: "template placeholder naming no field",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(2), "[prompt]\ntemplate = \"{question} in {nosuch}\"");
+            vec!["run".into(), s(&suite), "--system".into(), "command:true".into()]
+        },
+        expect: &["tiny.toml:6:", "placeholder {nosuch} names no field", "{{ and }}"],
+    },
+    Case {
+        name: "few-shot template with an unmatched brace",
+        setup: |d| {
+            let suite = tiny_suite(d, &gsm8k_lines(2), "[prompt]\nexample_template = \"{question} {answer\"");
+            vec!["suites".into(), "validate".into(), s(&suite)]
+        },
+        expect: &["tiny.toml:6:", "without its '}'"],
     },
     Case {
         name: "suite file missing",
@@ -403,23 +437,28 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "relative claim over a baseline of zero",
-        setup: |d| {
-            let suite = tiny_suite(d, &gsm8k_lines(3), "");
-            let preds =
-                write(d, "preds.jsonl", &(0..3).map(|i| format!("{{\"index\": {i}, \"output\": \"no idea\"}}\n")).collect::<String>());
-            let mut runs = Vec::new();
-            for _ in 0..2 {
-                // Complete runs, kept apart from `runs/`, which must hold no complete run.
-                let out = claimbench(d, &["run", &s(&suite), "--system", &format!("predictions:{preds}"), "--out", &s(&d.join("claimed"))]);
-                runs.push(s(&run_dir(&out)));
-            }
-            let claims = format!(
-                "[[claim]]\nid = \"gain\"\nsuite = \"tiny\"\nmetric = \"accuracy\"\nbaseline = {:?}\ncandidate = {:?}\nkind = \"relative-improvement\"\nthreshold = 0.28\n",
-                runs[0], runs[1]
-            );
-            vec!["claim".into(), "check".into(), write(d, "claims.toml", &claims)]
-        },
+        setup: |d| claim_case(d, "kind = \"relative-improvement\"\nthreshold = 0.28"),
         expect: &["claims.toml:2:", "claim 'gain'"],
+    },
+    Case {
+        name: "claim threshold that is not a number",
+        setup: |d| claim_case(d, "kind = \"absolute-improvement\"\nthreshold = nan"),
+        expect: &["claims.toml:8:", "threshold must be a finite number, not NaN"],
+    },
+    Case {
+        name: "claim threshold of minus infinity",
+        setup: |d| claim_case(d, "kind = \"absolute-improvement\"\nthreshold = -inf"),
+        expect: &["claims.toml:8:", "threshold must be a finite number, not -inf"],
+    },
+    Case {
+        name: "non-inferiority margin of infinity",
+        setup: |d| claim_case(d, "kind = \"non-inferiority\"\nmargin = inf"),
+        expect: &["claims.toml:8:", "margin must be a finite number, not inf"],
+    },
+    Case {
+        name: "speed-up claimed on accuracy",
+        setup: |d| claim_case(d, "kind = \"speed-up\"\nthreshold = 2.0"),
+        expect: &["claims.toml:7:", "kind speed-up needs a speed metric, and 'accuracy' is not one"],
     },
     Case {
         name: "claims file asking for too few bootstrap resamples",

@@ -372,3 +372,57 @@ fn speed_is_only_compared_on_the_same_hardware() {
     let json: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(json["data"]["claims"][0]["outcome"]["verdict"], "SUPPORTED", "{}", out.stdout);
 }
+
+#[test]
+fn a_swapped_or_cut_samples_file_is_refused_everywhere_and_skipped_by_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let suite = tiny_suite(d, &gsm8k_lines(6), "");
+    let suite = suite.to_str().unwrap();
+    let mut runs = Vec::new();
+    for output in ["#### 1", "#### 2", "#### 3"] {
+        let preds: String = (0..6).map(|i| format!("{{\"index\": {i}, \"output\": \"{output}\"}}\n")).collect();
+        std::fs::write(d.join("preds.jsonl"), preds).unwrap();
+        let out = claimbench(d, &["run", suite, "--system", "predictions:preds.jsonl", "--out", "runs"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        runs.push(d.join(run_dir(&out)));
+    }
+    let manifest: serde_json::Value = read(&runs[0].join("manifest.json"));
+    assert_eq!(manifest["samples_sha256"].as_str().unwrap(), sha256_hex(&std::fs::read(runs[0].join("samples.parquet")).unwrap()));
+    // runs[1] gets runs[2]'s samples; runs[2]'s are cut in half.
+    std::fs::copy(runs[2].join("samples.parquet"), runs[1].join("samples.parquet")).unwrap();
+    let bytes = std::fs::read(runs[2].join("samples.parquet")).unwrap();
+    std::fs::write(runs[2].join("samples.parquet"), &bytes[..bytes.len() / 2]).unwrap();
+    let s = |p: &std::path::Path| p.display().to_string();
+    for damaged in &runs[1..] {
+        let named = format!("{}: does not match the sha256 its manifest records", s(&damaged.join("samples.parquet")));
+        let claims = d.join("claims.toml");
+        std::fs::write(
+            &claims,
+            format!(
+                "[[claim]]\nid = \"c\"\nsuite = \"tiny\"\nmetric = \"accuracy\"\nbaseline = {:?}\ncandidate = {:?}\nkind = \"absolute-improvement\"\nthreshold = 0.1\n",
+                s(&runs[0]),
+                s(damaged)
+            ),
+        )
+        .unwrap();
+        for args in [
+            vec!["compare".to_string(), s(&runs[0]), s(damaged)],
+            vec!["report".to_string(), s(damaged), "-o".to_string(), s(&d.join("report"))],
+            vec!["claim".to_string(), "check".to_string(), s(&claims)],
+            vec!["bundle".to_string(), "create".to_string(), s(damaged), "-o".to_string(), s(&d.join("b.cbundle"))],
+        ] {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = claimbench(d, &args);
+            assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+            assert!(out.stderr.contains(&named), "{args:?}: {}", out.stderr);
+        }
+    }
+    let out = claimbench(d, &["history", "runs"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let said = format!("{}{}", out.stdout, out.stderr);
+    for damaged in &runs[1..] {
+        let name = damaged.file_name().unwrap().to_str().unwrap();
+        assert!(said.lines().any(|l| l.contains("skipped") && l.contains(name) && l.contains("damaged")), "{said}");
+    }
+}

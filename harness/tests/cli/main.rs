@@ -6,6 +6,7 @@ mod bundle;
 mod common;
 mod compare;
 mod end_to_end;
+mod hostile_systems;
 mod llm;
 mod materials;
 mod report;

@@ -171,3 +171,35 @@ fn lammps_runs_on_mpi_ranks() {
         assert_eq!(s.measures["procs"], 2.0, "the log says how many ranks ran");
     }
 }
+
+#[test]
+fn a_bundled_lammps_input_that_runs_host_code_is_refused_by_reproduce() {
+    require_lammps();
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // in.lj at 4,000 atoms with a `shell` line: its sender allowed it in their own system file.
+    let marker = d.join("shell-ran");
+    let input = in_lj().replacen("units", &format!("shell touch {}\nunits", marker.file_name().unwrap().to_str().unwrap()), 1);
+    let shell_line = input.lines().position(|l| l.starts_with("shell")).unwrap() + 1;
+    let suite = tiny_materials_suite(d, &input, "x = \"1\", y = \"1\", z = \"1\"", 4000, None);
+    let suite = suite.to_str().unwrap();
+    let permissive = d.join("permissive.toml");
+    std::fs::write(&permissive, "kind = \"lammps\"\nallow_commands = [\"shell\"]\n").unwrap();
+    let out = claimbench(d, &["run", suite, "--system", permissive.to_str().unwrap(), "--out", "runs"]);
+    assert!(out.code == 0 || out.code == 1, "{}{}", out.stdout, out.stderr);
+    let run = run_dir(&out);
+
+    // Without the allowance (anyone else's system), the input is refused at its line, live…
+    let out = claimbench(d, &["run", suite, "--system", "lammps:lmp", "--out", "refused"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let place = format!("in.test:{shell_line}:1:");
+    assert!(out.stderr.contains(&place) && out.stderr.contains("`shell` runs code on the host"), "{}", out.stderr);
+
+    // …and from a bundle: reproduce runs nothing.
+    assert_eq!(claimbench(d, &["bundle", "create", run.to_str().unwrap(), "-o", "b.cbundle"]).code, 0);
+    let out = claimbench(d, &["reproduce", "b.cbundle", "--system", "lammps:lmp", "--sample", "1", "--seed", "1"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains(&place) && out.stderr.contains("`shell` runs code on the host"), "{}", out.stderr);
+    assert!(out.stderr.contains("re-running 0 of 1 items"), "{}", out.stderr);
+    assert!(out.stderr.contains("reproduce: re-running 1 items of run") && out.stderr.contains("lammps system"), "{}", out.stderr);
+}

@@ -5,6 +5,7 @@ use crate::data::{jsonl::string_field, load_records, Record};
 use crate::error::{Error, Result};
 use crate::spec::dataset::Dataset;
 use crate::spec::suite::{Extraction, Suite, TaskKind};
+use crate::spec::template;
 use crate::stats::rng::Rng;
 use crate::tasks::{PreparedTask, Score, TaskItem};
 use std::path::Path;
@@ -56,7 +57,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
     };
     let mut prefix = String::new();
     for (question, answer) in &examples {
-        prefix.push_str(&spec.prompt.example_template.replace("{question}", question).replace("{answer}", answer));
+        prefix.push_str(&template::render(spec.prompt.example_template.get_ref(), &[("question", question), ("answer", answer)]));
         prefix.push_str(&spec.prompt.separator);
     }
 
@@ -68,7 +69,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
         .map(|(p, _)| TaskItem {
             id: p.record.id.clone(),
             index: p.record.index,
-            prompt: format!("{prefix}{}", spec.prompt.template.get_ref().replace("{question}", p.question)),
+            prompt: format!("{prefix}{}", template::render(spec.prompt.template.get_ref(), &[("question", p.question)])),
             reference: p.reference.clone(),
             preview: preview(p.question),
             simulation: None,

@@ -59,7 +59,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
                 format!("{question}\n{}", listed.join("\n"))
             }
         };
-        let prompt = spec.prompt.template.get_ref().replace("{question}", &body);
+        let prompt = crate::spec::template::render(spec.prompt.template.get_ref(), &[("question", &body)]);
         items.push(TaskItem {
             id: record.id.clone(),
             index: record.index,

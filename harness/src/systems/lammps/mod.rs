@@ -1,7 +1,11 @@
 //! `lammps`: runs an `lmp` binary on each workload, in a fresh directory holding the input and
 //! the files it reads, with the workload's `-var`s, an optional accelerator suffix (`-sf opt`)
 //! and MPI ranks through `mpirun`. The response is LAMMPS's screen output, which is the log.
+//! Every input is screened first (see `screen`).
 
+mod screen;
+
+use super::child::{self, StderrTail};
 use super::{Response, SimulationRequest, System};
 use crate::error::{Error, Result};
 use crate::tasks::materials::log;
@@ -38,6 +42,10 @@ pub struct LammpsConfig {
     /// Seconds one workload run may take before it is stopped and the item failed.
     #[serde(default = "default_timeout_s")]
     pub timeout_s: f64,
+    /// Commands that run host code (`shell`, `python`, `plugin`) which inputs may use anyway.
+    /// Only your own system file can say so; a bundle never does.
+    #[serde(default)]
+    pub allow_commands: Vec<String>,
 }
 
 impl Default for LammpsConfig {
@@ -52,6 +60,7 @@ impl Default for LammpsConfig {
             args: Vec::new(),
             env: BTreeMap::new(),
             timeout_s: default_timeout_s(),
+            allow_commands: Vec::new(),
         }
     }
 }
@@ -68,6 +77,10 @@ fn default_mpirun() -> String {
 fn default_timeout_s() -> f64 {
     3600.0
 }
+
+/// The most of LAMMPS's screen output kept (a log of a long run is a few MiB); the rest is read
+/// and dropped, so that the program never blocks on a full pipe.
+const MAX_OUTPUT_BYTES: usize = 64 << 20;
 
 pub struct LammpsSystem {
     config: LammpsConfig,
@@ -125,6 +138,8 @@ impl System for LammpsSystem {
 
     fn simulate(&mut self, request: &SimulationRequest) -> Result<Response> {
         let item = |message: String| Error::new(format!("item {}: {message}", request.id));
+        let dataset_dir = request.input.parent().unwrap_or(Path::new("."));
+        screen::screen(&request.input, dataset_dir, &self.config.allow_commands).map_err(|e| item(e.to_string()))?;
         let workdir = crate::fsutil::ScratchDir::new("lammps").map_err(|e| item(format!("cannot create a working directory: {e}")))?;
         for file in std::iter::once(&request.input).chain(&request.files) {
             let name = file.file_name().ok_or_else(|| item(format!("{} names no file", file.display())))?;
@@ -134,45 +149,51 @@ impl System for LammpsSystem {
         let mut command = self.command(request, &input_name);
         command.current_dir(workdir.path()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let started = Instant::now();
-        let mut child = command.spawn().map_err(|e| item(format!("cannot start '{}': {e}", self.binary.display())))?;
-        let read_all = |mut pipe: Box<dyn Read + Send>| {
-            std::thread::spawn(move || {
-                let mut bytes = Vec::new();
-                let _ = pipe.read_to_end(&mut bytes);
-                String::from_utf8_lossy(&bytes).into_owned()
-            })
-        };
-        let stdout = read_all(Box::new(child.stdout.take().expect("stdout is piped")));
-        let stderr = read_all(Box::new(child.stderr.take().expect("stderr is piped")));
+        let mut child =
+            child::own_group(&mut command).spawn().map_err(|e| item(format!("cannot start '{}': {e}", self.binary.display())))?;
+        let mut pipe = child.stdout.take().expect("stdout is piped");
+        let stdout = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = (&mut pipe).take(MAX_OUTPUT_BYTES as u64).read_to_end(&mut bytes);
+            let _ = std::io::copy(&mut pipe, &mut std::io::sink());
+            String::from_utf8_lossy(&bytes).into_owned()
+        });
+        let mut stderr = StderrTail::follow(child.stderr.take().expect("stderr is piped"));
         let timeout = Duration::from_secs_f64(self.config.timeout_s);
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break Some(status),
                 Ok(None) if started.elapsed() > timeout => {
-                    let _ = child.kill();
-                    let _ = child.wait();
+                    child::kill_group(&mut child);
                     break None;
                 }
                 Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-                Err(e) => return Err(item(format!("waiting for LAMMPS: {e}"))),
+                Err(e) => {
+                    child::kill_group(&mut child);
+                    return Err(item(format!("waiting for LAMMPS: {e}")));
+                }
             }
         };
-        let output = stdout.join().unwrap_or_default();
-        let errors = stderr.join().unwrap_or_default();
+        // Anything the input started in the background (and that holds the pipes) goes too.
+        child::kill_group_of(child.id());
+        let Some(output) = child::join_within(stdout, Duration::from_secs(5)) else {
+            return Err(item("a process LAMMPS started outside its process group still holds its output open".into()));
+        };
+        stderr.finish(Duration::from_secs(1));
         let source = PathBuf::from(format!("LAMMPS output of {}", request.id));
         let Some(status) = status else {
             return Err(item(format!("LAMMPS ran past timeout_s = {} and was stopped", self.config.timeout_s)));
         };
         // LAMMPS prints `ERROR: …` on its screen output; quote it rather than the exit code.
-        if let Some(line) = output.lines().chain(errors.lines()).find(|l| l.trim_start().starts_with("ERROR")) {
-            return Err(item(format!("LAMMPS stopped with: {}", line.trim())));
+        let error_lines = stderr.lines();
+        if let Some(line) = output.lines().chain(error_lines.iter().map(String::as_str)).find(|l| l.trim_start().starts_with("ERROR")) {
+            return Err(item(format!("LAMMPS stopped with: {}", crate::tasks::shorten(line, 300))));
         }
+        let errors = stderr.describe();
         let parsed = log::parse(&source, &output);
         if !status.success() {
-            let tail: Vec<&str> = errors.lines().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect();
             let log_problem = parsed.err().map(|e| format!("; {e}")).unwrap_or_default();
-            let stderr = if tail.is_empty() { String::new() } else { format!("; stderr: {}", tail.join(" | ")) };
-            return Err(item(format!("LAMMPS exited ({status}){log_problem}{stderr}")));
+            return Err(item(format!("LAMMPS exited ({status}){log_problem}{errors}")));
         }
         let runs = parsed.map_err(|e| item(e.to_string()))?;
         let loop_seconds = runs.last().map(|r| r.loop_time.seconds);
