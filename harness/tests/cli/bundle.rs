@@ -157,8 +157,9 @@ fn bundles_verify_tamper_and_reproduce() {
     // Without the signature the same forgery also fails a pinned key.
     assert!(failures(&verify(&e, &forged, Some(&e.public))).iter().any(|f| f.starts_with("signature: the bundle is not signed")));
 
-    // Rewrites the sum run's samples.
-    let edit_samples = |edit: &dyn Fn(&mut Vec<claimbench::store::samples::Sample>)| {
+    // Rewrites the sum run's samples, and unless `bound_to_old` the sha256 its manifest records,
+    // as a careful forger would.
+    let edit_samples = |bound_to_old: bool, edit: &dyn Fn(&mut Vec<claimbench::store::samples::Sample>)| {
         rewrite(&e.bundle, &forged, true, |files| {
             let name = run_of(files, "samples.parquet");
             let scratch = tempfile::tempdir().unwrap();
@@ -167,10 +168,23 @@ fn bundles_verify_tamper_and_reproduce() {
             let mut samples = read_parquet(&path).unwrap();
             edit(&mut samples);
             write_parquet(&path, &samples).unwrap();
-            files.insert(name, std::fs::read(&path).unwrap());
+            let bytes = std::fs::read(&path).unwrap();
+            if !bound_to_old {
+                let manifest_name = run_of(files, "manifest.json");
+                let mut manifest: Value = serde_json::from_slice(&files[&manifest_name]).unwrap();
+                manifest["samples_sha256"] = Value::from(claimbench::fsutil::sha256_hex(&bytes));
+                files.insert(manifest_name, serde_json::to_vec_pretty(&manifest).unwrap());
+            }
+            files.insert(name, bytes);
         })
     };
-    edit_samples(&|samples| {
+    // Samples changed under a manifest that still records the old ones.
+    edit_samples(true, &|samples| {
+        samples.remove(3);
+    });
+    let fails = failures(&verify(&e, &forged, None));
+    assert!(fails.iter().any(|f| f.contains("samples.parquet: does not match the sha256 its manifest records")), "{fails:?}");
+    edit_samples(false, &|samples| {
         samples.remove(3);
     });
     let fails = failures(&verify(&e, &forged, None));
@@ -178,7 +192,7 @@ fn bundles_verify_tamper_and_reproduce() {
     assert!(fails.iter().any(|f| f.contains(": metrics:")), "{fails:?}");
 
     // A wrong answer declared correct.
-    edit_samples(&|samples| samples.iter_mut().find(|s| !s.correct).unwrap().correct = true);
+    edit_samples(false, &|samples| samples.iter_mut().find(|s| !s.correct).unwrap().correct = true);
     assert!(failures(&verify(&e, &forged, None)).iter().any(|f| f.contains(": re-scoring: 1 of 60 samples differ")));
 
     rewrite(&e.bundle, &forged, true, |files| {
