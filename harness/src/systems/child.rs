@@ -58,15 +58,17 @@ pub fn read_lines(output: impl Read + Send + 'static, max_bytes: usize) -> Recei
     std::thread::spawn(move || {
         let mut reader = BufReader::new(output);
         loop {
-            let line = read_bounded_line(&mut reader, max_bytes);
-            let end = matches!(line, Ok(None) | Err(_));
-            let message = match line {
-                Ok(Some(line)) => Ok(line),
+            match read_bounded_line(&mut reader, max_bytes) {
                 Ok(None) => break,
-                Err(e) => Err(e),
-            };
-            if sender.send(message).is_err() || end {
-                break;
+                Ok(Some(line)) => {
+                    if sender.send(Ok(line)).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = sender.send(Err(e));
+                    break;
+                }
             }
         }
     });
@@ -137,9 +139,9 @@ impl StderrTail {
     pub fn follow(stderr: impl Read + Send + 'static) -> StderrTail {
         let lines_kept = Arc::new(Mutex::new(VecDeque::new()));
         let kept = Arc::clone(&lines_kept);
-        let lines = read_lines(stderr, 64 << 10);
         let reader = std::thread::spawn(move || {
-            for line in lines.iter().map_while(std::result::Result::ok) {
+            let mut stderr = BufReader::new(stderr);
+            while let Ok(Some(line)) = read_bounded_line(&mut stderr, 64 << 10) {
                 let text = match line {
                     Line::Text(text) => crate::tasks::shorten(&text, STDERR_LINE_CHARS),
                     Line::TooLong(length) => format!("[a line of {length} bytes, left out]"),
