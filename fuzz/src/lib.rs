@@ -178,6 +178,27 @@ pub fn lammps_log(data: &[u8]) {
     }
 }
 
+/// A LAMMPS input screened for host code and escaping paths; after a NUL byte, a second file
+/// it may include as `in.inner`.
+pub fn lammps_screen(data: &[u8]) {
+    let (input, inner) = match data.iter().position(|&b| b == 0) {
+        Some(split) => (&data[..split], &data[split + 1..]),
+        None => (data, &b""[..]),
+    };
+    let dir = scratch().join("lammps-screen");
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    std::fs::write(dir.join("in.inner"), inner).expect("scratch file");
+    let path = dir.join("in.lammps");
+    std::fs::write(&path, input).expect("scratch file");
+    let result = claimbench::systems::lammps::screen::screen(&path, &dir, &[]);
+    // A refused include names the included file, so the error names one of the two.
+    if let Err(e) = &result {
+        let message = e.to_string();
+        assert!(!message.contains('\n'), "error spans lines: {message:?}");
+        assert!(message.contains(&dir.display().to_string()), "error names no file: {message}");
+    }
+}
+
 pub fn bundle_archive(data: &[u8]) {
     let path = write("bundle.tar.zst", data);
     check_error(bundle::verify::verify(&path, None, BUNDLE_LIMITS), &path);

@@ -25,9 +25,11 @@ pub fn read_to_string(path: &Path) -> Result<String> {
 }
 
 /// Writes through a temporary file in the same directory and renames it into place, so a crash
-/// never leaves a half-written file under the final name.
+/// never leaves a half-written file under the final name; every known secret is scrubbed from
+/// text first.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic_with(path, |file| file.write_all(bytes).map_err(|e| Error::in_file(path, e)))
+    let bytes = crate::secrets::scrub_bytes(bytes);
+    write_atomic_with(path, |file| file.write_all(&bytes).map_err(|e| Error::in_file(path, e)))
 }
 
 pub fn write_atomic_with(path: &Path, write: impl FnOnce(&mut std::fs::File) -> Result<()>) -> Result<()> {
@@ -88,9 +90,44 @@ impl Drop for ScratchDir {
     }
 }
 
+/// `relative` taken from `base` (a directory relative to some root), with `.` and `..`
+/// resolved by name: the path relative to the root, or `None` when `relative` is absolute or
+/// climbs out of the root. Nothing on disk is consulted, so the answer is the same in a live
+/// dataset and in an unpacked bundle.
+pub fn join_inside(base: &Path, relative: &str) -> Option<std::path::PathBuf> {
+    use std::path::Component;
+    let relative = Path::new(relative);
+    if relative.has_root() || relative.as_os_str().is_empty() {
+        return None;
+    }
+    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
+    for component in base.components().chain(relative.components()) {
+        match component {
+            Component::Normal(part) => parts.push(part),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(parts.iter().collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joined_paths_stay_inside_their_root() {
+        let inside = |base: &str, rel: &str| join_inside(Path::new(base), rel).map(|p| p.display().to_string());
+        assert_eq!(inside("claims", "../runs/r1").as_deref(), Some("runs/r1"));
+        assert_eq!(inside("a/b", "./c/../d.wav").as_deref(), Some("a/b/d.wav"));
+        assert_eq!(inside("", "x.wav").as_deref(), Some("x.wav"));
+        for (base, rel) in [("claims", "../../etc"), ("", "../x.wav"), ("a", "/etc/passwd"), ("a", ""), ("a/b", "../../../x")] {
+            assert_eq!(inside(base, rel), None, "{base} + {rel}");
+        }
+    }
 
     #[test]
     fn sha256_matches_known_vector() {

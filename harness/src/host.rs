@@ -39,6 +39,11 @@ pub struct Gpu {
 const SPEED_ENV: &[&str] = &["OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "RAYON_NUM_THREADS", "CUDA_VISIBLE_DEVICES"];
 const SLURM_ENV: &[&str] = &["SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID", "SLURMD_NODENAME", "SLURM_JOB_PARTITION"];
 
+/// This machine's name, as the kernel has it.
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_string()
+}
+
 impl Host {
     pub fn detect() -> Host {
         let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
@@ -64,7 +69,7 @@ impl Host {
         let env_subset = |names: &[&str]| names.iter().filter_map(|n| std::env::var(n).ok().map(|v| (n.to_string(), v))).collect();
         let (gpus, cuda_version) = nvidia_gpus();
         Host {
-            hostname: read("/proc/sys/kernel/hostname").trim().to_string(),
+            hostname: hostname(),
             os,
             kernel: read("/proc/sys/kernel/osrelease").trim().to_string(),
             arch: std::env::consts::ARCH.to_string(),

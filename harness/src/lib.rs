@@ -13,6 +13,7 @@ pub mod host;
 pub mod md;
 pub mod report;
 pub mod run;
+pub mod secrets;
 pub mod spec;
 pub mod stats;
 pub mod store;

@@ -435,11 +435,12 @@ enum Verdict {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    claimbench::secrets::register_environment();
     match dispatch(cli.command) {
         Ok(Verdict::Fine) => ExitCode::SUCCESS,
         Ok(Verdict::Failed) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", claimbench::secrets::scrub(&e.to_string()));
             ExitCode::from(2)
         }
     }
@@ -572,7 +573,7 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
             detach,
             resume,
         } => {
-            let mut say = |line: &str| eprintln!("{line}");
+            let mut say = |line: &str| eprintln!("{}", claimbench::secrets::scrub(line));
             if let Some(dir) = resume {
                 let summary = if slurm::is_slurm_run(&dir) {
                     slurm::resume(&dir, detach, &mut say)?

@@ -3,6 +3,7 @@
 //! defensively: someone else's bundle is untrusted input.
 
 use crate::error::{Error, IoContext, Result};
+use sha2::Digest;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Component, Path};
@@ -36,9 +37,112 @@ pub fn write(path: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<()> {
     crate::fsutil::write_atomic(path, &compressed)
 }
 
-/// Reads every file of a bundle into memory, refusing anything that is not a plain file with a
-/// plain relative path, and stopping at the size and count limits. Nothing is written to disk.
+/// The most `index.json` and `signature.json` may hold: both are read into memory and parsed,
+/// so a hostile bundle must not make them large (an honest index lists ~150 bytes per file).
+pub const MAX_INDEX_BYTES: u64 = 32 << 20;
+pub const MAX_SIGNATURE_BYTES: u64 = 64 << 10;
+
+/// Reads every file of a bundle into memory (for small bundles and tests; `unpack` is the
+/// bounded reader). Nothing is written to disk.
 pub fn read(path: &Path, limits: Limits) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    entries(path, limits, |name, content| {
+        let mut bytes = Vec::new();
+        content.read_to_end(&mut bytes)?;
+        files.insert(name.to_string(), bytes);
+        Ok(())
+    })?;
+    Ok(files)
+}
+
+/// A file unpacked to disk: its content hash and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnpackedFile {
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// What `unpack` found: every file's hash and size, and the bytes of the index and signature.
+pub struct Contents {
+    pub files: BTreeMap<String, UnpackedFile>,
+    pub small: BTreeMap<String, Vec<u8>>,
+}
+
+/// Unpacks a bundle's files under `dest`, hashing them on the way; only `index.json` and
+/// `signature.json` are kept in memory, each within its cap, so memory stays bounded whatever
+/// the bundle holds. Returns every file's hash and size, and the two small files' bytes.
+pub fn unpack(path: &Path, limits: Limits, dest: &Path) -> Result<Contents> {
+    let mut unpacked = BTreeMap::new();
+    let mut small = BTreeMap::new();
+    entries(path, limits, |name, content| {
+        let target = dest.join(name);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut file = std::fs::File::create(&target)?;
+        let mut hashing = HashingWriter { inner: &mut file, hasher: sha2::Sha256::new(), bytes: 0 };
+        let cap = match name {
+            super::INDEX => Some(MAX_INDEX_BYTES),
+            super::SIGNATURE => Some(MAX_SIGNATURE_BYTES),
+            _ => None,
+        };
+        match cap {
+            Some(cap) => {
+                let mut bytes = Vec::new();
+                content.take(cap + 1).read_to_end(&mut bytes)?;
+                if bytes.len() as u64 > cap {
+                    return Err(std::io::Error::other(format!("refused: larger than the limit of {cap} bytes")));
+                }
+                std::io::Write::write_all(&mut hashing, &bytes)?;
+                small.insert(name.to_string(), bytes);
+            }
+            None => {
+                std::io::copy(content, &mut hashing)?;
+            }
+        }
+        let (sha256, bytes) = (crate::fsutil::hex(&hashing.hasher.finalize()), hashing.bytes);
+        unpacked.insert(name.to_string(), UnpackedFile { sha256, bytes });
+        Ok(())
+    })?;
+    Ok(Contents { files: unpacked, small })
+}
+
+struct HashingWriter<'a> {
+    inner: &'a mut std::fs::File,
+    hasher: sha2::Sha256,
+    bytes: u64,
+}
+
+impl std::io::Write for HashingWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Counts what the decoder hands out, so that running into the size limit reads as that and
+/// not as a damaged archive.
+struct Counted<R> {
+    inner: R,
+    count: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Streams every entry of a bundle to `visit`, refusing anything that is not a plain file with
+/// a plain relative path, and stopping at the size and count limits.
+fn entries(path: &Path, limits: Limits, mut visit: impl FnMut(&str, &mut dyn Read) -> std::io::Result<()>) -> Result<()> {
     let refuse = |message: String| Error::in_file(path, format!("refused: {message}"));
     let mut file = std::fs::File::open(path).with_path(path)?;
     let mut head = [0u8; 18];
@@ -51,17 +155,16 @@ pub fn read(path: &Path, limits: Limits) -> Result<BTreeMap<String, Vec<u8>>> {
     let file = std::fs::File::open(path).with_path(path)?;
     let decoder =
         ruzstd::decoding::StreamingDecoder::new(file).map_err(|e| Error::in_file(path, format!("not a zstd-compressed bundle: {e}")))?;
+    let count = std::rc::Rc::new(std::cell::Cell::new(0));
     // One byte over the limit tells "too large" from "exactly at the limit".
-    let mut capped = decoder.take(limits.max_bytes + 1);
-    let mut tar_bytes = Vec::new();
-    capped.read_to_end(&mut tar_bytes).map_err(|e| Error::in_file(path, format!("damaged compressed data: {e}")))?;
-    if tar_bytes.len() as u64 > limits.max_bytes {
-        return Err(refuse(format!("the archive unpacks to more than the limit of {} bytes", limits.max_bytes)));
-    }
-    let mut archive = tar::Archive::new(tar_bytes.as_slice());
-    let mut files = BTreeMap::new();
-    for entry in archive.entries().map_err(|e| Error::in_file(path, format!("damaged archive: {e}")))? {
-        let mut entry = entry.map_err(|e| Error::in_file(path, format!("damaged archive: {e}")))?;
+    let capped = Counted { inner: decoder, count: count.clone() }.take(limits.max_bytes + 1);
+    let over_limit = || count.get() > limits.max_bytes;
+    let too_large = || refuse(format!("the archive unpacks to more than the limit of {} bytes", limits.max_bytes));
+    let damaged = |what: String, e: std::io::Error| if over_limit() { too_large() } else { Error::in_file(path, format!("{what}: {e}")) };
+    let mut archive = tar::Archive::new(capped);
+    let mut seen = std::collections::BTreeSet::new();
+    for entry in archive.entries().map_err(|e| damaged("damaged archive".to_string(), e))? {
+        let mut entry = entry.map_err(|e| damaged("damaged archive".to_string(), e))?;
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let kind = entry.header().entry_type();
         if kind.is_dir() {
@@ -71,16 +174,22 @@ pub fn read(path: &Path, limits: Limits) -> Result<BTreeMap<String, Vec<u8>>> {
             return Err(refuse(format!("entry '{name}' is a {kind:?}, not a plain file (links and devices are never unpacked)")));
         }
         check_name(&name).map_err(|why| refuse(format!("entry '{name}': {why}")))?;
-        if files.len() >= limits.max_files {
+        if seen.len() >= limits.max_files {
             return Err(refuse(format!("more than {} files", limits.max_files)));
         }
-        let mut content = Vec::new();
-        entry.read_to_end(&mut content).map_err(|e| Error::in_file(path, format!("damaged archive entry '{name}': {e}")))?;
-        if files.insert(name.clone(), content).is_some() {
+        if !seen.insert(name.clone()) {
             return Err(refuse(format!("entry '{name}' appears twice")));
         }
+        visit(&name, &mut entry).map_err(|e| damaged(format!("archive entry '{name}'"), e))?;
     }
-    Ok(files)
+    // Whatever follows the end-of-archive marker is read too (and bounded): a bundle is
+    // refused for its size, not accepted because its tar ended early.
+    let rest = std::io::copy(&mut archive.into_inner(), &mut std::io::sink());
+    if over_limit() {
+        return Err(too_large());
+    }
+    rest.map_err(|e| Error::in_file(path, format!("damaged compressed data: {e}")))?;
+    Ok(())
 }
 
 /// A bundle path must be relative, made of plain components, and free of odd characters.

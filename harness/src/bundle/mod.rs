@@ -67,6 +67,34 @@ pub struct FileEntry {
     pub bytes: u64,
 }
 
+impl Index {
+    /// Every path the index names is a plain relative path to files it lists: a bundle is read
+    /// only from itself, never from the reviewer's disk. The error names the field and value.
+    pub fn check_paths(&self) -> std::result::Result<(), String> {
+        let listed: std::collections::BTreeSet<&str> = self.files.iter().map(|f| f.path.as_str()).collect();
+        let check = |field: String, value: &str, needs: &[&str]| -> std::result::Result<(), String> {
+            archive::check_name(value).map_err(|why| format!("{INDEX}: {field} = '{value}': {why}"))?;
+            for need in needs {
+                let file = if need.is_empty() { value.to_string() } else { format!("{value}/{need}") };
+                if !listed.contains(file.as_str()) {
+                    return Err(format!("{INDEX}: {field} = '{value}' refers to {file}, which the index does not list"));
+                }
+            }
+            Ok(())
+        };
+        for (i, run) in self.runs.iter().enumerate() {
+            check(format!("runs[{i}].dir"), &run.dir, &[crate::store::MANIFEST, crate::store::SAMPLES, crate::store::METRICS])?;
+            check(format!("runs[{i}].suite"), &run.suite, &[""])?;
+            check(format!("runs[{i}].dataset"), &run.dataset, &["dataset.toml"])?;
+        }
+        if let Some(claims) = &self.claims {
+            check("claims.file".to_string(), &claims.file, &[""])?;
+            check("claims.report".to_string(), &claims.report, &[""])?;
+        }
+        Ok(())
+    }
+}
+
 /// `signature.json`: an ed25519 signature of the sha256 digest of `index.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,11 +109,13 @@ pub struct SignatureFile {
 /// removed when this is dropped. Names were checked when the archive was read.
 pub struct Unpacked {
     dir: crate::fsutil::ScratchDir,
+    /// Every file's sha256 and size, taken while it was written.
+    pub files: BTreeMap<String, archive::UnpackedFile>,
 }
 
 impl Unpacked {
     pub fn new(files: &BTreeMap<String, Vec<u8>>) -> Result<Unpacked> {
-        let unpacked = Unpacked { dir: crate::fsutil::ScratchDir::new("bundle")? };
+        let mut unpacked = Unpacked { dir: crate::fsutil::ScratchDir::new("bundle")?, files: BTreeMap::new() };
         for (name, content) in files {
             archive::check_name(name).map_err(|why| Error::new(format!("bundle entry '{name}': {why}")))?;
             let path = unpacked.root().join(name);
@@ -93,6 +123,8 @@ impl Unpacked {
                 std::fs::create_dir_all(parent).map_err(|e| Error::in_file(parent, e))?;
             }
             std::fs::write(&path, content).map_err(|e| Error::in_file(&path, e))?;
+            let entry = archive::UnpackedFile { sha256: crate::fsutil::sha256_hex(content), bytes: content.len() as u64 };
+            unpacked.files.insert(name.clone(), entry);
         }
         Ok(unpacked)
     }
@@ -112,15 +144,26 @@ impl Unpacked {
     }
 }
 
-/// Reads a bundle: its files and its parsed index.
-pub fn open(path: &Path, limits: archive::Limits) -> Result<(BTreeMap<String, Vec<u8>>, Index)> {
-    let files = archive::read(path, limits)?;
-    let index_bytes = files.get(INDEX).ok_or_else(|| Error::in_file(path, format!("not a claimbench bundle: no {INDEX}")))?;
-    let index: Index = serde_json::from_slice(index_bytes).map_err(|e| Error::in_file(path, format!("{INDEX} is damaged: {e}")))?;
+/// A bundle unpacked to a scratch directory, with its index read and checked.
+pub struct Opened {
+    pub unpacked: Unpacked,
+    pub index: Index,
+    pub index_bytes: Vec<u8>,
+    pub signature: Option<Vec<u8>>,
+}
+
+/// Unpacks a bundle (within `limits`, memory bounded by the index and signature caps) and
+/// parses its index, whose paths must all lie inside the bundle.
+pub fn open(path: &Path, limits: archive::Limits) -> Result<Opened> {
+    let dir = crate::fsutil::ScratchDir::new("bundle")?;
+    let archive::Contents { files, mut small } = archive::unpack(path, limits, dir.path())?;
+    let index_bytes = small.remove(INDEX).ok_or_else(|| Error::in_file(path, format!("not a claimbench bundle: no {INDEX}")))?;
+    let index: Index = serde_json::from_slice(&index_bytes).map_err(|e| Error::in_file(path, format!("{INDEX} is damaged: {e}")))?;
     if index.schema != SCHEMA {
         return Err(Error::in_file(path, format!("{INDEX} has schema '{}', this claimbench reads '{SCHEMA}'", index.schema)));
     }
-    Ok((files, index))
+    index.check_paths().map_err(|why| Error::in_file(path, format!("refused: {why}")))?;
+    Ok(Opened { unpacked: Unpacked { dir, files }, index, index_bytes, signature: small.remove(SIGNATURE) })
 }
 
 /// Bundle records as `fsutil::json_bytes` writes them; they always serialise.

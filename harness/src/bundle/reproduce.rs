@@ -3,7 +3,7 @@
 //! comes from a seed the reviewer picks after the bundle is fixed, so it cannot have been
 //! prepared for (MLPerf's TEST01 idea).
 
-use super::{archive, open, verify::file_problems, Unpacked};
+use super::{archive, open, verify::file_problems};
 use crate::error::{Error, Result};
 use crate::report::findings::{Finding, Findings, Outcome};
 use crate::spec::dataset::Dataset;
@@ -26,8 +26,9 @@ pub struct ReproduceRequest<'a> {
 }
 
 pub fn reproduce(request: &ReproduceRequest<'_>, progress: crate::run::Progress<'_>) -> Result<Findings> {
-    let (files, index) = open(request.bundle, request.limits)?;
-    if let Some((path, problem)) = file_problems(&files, &index).first() {
+    let opened = open(request.bundle, request.limits)?;
+    let (unpacked, index) = (&opened.unpacked, &opened.index);
+    if let Some((path, problem)) = file_problems(&unpacked.files, index).first() {
         return Err(Error::in_file(request.bundle, format!("{path}: {problem}; run `claimbench verify` first")));
     }
     let bundled = match (request.run, &index.runs[..]) {
@@ -52,7 +53,6 @@ pub fn reproduce(request: &ReproduceRequest<'_>, progress: crate::run::Progress<
             bundled.run_id
         )));
     }
-    let unpacked = Unpacked::new(&files)?;
     let in_bundle = |e: Error| Error::new(unpacked.as_in_bundle(e.message(), request.bundle));
     let run = StoredRun::load(&unpacked.path(&bundled.dir)).map_err(in_bundle)?;
     let suite = Suite::load(&unpacked.path(&bundled.suite)).map_err(in_bundle)?;

@@ -54,11 +54,11 @@ impl Checks<'_> {
 
 pub fn verify(bundle: &Path, pubkey: Option<&Path>, limits: archive::Limits) -> Result<Findings> {
     let expected_key = pubkey.map(keys::read_public).transpose()?;
-    let (files, index) = open(bundle, limits)?;
-    let unpacked = Unpacked::new(&files)?;
-    let mut checks = Checks { rows: Vec::new(), unpacked: &unpacked, bundle };
-    check_signature(&files, expected_key.as_ref(), &mut checks);
-    let problems = file_problems(&files, &index);
+    let opened = open(bundle, limits)?;
+    let (unpacked, index) = (&opened.unpacked, &opened.index);
+    let mut checks = Checks { rows: Vec::new(), unpacked, bundle };
+    check_signature(&opened.index_bytes, opened.signature.as_deref(), expected_key.as_ref(), &mut checks);
+    let problems = file_problems(&unpacked.files, index);
     check_files(&problems, index.files.len(), &mut checks);
     for run in &index.runs {
         // Bytes that fail their hash are never parsed: a damaged Parquet file can make the
@@ -66,7 +66,7 @@ pub fn verify(bundle: &Path, pubkey: Option<&Path>, limits: archive::Limits) -> 
         let run_prefix = format!("{}/", run.dir);
         let damaged: Vec<&str> = problems.iter().map(|(path, _)| path.as_str()).filter(|path| path.starts_with(&run_prefix)).collect();
         if damaged.is_empty() {
-            check_run(&unpacked, run, &mut checks);
+            check_run(unpacked, run, &mut checks);
         } else {
             checks.add(
                 format!("run {}", run.run_id),
@@ -75,7 +75,7 @@ pub fn verify(bundle: &Path, pubkey: Option<&Path>, limits: archive::Limits) -> 
             );
         }
     }
-    check_claims_file(&unpacked, &index, &mut checks);
+    check_claims_file(unpacked, index, &mut checks);
     let data = serde_json::json!({
         "bundle": bundle.display().to_string(),
         "bundle_sha256": crate::fsutil::sha256_file(bundle)?,
@@ -95,9 +95,9 @@ pub fn verify(bundle: &Path, pubkey: Option<&Path>, limits: archive::Limits) -> 
     })
 }
 
-fn check_signature(files: &BTreeMap<String, Vec<u8>>, expected: Option<&ed25519_dalek::VerifyingKey>, checks: &mut Checks) {
-    let index_digest = sha2::Sha256::digest(&files[INDEX]);
-    let Some(bytes) = files.get(SIGNATURE) else {
+fn check_signature(index: &[u8], signature: Option<&[u8]>, expected: Option<&ed25519_dalek::VerifyingKey>, checks: &mut Checks) {
+    let index_digest = sha2::Sha256::digest(index);
+    let Some(bytes) = signature else {
         match expected {
             Some(_) => checks.add("signature", Outcome::Fail, "the bundle is not signed, but --pubkey asks for a signature"),
             None => checks.add(
@@ -148,13 +148,13 @@ fn check_signature(files: &BTreeMap<String, Vec<u8>>, expected: Option<&ed25519_
 }
 
 /// Files that are missing, changed or unlisted, each with what is wrong.
-pub fn file_problems(files: &BTreeMap<String, Vec<u8>>, index: &Index) -> Vec<(String, String)> {
+pub fn file_problems(files: &BTreeMap<String, archive::UnpackedFile>, index: &Index) -> Vec<(String, String)> {
     let mut problems = Vec::new();
     for entry in &index.files {
         match files.get(&entry.path) {
             None => problems.push((entry.path.clone(), "listed in the index but missing from the archive".to_string())),
-            Some(content) if sha256_hex(content) != entry.sha256 || content.len() as u64 != entry.bytes => {
-                problems.push((entry.path.clone(), format!("sha256 {} differs from the index's {}", sha256_hex(content), entry.sha256)))
+            Some(found) if found.sha256 != entry.sha256 || found.bytes != entry.bytes => {
+                problems.push((entry.path.clone(), format!("sha256 {} differs from the index's {}", found.sha256, entry.sha256)))
             }
             Some(_) => {}
         }
@@ -351,6 +351,27 @@ fn rescore(suite: &Suite, samples: &[Sample], items: Option<&HashMap<String, Tas
     Rescored { samples: rescored, problems }
 }
 
+/// The claims file's baseline and candidate paths must name runs of this bundle: relative to
+/// the claims file, they would otherwise read run directories from the reviewer's disk.
+fn claims_runs_inside(unpacked: &Unpacked, index: &Index) -> std::result::Result<(), String> {
+    let Some(claims) = &index.claims else { return Ok(()) };
+    let text = std::fs::read_to_string(unpacked.path(&claims.file)).map_err(|e| format!("{}: {e}", claims.file))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| format!("{}: {}", claims.file, e.message()))?;
+    let base = Path::new(&claims.file).parent().unwrap_or(Path::new(""));
+    let claim_tables = table.get("claim").and_then(|c| c.as_array()).map(Vec::as_slice).unwrap_or_default();
+    for claim in claim_tables.iter().filter_map(|c| c.as_table()) {
+        for role in ["baseline", "candidate"] {
+            let Some(value) = claim.get(role).and_then(|v| v.as_str()) else { continue };
+            let resolved = crate::fsutil::join_inside(base, value);
+            if !index.runs.iter().any(|r| resolved.as_deref() == Some(Path::new(&r.dir))) {
+                let id = claim.get("id").and_then(|v| v.as_str()).unwrap_or("?");
+                return Err(format!("{}: claim '{id}': {role} = '{value}' is not a run of this bundle", claims.file));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_claims_file(unpacked: &Unpacked, index: &Index, checks: &mut Checks) {
     let Some(claims) = &index.claims else { return };
     let options = CompareOptions {
@@ -359,6 +380,9 @@ fn check_claims_file(unpacked: &Unpacked, index: &Index, checks: &mut Checks) {
         allow_cross_hardware: claims.allow_cross_hardware,
         ..CompareOptions::default()
     };
+    if let Err(why) = claims_runs_inside(unpacked, index) {
+        return checks.add("claims", Outcome::Fail, why);
+    }
     let root = unpacked.root().display().to_string();
     let report = check_claims(&unpacked.path(&claims.file), &options).map_err(|e| Error::new(e.to_string().replace(&root, "<bundle>")));
     let Some(report) = checks.result("claims", report) else { return };

@@ -177,6 +177,10 @@ pub fn history(results: &Path, options: &HistoryOptions) -> Result<HistoryReport
                 continue;
             }
         };
+        if let Some(holder) = crate::store::lock::writer(&dir) {
+            skipped.push(format!("{} ({holder})", dir.display()));
+            continue;
+        }
         if manifest.status != Status::Complete || !dir.join(SAMPLES).is_file() {
             skipped.push(format!("{} ({})", dir.display(), manifest.status.as_str()));
             continue;

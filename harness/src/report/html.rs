@@ -2,7 +2,7 @@
 //! inline and nothing is fetched, so the file can be mailed, archived or opened offline.
 
 use super::plots::{Plot, Section};
-use super::{is_complete, status_text, word_errors, worst_items, Exporter, Report};
+use super::{is_complete, status_text, word_errors, worst_items, Exporter, Report, ALIGNMENT_CHARS, ITEM_ID_CHARS};
 use crate::error::Result;
 use crate::store::StoredRun;
 use std::fmt::Write;
@@ -246,10 +246,10 @@ fn suite_section(h: &mut String, report: &Report, suite: &str, runs: &[usize]) {
                 let _ = writeln!(
                     h,
                     "<p><code>{}</code>: {} errors in {} reference words</p><pre>{}</pre>",
-                    esc(&sample.id),
+                    esc(&super::clipped(&sample.id, ITEM_ID_CHARS)),
                     word_errors(sample),
                     words,
-                    esc(&sample.annotations["alignment"])
+                    esc(&super::clipped_block(&sample.annotations["alignment"], ALIGNMENT_CHARS))
                 );
             }
             continue;
@@ -259,10 +259,10 @@ fn suite_section(h: &mut String, report: &Report, suite: &str, runs: &[usize]) {
             let _ = writeln!(
                 h,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><small>{}</small></td></tr>",
-                esc(&sample.id),
-                esc(&crate::tasks::shorten(&sample.reference, 80)),
-                esc(sample.extracted.as_deref().unwrap_or("(none)")),
-                esc(&crate::tasks::shorten(&sample.output, 300))
+                esc(&super::clipped(&sample.id, ITEM_ID_CHARS)),
+                esc(&super::clipped(&sample.reference, 80)),
+                esc(&super::clipped(sample.extracted.as_deref().unwrap_or("(none)"), 80)),
+                esc(&super::clipped(&sample.output, 300))
             );
         }
         let _ = writeln!(h, "</table>");

@@ -1,6 +1,6 @@
 //! One-page Markdown summary: results with intervals, claims, plots, provenance, worst items.
 
-use super::{is_complete, status_text, word_errors, worst_items, Exporter, Report};
+use super::{is_complete, status_text, word_errors, worst_items, Exporter, Report, ALIGNMENT_CHARS, ITEM_ID_CHARS};
 use crate::error::Result;
 use std::fmt::Write;
 
@@ -150,8 +150,9 @@ impl Exporter for Markdown {
             if worst[0].annotations.contains_key("alignment") {
                 for sample in worst {
                     let words = sample.measures.get("reference_words").copied().unwrap_or(0.0);
-                    let _ = writeln!(md, "`{}`: {} errors in {} reference words\n", sample.id, word_errors(sample), words);
-                    let _ = writeln!(md, "```\n{}\n```\n", sample.annotations["alignment"]);
+                    let id = super::clipped(&sample.id, ITEM_ID_CHARS);
+                    let _ = writeln!(md, "`{id}`: {} errors in {} reference words\n", word_errors(sample), words);
+                    let _ = writeln!(md, "```\n{}\n```\n", super::clipped_block(&sample.annotations["alignment"], ALIGNMENT_CHARS));
                 }
                 continue;
             }
@@ -161,11 +162,11 @@ impl Exporter for Markdown {
                 let _ = writeln!(
                     md,
                     "| `{}` | {} | {} | {} | {} |",
-                    sample.id,
+                    super::clipped(&sample.id, ITEM_ID_CHARS),
                     sample.index,
-                    escape(&sample.reference),
-                    escape(sample.extracted.as_deref().unwrap_or("(none)")),
-                    escape(&crate::tasks::shorten(&sample.output, 100))
+                    escape(&super::clipped(&sample.reference, 80)),
+                    escape(&super::clipped(sample.extracted.as_deref().unwrap_or("(none)"), 80)),
+                    escape(&super::clipped(&sample.output, 100))
                 );
             }
             let _ = writeln!(md);

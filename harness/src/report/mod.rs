@@ -88,7 +88,14 @@ pub fn write_report(request: &ReportRequest, out: &Path) -> Result<Vec<PathBuf>>
     // Claims and history first: a typo there should not wait for every run to load.
     let claims = request.claims.iter().map(|file| check_claims(file, &CompareOptions::default())).collect::<Result<Vec<_>>>()?;
     let history = request.history.as_deref().map(|dir| history(dir, &HistoryOptions::default())).transpose()?;
-    let runs = request.runs.iter().map(|dir| StoredRun::load(dir)).collect::<Result<Vec<_>>>()?;
+    // A run still being written is left out (and said so), not shown half-written.
+    let (writing, finished): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        request.runs.iter().partition(|dir| crate::store::lock::writer(dir).is_some());
+    for dir in writing {
+        let holder = crate::store::lock::writer(dir).unwrap_or_default();
+        eprintln!("warning: report leaves out {} ({holder})", dir.display());
+    }
+    let runs = finished.into_iter().map(|dir| StoredRun::load(dir)).collect::<Result<Vec<_>>>()?;
     let plot_dir = out.join("plots");
     std::fs::create_dir_all(&plot_dir).with_path(&plot_dir)?;
     let input = ReportInput::new(runs, claims, history);
@@ -176,6 +183,33 @@ pub fn status_text(run: &StoredRun) -> String {
 pub const WORST_SHOWN: usize = 10;
 
 /// Word errors of an aligned utterance.
+/// How much of an item's id and of an alignment a report shows.
+pub const ITEM_ID_CHARS: usize = 120;
+pub const ALIGNMENT_CHARS: usize = 4000;
+
+/// At most `max` characters of an item's text, whitespace folded to single spaces, with how
+/// much was left out: a report shows items, `samples.parquet` keeps them whole.
+pub fn clipped(text: &str, max: usize) -> String {
+    let mut words = text.split_whitespace().flat_map(|w| std::iter::once(' ').chain(w.chars())).skip(1);
+    let shown: String = words.by_ref().take(max).collect();
+    left_out(shown, words.count())
+}
+
+/// Like `clipped`, keeping line breaks (alignments, logs).
+pub fn clipped_block(text: &str, max: usize) -> String {
+    let mut chars = text.chars();
+    let shown: String = chars.by_ref().take(max).collect();
+    left_out(shown, chars.count())
+}
+
+fn left_out(shown: String, more: usize) -> String {
+    if more == 0 {
+        shown
+    } else {
+        format!("{shown}… [{more} more characters in samples.parquet]")
+    }
+}
+
 pub fn word_errors(sample: &Sample) -> f64 {
     ["substitutions", "deletions", "insertions"].iter().map(|k| sample.measures.get(*k).copied().unwrap_or(0.0)).sum()
 }
@@ -224,6 +258,14 @@ pub fn relative_path(from: &Path, to: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_item_text_is_clipped_saying_how_much_is_left_out() {
+        assert_eq!(clipped("  a \n b  ", 10), "a b");
+        assert_eq!(clipped("abcdef ghij", 4), "abcd… [7 more characters in samples.parquet]");
+        assert_eq!(clipped_block("ab\ncd", 3), "ab\n… [2 more characters in samples.parquet]");
+        assert_eq!(clipped_block("ab\ncd", 5), "ab\ncd");
+    }
 
     #[test]
     fn relative_paths_climb_out_of_the_report_directory() {

@@ -94,13 +94,14 @@ pub(crate) fn start_run(
     limit: Option<usize>,
     expected: usize,
     out: &Path,
-) -> Result<(PathBuf, Manifest)> {
+) -> Result<(PathBuf, Manifest, store::lock::RunLock)> {
     let suite = &loaded.suite;
     let started_at = utc_now();
     // Run names keep whole seconds: `20261127T120000Z`.
     let stamp = format!("{}Z", started_at.split('.').next().unwrap_or_default().replace([':', '-'], ""));
     let run_name = format!("{}-{}-{stamp}", suite.id(), sanitize(&system_spec.name));
     let (run_id, dir) = store::create_run_dir(out, &run_name)?;
+    let lock = store::lock::RunLock::acquire(&dir)?;
     let manifest = Manifest {
         schema: SCHEMA.to_string(),
         run_id,
@@ -145,7 +146,7 @@ pub(crate) fn start_run(
         samples_sha256: None,
     };
     write_json_atomic(&dir.join(MANIFEST), &manifest)?;
-    Ok((dir, manifest))
+    Ok((dir, manifest, lock))
 }
 
 /// What text suites send with every request; `None` for simulation and speech suites.
@@ -193,7 +194,7 @@ fn record_failure(journal_path: &Path, failed: &FailedItem) -> Result<()> {
     use std::io::Write;
     let path = failures_path(journal_path);
     let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(|e| Error::in_file(&path, e))?;
-    let line = serde_json::to_string(failed).map_err(|e| Error::in_file(&path, e))? + "\n";
+    let line = crate::secrets::scrub(&serde_json::to_string(failed).map_err(|e| Error::in_file(&path, e))?).into_owned() + "\n";
     file.write_all(line.as_bytes()).map_err(|e| Error::in_file(&path, e))
 }
 
@@ -294,13 +295,15 @@ pub(crate) fn execute(
                 }
             };
             let latency = wall.or(response.system_latency_s);
-            let mut score = tasks::score(suite.spec.task, suite, item, &response.output);
+            // A secret the system echoed is never scored, stored or shown.
+            let output = crate::secrets::scrub(&response.output).into_owned();
+            let mut score = tasks::score(suite.spec.task, suite, item, &output);
             score.measures.extend(response.measures);
             let sample = Sample {
                 id: item.id.clone(),
                 index: item.index,
                 prompt_sha256: sha256_hex(item.prompt.as_bytes()),
-                output: response.output,
+                output,
                 extracted: score.extracted,
                 reference: item.reference.clone(),
                 correct: score.correct,
@@ -408,7 +411,7 @@ pub fn run_local(request: &RunRequest, progress: Progress<'_>) -> Result<RunSumm
     let items = limited_items(&loaded.task, request.limit)?;
     let system_spec = SystemSpec::parse(&request.system)?;
     let mut system = system_spec.build(&loaded.task, items)?;
-    let (dir, manifest) = start_run(&loaded, &system_spec, request.seed, request.limit, items.len(), &request.out)?;
+    let (dir, manifest, _lock) = start_run(&loaded, &system_spec, request.seed, request.limit, items.len(), &request.out)?;
     write_json_atomic(&dir.join(RECIPE), &Recipe::new(&loaded.suite, request)?)?;
     let (samples, failure) = execute(&loaded.suite, items, system.as_mut(), &system_spec, request.seed, &dir.join(JOURNAL), progress);
     finish_run(&dir, &loaded.suite, manifest, &samples, read_failures(&dir), failure)
@@ -422,6 +425,8 @@ pub fn resume_local(dir: &Path, progress: Progress<'_>) -> Result<RunSummary> {
     if !dir.join(MANIFEST).is_file() {
         return Err(Error::in_file(dir, "not a run directory (no manifest.json)"));
     }
+    // Two resumes at once would ask the system for the same items and race on the journal.
+    let _lock = store::lock::RunLock::acquire(dir)?;
     let manifest: Manifest = crate::fsutil::read_json(&dir.join(MANIFEST))?;
     if manifest.status == Status::Complete {
         return Err(Error::in_file(dir, "run is already complete"));

@@ -113,7 +113,7 @@ pub fn run_slurm(request: &super::RunRequest, options: &SlurmOptions, progress: 
         system_spec.build(&loaded.task, items)?;
     }
     let out = absolute(&request.out)?;
-    let (dir, _) = start_run(&loaded, &system_spec, request.seed, request.limit, items.len(), &out)?;
+    let (dir, _, lock) = start_run(&loaded, &system_spec, request.seed, request.limit, items.len(), &out)?;
     if let Some(fs) = node_local_filesystem(&dir) {
         progress(&format!(
             "warning: {} is on a {fs} filesystem, which other nodes cannot see; use --out on a shared filesystem for multi-node clusters",
@@ -162,6 +162,8 @@ pub fn run_slurm(request: &super::RunRequest, options: &SlurmOptions, progress: 
         }
     })?;
     progress(&format!("submitted Slurm job {job}: {} shards of {} items, run {}", options.shards, items.len(), dir.display()));
+    // The shards write their own directories; the run's files are written again by the gather.
+    drop(lock);
     if options.detach {
         return Ok(None);
     }
@@ -442,6 +444,7 @@ pub fn summarise_states(states: &[ShardState]) -> String {
 /// Gathers finished shards into the run: samples in dataset order, metrics, manifest. Missing
 /// or failed shards leave the run incomplete (their results kept) and say how to resume.
 pub fn gather(dir: &Path) -> Result<RunSummary> {
+    let _lock = crate::store::lock::RunLock::acquire(dir)?;
     let states = shard_states(dir)?;
     let unfinished = shards_where(&states, ShardState::is_active);
     if !unfinished.is_empty() {
@@ -529,6 +532,7 @@ pub fn gather(dir: &Path) -> Result<RunSummary> {
 /// Resubmits the shards that failed or never ran, then (unless detached) waits and gathers.
 pub fn resume(dir: &Path, detach: bool, progress: &mut dyn FnMut(&str)) -> Result<Option<RunSummary>> {
     check_sbatch()?;
+    let lock = crate::store::lock::RunLock::acquire(dir)?;
     let states = shard_states(dir)?;
     let active = shards_where(&states, ShardState::is_active);
     if !active.is_empty() {
@@ -549,6 +553,7 @@ pub fn resume(dir: &Path, detach: bool, progress: &mut dyn FnMut(&str)) -> Resul
         }
         let job = submit(dir, &plan, &redo)?;
         progress(&format!("resubmitted shards {} as Slurm job {job}", list(&redo)));
+        drop(lock);
         if detach {
             return Ok(None);
         }

@@ -475,6 +475,9 @@ fn validate_asr(path: &Path, text: &str, asr: &Spanned<AsrSpec>) -> Result<()> {
     match a.format {
         TranscriptFormat::Trn if a.audio_dir.is_none() => at("format \"trn\" needs audio_dir (the directory of UTTERANCE-ID.wav files)"),
         TranscriptFormat::Kaldi if a.wav_scp.is_none() => at("format \"kaldi\" needs wav_scp (the dataset file key of wav.scp)"),
+        TranscriptFormat::Trn if crate::fsutil::join_inside(Path::new(""), a.audio_dir.as_deref().unwrap_or(".")).is_none() => at(
+            &format!("audio_dir = '{}' must be a relative path inside the dataset directory", a.audio_dir.as_deref().unwrap_or_default()),
+        ),
         _ if !(1000..=384_000).contains(&a.sample_rate) => at("sample_rate must be between 1000 and 384000"),
         _ => Ok(()),
     }

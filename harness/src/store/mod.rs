@@ -2,6 +2,7 @@
 //! `samples.parquet` (one row per item), `metrics.json` (summaries with intervals), and while
 //! a run is in progress `samples.jsonl`, an append-only journal of finished items.
 
+pub mod lock;
 pub mod manifest;
 pub mod metrics;
 pub mod samples;
@@ -58,6 +59,9 @@ impl StoredRun {
         let manifest_path = dir.join(MANIFEST);
         if !manifest_path.is_file() {
             return Err(Error::in_file(dir, "not a run directory (no manifest.json)"));
+        }
+        if let Some(holder) = lock::writer(dir) {
+            return Err(Error::in_file(dir, format!("{holder}; it is read once that has finished")));
         }
         let manifest: Manifest = read_json(&manifest_path)?;
         let metrics_path = dir.join(METRICS);

@@ -47,6 +47,7 @@ impl HttpClient {
         let api_key = match api_key_env {
             Some(var) => Some(
                 std::env::var(var)
+                    .inspect(|key| crate::secrets::register(key))
                     .map_err(|_| Error::new(format!("{system} system: environment variable {var} (api_key_env) is not set")))?,
             ),
             None => None,

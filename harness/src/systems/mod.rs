@@ -226,6 +226,14 @@ impl SystemSpec {
     /// Parses `--system`: a TOML file, or `predictions:FILE`, `command:PROGRAM [ARG…]`,
     /// `lammps:BINARY` or `builtin-md`.
     pub fn parse(arg: &str) -> Result<SystemSpec> {
+        let spec = SystemSpec::parse_unregistered(arg)?;
+        // Redacting registers the secrets it finds, so that they are scrubbed from output
+        // before the system is even started.
+        spec.provenance();
+        Ok(spec)
+    }
+
+    fn parse_unregistered(arg: &str) -> Result<SystemSpec> {
         let cwd = PathBuf::from(".");
         if arg == "pocketsphinx" {
             return Ok(SystemSpec { name: arg.to_string(), config: SystemConfig::Pocketsphinx(Default::default()), base_dir: cwd });
@@ -344,23 +352,7 @@ fn file_stem(path: &str) -> String {
     Path::new(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| path.to_string())
 }
 
-/// Replaces the values of keys that look secret, at any depth, so they never reach a manifest.
-pub fn redact(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for (key, inner) in map.iter_mut() {
-                let key = key.to_ascii_lowercase();
-                if ["key", "token", "secret", "password", "authorization"].iter().any(|s| key.contains(s)) {
-                    *inner = Value::String("<redacted>".to_string());
-                } else {
-                    redact(inner);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(redact),
-        _ => {}
-    }
-}
+pub use crate::secrets::redact;
 
 #[cfg(test)]
 mod tests {

@@ -56,6 +56,12 @@ fn replace_dataset_line(dir: &Path, key: &str, line: &str) {
     std::fs::write(&path, edited.join("\n")).unwrap();
 }
 
+/// A speech suite over the dataset in `data` (its transcripts under the key `manifest`), with
+/// `format` lines in its `[asr]` table.
+fn speech_suite(format: &str) -> String {
+    format!("id = \"speech\"\nversion = \"1\"\ntask = \"asr.wer\"\nmetrics = [\"wer\"]\n\n[dataset]\npath = \"data\"\nfile = \"manifest\"\n\n[asr]\n{format}\nnormaliser = \"basic\"\n")
+}
+
 /// A multiple-choice suite over `jsonl`, with `extra` TOML; returns `suites validate` arguments.
 /// Two complete runs of three items, all wrong, and a claims file comparing them whose claim
 /// ends with `kind_and_bound` (from line 7).
@@ -199,6 +205,36 @@ const CASES: &[Case] = &[
             vec!["suites".into(), "items".into(), "nosuch".into(), "--suites-dir".into(), s(d)]
         },
         expect: &["no suite 'nosuch'", "known: tiny"],
+    },
+    Case {
+        name: "speech manifest naming audio by an absolute path",
+        setup: |d| {
+            let manifest =
+                "{\"audio_filepath\": \"a.wav\", \"text\": \"x\"}\n{\"audio_filepath\": \"/etc/hostname.wav\", \"text\": \"x\"}\n";
+            one_file_dataset(&d.join("data"), "speech", "manifest", "manifest.json", "jsonl", manifest);
+            let suite = write(d, "speech.toml", &speech_suite("format = \"nemo\""));
+            vec!["suites".into(), "items".into(), suite]
+        },
+        expect: &["manifest.json:2", "audio path '/etc/hostname.wav' must be relative, and inside the dataset directory"],
+    },
+    Case {
+        name: "speech manifest climbing out of the dataset",
+        setup: |d| {
+            let manifest = "{\"audio_filepath\": \"../../outside.wav\", \"text\": \"x\"}\n";
+            one_file_dataset(&d.join("data"), "speech", "manifest", "manifest.json", "jsonl", manifest);
+            let suite = write(d, "speech.toml", &speech_suite("format = \"nemo\""));
+            vec!["suites".into(), "items".into(), suite]
+        },
+        expect: &["manifest.json:1", "audio path '../../outside.wav'"],
+    },
+    Case {
+        name: "trn audio_dir outside the dataset",
+        setup: |d| {
+            one_file_dataset(&d.join("data"), "speech", "manifest", "t.trn", "text", "hello (u1)\n");
+            let suite = write(d, "speech.toml", &speech_suite("format = \"trn\"\naudio_dir = \"../elsewhere\""));
+            vec!["suites".into(), "validate".into(), suite]
+        },
+        expect: &["speech.toml:", "audio_dir = '../elsewhere' must be a relative path inside the dataset directory"],
     },
     Case {
         name: "dataset directory missing",

@@ -360,6 +360,105 @@ fn hostile_archives_are_refused_and_nothing_is_written() {
     assert_eq!(std::fs::read_dir(d).unwrap().count(), 6);
 }
 
+/// A zstd frame of a tar archive holding one file `name` of `size` spaces, written as RLE
+/// blocks: a few KB that unpack to hundreds of MB.
+fn rle_tar_bomb(path: &Path, entries: &[(&str, u64)]) {
+    let block = |bytes: &mut Vec<u8>, kind: u32, size: u32, last: bool| {
+        bytes.extend_from_slice(&(u32::from(last) | (kind << 1) | (size << 3)).to_le_bytes()[..3]);
+    };
+    let mut bytes = vec![0x28, 0xB5, 0x2F, 0xFD, 0b0000_0000, 0x58];
+    for (name, size) in entries {
+        let mut header = tar::Header::new_ustar();
+        header.set_path(name).unwrap();
+        header.set_size(*size);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_cksum();
+        block(&mut bytes, 0, 512, false);
+        bytes.extend_from_slice(header.as_bytes());
+        let mut left = size.div_ceil(512) * 512;
+        while left > 0 {
+            let chunk = left.min(128 * 1024);
+            block(&mut bytes, 1, chunk as u32, false);
+            bytes.push(b' ');
+            left -= chunk;
+        }
+    }
+    block(&mut bytes, 0, 1024, true);
+    bytes.extend_from_slice(&[0u8; 1024]);
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_small_hostile_bundle_is_refused_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (name, entries, expected) in [
+        ("index", vec![("index.json", 300_000_000)], "archive entry 'index.json': refused: larger than the limit of 33554432 bytes"),
+        (
+            "signature",
+            vec![("signature.json", 300_000_000)],
+            "archive entry 'signature.json': refused: larger than the limit of 65536 bytes",
+        ),
+        // A large data file goes to the scratch directory, never into memory.
+        ("data", vec![("runs/r/samples.parquet", 300_000_000), ("index.json", 2)], "index.json is damaged"),
+    ] {
+        let bundle = d.join(format!("{name}.cbundle"));
+        rle_tar_bomb(&bundle, &entries);
+        let size = std::fs::metadata(&bundle).unwrap().len();
+        assert!(size < 12_000, "{name}: {size} bytes");
+        let (code, stderr, peak_kib) = claimbench_peak_rss(d, &["verify", &s(&bundle)]);
+        assert_eq!(code, 2, "{name}: {stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{name}: {stderr}");
+        eprintln!("verify of a {size}-byte bundle unpacking to 300 MB ({name}): peak RSS {} MiB", peak_kib / 1024);
+        assert!(peak_kib < 256 * 1024, "{name}: peak RSS {peak_kib} KiB");
+    }
+}
+
+/// A bundle of nothing but an index whose paths point at the reviewer's own disk.
+#[test]
+fn a_hollow_bundle_pointing_outside_itself_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = |dir: &str, suite: &str, dataset: &str| serde_json::json!({"run_id": "r", "dir": dir, "suite": suite, "dataset": dataset, "dataset_content": true});
+    let listed =
+        |paths: &[&str]| paths.iter().map(|p| serde_json::json!({"path": p, "sha256": sha256_hex(b"x"), "bytes": 1})).collect::<Vec<_>>();
+    for (name, bundled_run, files, expected) in [
+        ("absolute", run("/tmp/runs/r", "s.toml", "data"), listed(&[]), "runs[0].dir = '/tmp/runs/r': absolute path"),
+        (
+            "escaping",
+            run("runs/r", "../../suites/gsm8k.toml", "data"),
+            listed(&["runs/r/manifest.json", "runs/r/samples.parquet", "runs/r/metrics.json"]),
+            "runs[0].suite = '../../suites/gsm8k.toml': path leaves the bundle",
+        ),
+        (
+            "unlisted",
+            run("runs/r", "s.toml", "data"),
+            listed(&["runs/r/manifest.json", "runs/r/samples.parquet", "runs/r/metrics.json", "s.toml"]),
+            "runs[0].dataset = 'data' refers to data/dataset.toml, which the index does not list",
+        ),
+    ] {
+        let index = serde_json::json!({
+            "schema": "claimbench.bundle/1",
+            "claimbench": claimbench::store::manifest::ToolVersion::current(),
+            "created_at": "2026-01-01T00:00:00Z",
+            "runs": [bundled_run],
+            "files": files,
+        });
+        let bundle = d.join(format!("{name}.cbundle"));
+        archive::write(&bundle, &BTreeMap::from([("index.json".to_string(), serde_json::to_vec(&index).unwrap())])).unwrap();
+        for command in
+            [vec!["verify", &s(&bundle)], vec!["reproduce", &s(&bundle), "--system", "builtin-md", "--sample", "1", "--seed", "1"]]
+        {
+            let out = claimbench(d, &command.iter().map(|a| a.as_ref()).collect::<Vec<&str>>());
+            assert_eq!(out.code, 2, "{name}: {}{}", out.stdout, out.stderr);
+            assert!(out.stderr.contains(&format!("refused: index.json: {expected}")), "{name}: {}", out.stderr);
+            assert!(!out.stdout.contains("ok"), "{name}: {}", out.stdout);
+        }
+    }
+}
+
 #[test]
 fn key_problems_are_clear() {
     let dir = tempfile::tempdir().unwrap();

@@ -158,3 +158,27 @@ pub fn claimbench_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Outcom
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// Runs `claimbench` with `args` in `cwd` and returns its exit code, its stderr and its peak
+/// resident memory in KiB, as the kernel accounted it.
+// wait4 reaps the child (std's wait would not give its peak memory).
+#[allow(clippy::zombie_processes)]
+pub fn claimbench_peak_rss(cwd: &Path, args: &[&str]) -> (i32, String, u64) {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_claimbench"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("claimbench starts");
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 reaps our own child, which std never waits for here.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4");
+    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
+    (code, stderr, usage.ru_maxrss as u64)
+}

@@ -247,6 +247,70 @@ fn a_killed_local_run_resumes_to_the_uninterrupted_result() {
     );
 }
 
+/// Two `--resume` of one run at once: the second is refused naming the first's pid, and no
+/// item is asked for twice. `history` and `report` leave a run that is being written out.
+#[test]
+fn a_run_has_one_writer_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let suite = tiny_suite(d, &gsm8k_lines(10), "");
+    let system = example_command_system(d, "slow", &["--delay", "0.3", "--crash-after", "3"], None);
+    let out = d.join("runs");
+    let first = claimbench(d, &["run", suite.to_str().unwrap(), "--system", system.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(first.code, 2, "{}", first.stderr);
+    let run = only_run(&out);
+    let resume = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_claimbench"))
+            .args(["run", "--resume", run.to_str().unwrap()])
+            .current_dir(d)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (resume(), resume());
+    let (pids, outputs) = ([a.id(), b.id()], [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()]);
+    let refused: Vec<usize> = (0..2).filter(|&i| String::from_utf8_lossy(&outputs[i].stderr).contains("is writing this run")).collect();
+    assert_eq!(
+        refused.len(),
+        1,
+        "exactly one resume is refused: {:?}",
+        outputs.iter().map(|o| String::from_utf8_lossy(&o.stderr).into_owned()).collect::<Vec<_>>()
+    );
+    let (loser, winner) = (refused[0], 1 - refused[0]);
+    let message = String::from_utf8_lossy(&outputs[loser].stderr).into_owned();
+    assert!(message.contains(&format!("claimbench pid {} on ", pids[winner])), "{message}");
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    // The winner asked for 3 more items before its system crashed again; none is in twice.
+    let journal = std::fs::read_to_string(run.join("samples.jsonl")).unwrap();
+    let ids: Vec<String> = journal.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].to_string()).collect();
+    let unique: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!((ids.len(), unique.len()), (6, 6), "{journal}");
+
+    // Finished runs, one of whose directories someone is writing (this test holds its lock).
+    let other = d.join("other");
+    let sum = example_command_system(d, "sum", &[], None);
+    for _ in 0..2 {
+        let done = claimbench(d, &["run", suite.to_str().unwrap(), "--system", sum.to_str().unwrap(), "--out", other.to_str().unwrap()]);
+        assert_eq!(done.code, 0, "{}", done.stderr);
+    }
+    let done = std::fs::read_dir(&other).unwrap().map(|e| e.unwrap().path()).min().unwrap();
+    let held = claimbench::store::lock::RunLock::acquire(&done).unwrap();
+    let holder = format!("claimbench pid {} on ", std::process::id());
+    let history = claimbench(d, &["history", other.to_str().unwrap()]);
+    assert_eq!(history.code, 0, "{}{}", history.stdout, history.stderr);
+    let said = format!("{}{}", history.stdout, history.stderr);
+    assert!(said.contains(&format!("skipped {} ({holder}", done.display())), "{said}");
+    let report = claimbench(d, &["report", done.to_str().unwrap(), run.to_str().unwrap(), "-o", d.join("report").to_str().unwrap()]);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    assert!(report.stderr.contains(&format!("warning: report leaves out {} ({holder}", done.display())), "{}", report.stderr);
+    let compare = claimbench(d, &["compare", done.to_str().unwrap(), run.to_str().unwrap()]);
+    assert!(compare.code == 2 && compare.stderr.contains(&holder), "{}", compare.stderr);
+    drop(held);
+    let history = claimbench(d, &["history", other.to_str().unwrap()]);
+    assert!(history.code == 0 && !format!("{}{}", history.stdout, history.stderr).contains("skipped"), "{}", history.stderr);
+}
+
 /// A full disk stops a run with a clear error and leaves it resumable; a read-only output
 /// directory is refused. Both on a small tmpfs in a private mount namespace (needs root).
 #[test]

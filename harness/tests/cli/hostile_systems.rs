@@ -109,3 +109,120 @@ fn floods_bad_bytes_and_endless_lines_cost_only_their_items() {
     let manifest: Value = read(&only_run(&d.join("long")).join("manifest.json"));
     assert_eq!(manifest["failed_items"].as_array().unwrap().len(), 1, "{manifest}");
 }
+
+/// Every file under `dir` (but the inputs the test wrote) and every word printed, searched for
+/// the canary: none may hold it.
+fn assert_no_canary(dir: &Path, inputs: &[&Path], printed: &[&Outcome]) {
+    for entry in walkdir::WalkDir::new(dir).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_type().is_file()) {
+        if inputs.contains(&entry.path()) {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).unwrap();
+        let text = if entry.path().extension().is_some_and(|e| e == "cbundle") {
+            let files = claimbench::bundle::archive::read(entry.path(), Default::default()).unwrap();
+            files.values().map(|v| String::from_utf8_lossy(v).into_owned()).collect::<String>()
+        } else {
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        assert!(!text.contains("canary") && !bytes.windows(6).any(|w| w == b"canary"), "{} holds a secret", entry.path().display());
+    }
+    for out in printed {
+        assert!(!out.stdout.contains("canary") && !out.stderr.contains("canary"), "printed a secret: {}{}", out.stdout, out.stderr);
+    }
+}
+
+/// Canary secrets in every place a configuration holds them — argument pairs, `--flag=value`,
+/// secret-named environment variables, a password in a URL, `extra_body` keys — and systems
+/// that echo them in answers, errors and stderr: nothing claimbench writes or prints holds one.
+#[test]
+fn secrets_never_reach_disk_or_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let suite = tiny_suite(d, &gsm8k_lines(6), "");
+    let suite = suite.to_str().unwrap();
+    // A program that repeats its arguments and environment in answers, on stderr, and at last
+    // in the error it dies with.
+    let echo = "said = ' '.join(sys.argv[1:] + [os.environ.get(k, '') for k in ('DB_PASS', 'HF_AUTH', 'CREDENTIALS', 'OPENAI_API_KEY')])\n\
+                sys.stderr.write('I was given ' + said + '\\n'); sys.stderr.flush()\n\
+                if request['index'] == 3: sys.exit('dying with ' + said)\n\
+                answer('#### 1 ' + said)";
+    let command = python_system(
+        d,
+        "echo-program",
+        echo,
+        "env = { DB_PASS = \"canary-dbpass-1\", HF_AUTH = \"canary-hfauth-2\", CREDENTIALS = \"canary-creds-3\" }\n",
+    );
+    // The arguments go after the script's path.
+    let toml = std::fs::read_to_string(&command)
+        .unwrap()
+        .replace("\"]\n", "\", \"--api-key\", \"sk-canary-pair-4\", \"--token=canary-flag-5\"]\n");
+    std::fs::write(&command, toml).unwrap();
+    let cache = d.join("cache");
+    let env = [("OPENAI_API_KEY", "sk-canary-environment-6"), ("CLAIMBENCH_CACHE", cache.to_str().unwrap())];
+    let mut printed = Vec::new();
+    printed.push(claimbench_env(d, &["run", suite, "--system", &command, "--out", "runs"], &env));
+    assert_eq!(printed[0].code, 2, "{}{}", printed[0].stdout, printed[0].stderr);
+    let command_run = only_run(&d.join("runs"));
+    let failures = std::fs::read_to_string(command_run.join("failures.jsonl")).unwrap_or_default();
+    let manifest = std::fs::read_to_string(command_run.join("manifest.json")).unwrap();
+    assert!(manifest.contains("dying with") || failures.contains("dying with"), "the error is kept, scrubbed: {manifest}");
+    assert!(manifest.contains("<redacted>"), "{manifest}");
+
+    // An OpenAI-compatible server that repeats the request body and its Authorization header.
+    let server_script = d.join("echo_server.py");
+    std::fs::write(
+        &server_script,
+        "import http.server, json, sys\n\
+         class Echo(http.server.BaseHTTPRequestHandler):\n    \
+             asked = 0\n    \
+             def log_message(self, *args): pass\n    \
+             def send(self, code, body):\n        \
+                 data = json.dumps(body).encode()\n        \
+                 self.send_response(code); self.send_header('Content-Type', 'application/json'); self.send_header('Content-Length', str(len(data))); self.end_headers(); self.wfile.write(data)\n    \
+             def do_GET(self):\n        \
+                 self.send(200, {'object': 'list', 'data': [{'id': 'echo', 'object': 'model'}]})\n    \
+             def do_POST(self):\n        \
+                 said = self.rfile.read(int(self.headers['Content-Length'])).decode() + ' ' + self.headers.get('Authorization', '')\n        \
+                 Echo.asked += 1\n        \
+                 if Echo.asked > 2:\n            \
+                     return self.send(400, {'error': {'message': 'refused ' + said}})\n        \
+                 self.send(200, {'object': 'text_completion', 'choices': [{'index': 0, 'text': '#### 1 ' + said, 'message': {'role': 'assistant', 'content': '#### 1 ' + said}, 'finish_reason': 'stop'}], 'usage': {'completion_tokens': 3}})\n\
+         server = http.server.HTTPServer(('127.0.0.1', 0), Echo)\n\
+         print('listening on', server.server_address[1], flush=True)\n\
+         server.serve_forever()\n",
+    )
+    .unwrap();
+    let server = Listener::start(&server_script, &[], &[]);
+    let openai = d.join("openai.toml");
+    std::fs::write(
+        &openai,
+        format!(
+            "kind = \"openai\"\nname = \"echo\"\nbase_url = \"http://reviewer:canary-urlpass-7@127.0.0.1:{}/v1\"\nmodel = \"echo\"\n\
+             api_key_env = \"ECHO_KEY\"\nstream = false\nmax_retries = 0\n\n[extra_body]\npasswd = \"canary-passwd-8\"\nauth = \"canary-auth-9\"\n",
+            server.port
+        ),
+    )
+    .unwrap();
+    let env = [("ECHO_KEY", "canary-apikey-10"), ("CLAIMBENCH_CACHE", cache.to_str().unwrap())];
+    let out = claimbench_env(d, &["run", suite, "--system", openai.to_str().unwrap(), "--out", "runs-openai"], &env);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("refused"), "the server's error is shown, scrubbed: {}", out.stderr);
+    printed.push(out);
+    let openai_run = only_run(&d.join("runs-openai"));
+    let samples = claimbench::store::samples::read_parquet(&openai_run.join("samples.parquet")).unwrap();
+    assert!(samples[0].output.starts_with("#### 1 ") && samples[0].output.contains("<redacted>"), "{}", samples[0].output);
+
+    // Everything downstream of the runs: a report, a bundle, a comparison, a history.
+    for args in [
+        vec!["report", command_run.to_str().unwrap(), openai_run.to_str().unwrap(), "-o", "report"],
+        vec!["bundle", "create", command_run.to_str().unwrap(), openai_run.to_str().unwrap(), "-o", "evidence.cbundle"],
+        vec!["verify", "evidence.cbundle"],
+        vec!["compare", command_run.to_str().unwrap(), openai_run.to_str().unwrap(), "--allow-partial", "--force"],
+        vec!["history", "runs"],
+    ] {
+        printed.push(claimbench_env(d, &args, &env));
+    }
+    assert!(d.join("report/index.html").is_file() && d.join("evidence.cbundle").is_file(), "{}{}", printed[2].stderr, printed[3].stderr);
+    let script = d.join("echo-program.py");
+    assert_no_canary(d, &[Path::new(&command), &script, &openai, &server_script], &printed.iter().collect::<Vec<_>>());
+}

@@ -144,3 +144,28 @@ fn the_html_report_renders_in_chromium_with_nothing_fetched() {
     assert_eq!(u32::from_be_bytes(shot[16..20].try_into().unwrap()), 1280, "screenshot width");
     assert!(u32::from_be_bytes(shot[20..24].try_into().unwrap()) > 2000, "the whole page is captured");
 }
+
+/// A 50 MB answer is shown clipped, saying how much was left out; the samples keep all of it.
+#[test]
+fn a_huge_output_is_clipped_in_reports_and_kept_in_the_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let suite = tiny_suite(d, &gsm8k_lines(3), "");
+    let huge = "many words ".repeat(50 << 20 >> 4);
+    let preds: String =
+        (0..3).map(|i| format!("{}\n", serde_json::json!({"index": i, "output": if i == 0 { huge.as_str() } else { "#### 1" }}))).collect();
+    std::fs::write(d.join("preds.jsonl"), preds).unwrap();
+    let run_path = run(d, &["run", suite.to_str().unwrap(), "--system", "predictions:preds.jsonl", "--out", "runs"]);
+    let out = claimbench(d, &["report", &run_path, "-o", "report"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let left_out = format!("… [{} more characters in samples.parquet]", huge.trim_end().len() - 300);
+    for (file, most) in [("index.html", 2 << 20), ("summary.md", 256 << 10)] {
+        let text = std::fs::read_to_string(d.join("report").join(file)).unwrap();
+        assert!(text.len() < most, "{file}: {} bytes", text.len());
+        assert!(text.contains(&left_out) || text.contains("more characters in samples.parquet]"), "{file}");
+    }
+    let html = std::fs::read_to_string(d.join("report/index.html")).unwrap();
+    assert!(html.contains(&left_out), "the HTML says exactly how much it left out");
+    let samples = claimbench::store::samples::read_parquet(&d.join(&run_path).join("samples.parquet")).unwrap();
+    assert_eq!(samples[0].output, huge);
+}

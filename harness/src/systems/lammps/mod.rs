@@ -3,7 +3,7 @@
 //! and MPI ranks through `mpirun`. The response is LAMMPS's screen output, which is the log.
 //! Every input is screened first (see `screen`).
 
-mod screen;
+pub mod screen;
 
 use super::child::{self, StderrTail};
 use super::{Response, SimulationRequest, System};

@@ -15,10 +15,17 @@ const MAX_INCLUDE_DEPTH: usize = 8;
 
 /// Screens `input` (and the files it includes from `dir`), allowing the commands in `allowed`.
 pub fn screen(input: &Path, dir: &Path, allowed: &[String]) -> Result<()> {
-    screen_file(input, dir, allowed, 0)
+    screen_file(input, dir, allowed, 0, &mut std::collections::HashSet::new())
 }
 
-fn screen_file(input: &Path, dir: &Path, allowed: &[String], depth: usize) -> Result<()> {
+/// `seen` holds the files already screened: each is read once, however often it is included.
+fn screen_file(
+    input: &Path,
+    dir: &Path,
+    allowed: &[String],
+    depth: usize,
+    seen: &mut std::collections::HashSet<std::path::PathBuf>,
+) -> Result<()> {
     let text = std::fs::read(input).map_err(|e| Error::in_file(input, e))?;
     let text = String::from_utf8_lossy(&text);
     for (line, command) in logical_lines(&text) {
@@ -30,8 +37,8 @@ fn screen_file(input: &Path, dir: &Path, allowed: &[String], depth: usize) -> Re
                 return Err(refuse(format!("includes nest deeper than {MAX_INCLUDE_DEPTH}")));
             }
             let included = dir.join(name);
-            if included.is_file() {
-                screen_file(&included, dir, allowed, depth + 1)?;
+            if included.is_file() && seen.insert(included.clone()) {
+                screen_file(&included, dir, allowed, depth + 1, seen)?;
             }
         }
     }
@@ -146,6 +153,17 @@ fn words(line: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_included_many_times_is_screened_once() {
+        let dir = crate::fsutil::ScratchDir::new("screen-test").unwrap();
+        let path = dir.path().join("in.loop");
+        // Every level including itself 50 times would be 50^8 screenings without `seen`.
+        std::fs::write(&path, "include in.loop\n".repeat(50)).unwrap();
+        let started = std::time::Instant::now();
+        screen(&path, dir.path(), &[]).unwrap();
+        assert!(started.elapsed().as_secs() < 5);
+    }
 
     fn verdict(input: &str, allowed: &[&str]) -> std::result::Result<(), String> {
         let dir = crate::fsutil::ScratchDir::new("screen-test").unwrap();

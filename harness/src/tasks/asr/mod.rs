@@ -47,21 +47,34 @@ pub fn spec(suite: &Suite) -> Result<&AsrSpec> {
 pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
     let asr = spec(suite)?;
     let utterances = transcripts::load(dataset, &suite.spec.dataset.file, asr)?;
-    let hashes: BTreeMap<PathBuf, String> =
-        dataset.spec.files.iter().map(|f| (dataset.dir.join(f.path.get_ref()), f.sha256.get_ref().to_ascii_lowercase())).collect();
+    // Audio is used only when dataset.toml records its sha256: then it was hashed when the
+    // dataset loaded, and a bundle of the run carries it.
+    let hashes: BTreeMap<PathBuf, String> = dataset
+        .spec
+        .files
+        .iter()
+        .filter_map(|f| {
+            Some((crate::fsutil::join_inside(std::path::Path::new(""), f.path.get_ref())?, f.sha256.get_ref().to_ascii_lowercase()))
+        })
+        .collect();
     let items: Vec<TaskItem> = utterances
         .par_iter()
         .enumerate()
         .map(|(index, u)| {
-            let inspected = audio::inspect(&u.audio);
+            let relative = u.audio_in_dataset.display().to_string();
+            let sha256 = hashes.get(&u.audio_in_dataset);
+            let inspected = match sha256 {
+                Some(_) => audio::inspect(&u.audio),
+                None if !u.audio.is_file() => Err(format!("audio file {} not found", u.audio.display())),
+                None => Err(format!("audio file {relative} is not listed in dataset.toml: audio is used only when its sha256 is recorded")),
+            };
             let problem = match (&u.text, &inspected) {
                 (Err(e), _) => Some(e.clone()),
                 (_, Err(e)) => Some(e.clone()),
                 _ => None,
             };
-            let relative = u.audio.strip_prefix(&dataset.dir).unwrap_or(&u.audio).display().to_string();
-            // The prompt is the audio: its path and, when the dataset lists it, its content hash.
-            let prompt = format!("{relative} sha256:{}", hashes.get(&u.audio).map(String::as_str).unwrap_or("unlisted"));
+            // The prompt is the audio: its path and its content hash.
+            let prompt = format!("{relative} sha256:{}", sha256.map(String::as_str).unwrap_or("unlisted"));
             let reference = u.text.clone().unwrap_or_default();
             TaskItem {
                 id: u.id.clone(),

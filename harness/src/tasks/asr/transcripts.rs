@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 pub struct Utterance {
     pub id: String,
     pub audio: PathBuf,
+    /// The audio's path inside the dataset directory, `.` and `..` resolved.
+    pub audio_in_dataset: PathBuf,
     /// The reference transcript, or why it cannot be used.
     pub text: std::result::Result<String, String>,
     /// Where the transcript came from: file and 1-based line.
@@ -24,8 +26,11 @@ pub fn load(dataset: &Dataset, transcripts_key: &str, spec: &AsrSpec) -> Result<
     let utterances = match spec.format {
         TranscriptFormat::Nemo => nemo(&dataset.dir, &path)?,
         TranscriptFormat::Trn => {
-            let audio_dir = dataset.dir.join(spec.audio_dir.as_deref().unwrap_or("."));
-            trn(&path, &audio_dir)?
+            let audio_dir = spec.audio_dir.as_deref().unwrap_or(".");
+            let audio_dir = crate::fsutil::join_inside(Path::new(""), audio_dir).ok_or_else(|| {
+                Error::new(format!("[asr] audio_dir = '{audio_dir}' must be a relative path inside the dataset directory"))
+            })?;
+            trn(&dataset.dir, &path, &audio_dir)?
         }
         TranscriptFormat::Kaldi => {
             let (scp, _) = dataset.file(spec.wav_scp.as_deref().unwrap_or("wav.scp"))?;
@@ -75,20 +80,26 @@ fn text_of(path: &Path, line: usize, text: &str, utf8: bool) -> std::result::Res
     }
 }
 
-fn resolve(base: &Path, audio: &str) -> PathBuf {
-    let p = Path::new(audio);
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        base.join(p)
-    }
+/// Where an audio path written in `listing` (a manifest or `wav.scp` inside the dataset) points:
+/// relative to the listing's own directory, and never outside the dataset, so that a dataset
+/// reads the same wherever it is unpacked. Returns the full path and the path in the dataset.
+fn resolve(root: &Path, listing: &Path, line: usize, audio: &str) -> Result<(PathBuf, PathBuf)> {
+    let listing_dir = listing.parent().and_then(|d| d.strip_prefix(root).ok()).unwrap_or(Path::new(""));
+    let inside = crate::fsutil::join_inside(listing_dir, audio).ok_or_else(|| {
+        Error::at_line(
+            listing,
+            line,
+            format!("audio path '{audio}' must be relative, and inside the dataset directory once taken from this file's directory"),
+        )
+    })?;
+    Ok((root.join(&inside), inside))
 }
 
 fn stem(path: &str) -> String {
     Path::new(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| path.to_string())
 }
 
-fn nemo(base: &Path, path: &Path) -> Result<Vec<Utterance>> {
+fn nemo(root: &Path, path: &Path) -> Result<Vec<Utterance>> {
     let mut out = Vec::new();
     for (line, text, utf8) in lines(path)? {
         let row: serde_json::Map<String, serde_json::Value> =
@@ -98,9 +109,11 @@ fn nemo(base: &Path, path: &Path) -> Result<Vec<Utterance>> {
             .and_then(|v| v.as_str())
             .ok_or_else(|| Error::at_line(path, line, "needs a string 'audio_filepath'"))?;
         let transcript = row.get("text").and_then(|v| v.as_str()).ok_or_else(|| Error::at_line(path, line, "needs a string 'text'"))?;
+        let (full, audio_in_dataset) = resolve(root, path, line, audio)?;
         out.push(Utterance {
             id: stem(audio),
-            audio: resolve(base, audio),
+            audio: full,
+            audio_in_dataset,
             text: text_of(path, line, transcript, utf8),
             source: (path.to_path_buf(), line),
         });
@@ -108,12 +121,15 @@ fn nemo(base: &Path, path: &Path) -> Result<Vec<Utterance>> {
     Ok(out)
 }
 
-fn trn(path: &Path, audio_dir: &Path) -> Result<Vec<Utterance>> {
+fn trn(root: &Path, path: &Path, audio_dir: &Path) -> Result<Vec<Utterance>> {
     let mut out = Vec::new();
     for (line, text, utf8) in lines(path)? {
         let (id, words) = parse_trn_line(&text).map_err(|why| Error::at_line(path, line, why))?;
+        let audio_in_dataset = crate::fsutil::join_inside(audio_dir, &format!("{id}.wav"))
+            .ok_or_else(|| Error::at_line(path, line, format!("utterance id '{id}' would name audio outside the dataset directory")))?;
         out.push(Utterance {
-            audio: audio_dir.join(format!("{id}.wav")),
+            audio: root.join(&audio_in_dataset),
+            audio_in_dataset,
             text: text_of(path, line, &words, utf8),
             source: (path.to_path_buf(), line),
             id,
@@ -134,8 +150,8 @@ pub fn parse_trn_line(line: &str) -> std::result::Result<(String, String), &'sta
     Ok((id.to_string(), words.join(" ")))
 }
 
-fn kaldi(base: &Path, text_path: &Path, scp: &Path) -> Result<Vec<Utterance>> {
-    let mut audio: HashMap<String, (String, usize)> = HashMap::new();
+fn kaldi(root: &Path, text_path: &Path, scp: &Path) -> Result<Vec<Utterance>> {
+    let mut audio: HashMap<String, (PathBuf, PathBuf)> = HashMap::new();
     for (line, text, _) in lines(scp)? {
         let (id, location) =
             text.trim().split_once(char::is_whitespace).ok_or_else(|| Error::at_line(scp, line, "expected 'UTTERANCE-ID PATH'"))?;
@@ -143,17 +159,20 @@ fn kaldi(base: &Path, text_path: &Path, scp: &Path) -> Result<Vec<Utterance>> {
         if location.ends_with('|') {
             return Err(Error::at_line(scp, line, "is a command pipe; claimbench never runs commands from a dataset (give the WAV path)"));
         }
-        audio.insert(id.to_string(), (location.to_string(), line));
+        audio.insert(id.to_string(), resolve(root, scp, line, location)?);
     }
     let mut out = Vec::new();
     for (line, text, utf8) in lines(text_path)? {
         let trimmed = text.trim();
         let (id, words) = trimmed.split_once(char::is_whitespace).unwrap_or((trimmed, ""));
-        let (path, text) = match audio.get(id) {
-            Some((location, _)) => (resolve(base, location), text_of(text_path, line, words.trim(), utf8)),
-            None => (PathBuf::new(), Err(format!("{}:{line}: utterance '{id}' has no entry in {}", text_path.display(), scp.display()))),
+        let ((path, audio_in_dataset), text) = match audio.get(id) {
+            Some(located) => (located.clone(), text_of(text_path, line, words.trim(), utf8)),
+            None => (
+                (PathBuf::new(), PathBuf::new()),
+                Err(format!("{}:{line}: utterance '{id}' has no entry in {}", text_path.display(), scp.display())),
+            ),
         };
-        out.push(Utterance { id: id.to_string(), audio: path, text, source: (text_path.to_path_buf(), line) });
+        out.push(Utterance { id: id.to_string(), audio: path, audio_in_dataset, text, source: (text_path.to_path_buf(), line) });
     }
     Ok(out)
 }
@@ -175,6 +194,7 @@ fn wav_folder(dataset: &Dataset) -> Result<Vec<Utterance>> {
         out.push(Utterance {
             id: wav.trim_end_matches(".wav").replace('/', "-"),
             audio: dataset.dir.join(wav),
+            audio_in_dataset: crate::fsutil::join_inside(Path::new(""), wav).unwrap_or_default(),
             text,
             source: (dataset.dir.join(&txt), 1),
         });
@@ -191,13 +211,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.trn");
         std::fs::write(&path, "<s> hello world </s> (utt-1)\n\nsecond one (u2)\n").unwrap();
-        let u = trn(&path, Path::new("/audio")).unwrap();
+        let u = trn(Path::new("/data"), &path, Path::new("audio")).unwrap();
         assert_eq!(u[0].id, "utt-1");
         assert_eq!(u[0].text.as_deref(), Ok("hello world"));
-        assert_eq!(u[0].audio, Path::new("/audio/utt-1.wav"));
+        assert_eq!(u[0].audio, Path::new("/data/audio/utt-1.wav"));
         assert_eq!((u[1].source.1, u[1].text.as_deref()), (3, Ok("second one")));
         std::fs::write(&path, "no id here\n").unwrap();
-        assert!(trn(&path, Path::new("/a")).unwrap_err().message().ends_with("t.trn:1: a trn line ends with '(UTTERANCE-ID)'"));
+        assert!(trn(Path::new("/data"), &path, Path::new(""))
+            .unwrap_err()
+            .message()
+            .ends_with("t.trn:1: a trn line ends with '(UTTERANCE-ID)'"));
+        std::fs::write(&path, "fine (ok)\nescaping (../../etc/x)\n").unwrap();
+        let err = trn(Path::new("/data"), &path, Path::new("audio")).unwrap_err();
+        assert!(err.message().ends_with("t.trn:2: utterance id '../../etc/x' would name audio outside the dataset directory"), "{err}");
     }
 
     #[test]
@@ -211,6 +237,22 @@ mod tests {
         assert_eq!(u[0].text.as_deref(), Ok("fine"));
         assert!(u[1].text.as_ref().unwrap_err().ends_with("m.json:2: the transcript is not valid UTF-8"));
         assert_eq!(u[1].id, "b");
+    }
+
+    #[test]
+    fn audio_paths_are_taken_from_the_listing_and_stay_in_the_dataset() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("manifests")).unwrap();
+        let path = dir.path().join("manifests/m.json");
+        std::fs::write(&path, "{\"audio_filepath\": \"../audio/a.wav\", \"text\": \"x\"}\n").unwrap();
+        let u = nemo(dir.path(), &path).unwrap();
+        assert_eq!((u[0].audio.clone(), u[0].audio_in_dataset.clone()), (dir.path().join("audio/a.wav"), PathBuf::from("audio/a.wav")));
+        for (line, bad) in [(2, "/etc/passwd.wav"), (2, "../../outside.wav")] {
+            let text = format!("{{\"audio_filepath\": \"a.wav\", \"text\": \"x\"}}\n{{\"audio_filepath\": \"{bad}\", \"text\": \"x\"}}\n");
+            std::fs::write(&path, text).unwrap();
+            let err = nemo(dir.path(), &path).unwrap_err();
+            assert!(err.message().ends_with(&format!("m.json:{line}: audio path '{bad}' must be relative, and inside the dataset directory once taken from this file's directory")), "{err}");
+        }
     }
 
     #[test]
