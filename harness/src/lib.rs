@@ -1,8 +1,22 @@
 //! claimbench: run accuracy and speed suites against systems, keep every per-sample result with
 //! its provenance, and report numbers with their uncertainty.
 //!
-//! Data flows one way: `spec` + `data` → `tasks` → `systems` → `run` → `store` → `report`,
-//! with `stats` as pure mathematics beside them.
+//! Data flows one way, and so do the modules: each imports only from the layers below it
+//! (`tests/layers.rs` checks every `crate::` path against this order).
+//!
+//! 1. `error`, `secrets`, `host`, `stats`, `text` — foundations, no I/O but reading the host
+//! 2. `fsutil` — atomic writes, scratch directories, paths kept inside a root
+//! 3. `spec` — suite, dataset, claims and system TOML
+//! 4. `data` — dataset formats: JSON lines, transcripts, WAV, LAMMPS logs
+//! 5. `protocol`, `md` — items and requests between tasks and systems; the built-in MD engine
+//! 6. `store` — run directories: manifest, samples, metrics, the writer lock
+//! 7. `tasks`, `systems` — preparing and scoring items; asking systems (neither sees the other)
+//! 8. `run` — executors: local and Slurm
+//! 9. `compare` — comparisons, claims, plans, history
+//! 10. `report` — exporters and plots
+//! 11. `bundle` — evidence bundles
+//!
+//! The `claimbench` binary (`main.rs`) sits on top of all of them.
 
 pub mod bundle;
 pub mod compare;
@@ -11,6 +25,7 @@ pub mod error;
 pub mod fsutil;
 pub mod host;
 pub mod md;
+pub mod protocol;
 pub mod report;
 pub mod run;
 pub mod secrets;
@@ -19,6 +34,7 @@ pub mod stats;
 pub mod store;
 pub mod systems;
 pub mod tasks;
+pub mod text;
 
 pub use error::{Error, Result};
 

@@ -465,7 +465,9 @@ fn dispatch(command: Command) -> claimbench::Result<Verdict> {
             if let Some(model) = model {
                 let config =
                     claimbench::systems::gguf::GgufConfig { model: model.display().to_string(), requantize_q4_1, ..Default::default() };
-                let forced = claimbench::systems::gguf::teacher_forced_run(&config, &a)?;
+                let loaded = claimbench::run::load_suite(&a.manifest.suite.path, std::path::Path::new("."))?;
+                let prompts = loaded.task.items.iter().map(|i| (i.id.as_str(), i.prompt.as_str())).collect();
+                let forced = claimbench::systems::gguf::teacher_forced_run(&config, &a, &prompts, loaded.suite.spec.generation.chat)?;
                 println!("{}", serde_json::to_string_pretty(&forced).expect("agreement serialises"));
             }
             #[cfg(not(feature = "gguf"))]

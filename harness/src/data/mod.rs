@@ -1,6 +1,9 @@
 //! Dataset loading: records from the dataset's files, each with a stable id and its position.
 
+pub mod audio;
 pub mod jsonl;
+pub mod lammps_log;
+pub mod transcripts;
 
 use crate::error::Result;
 use crate::fsutil::sha256_hex;

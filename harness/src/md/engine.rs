@@ -390,7 +390,7 @@ fn initial_velocities(setup: &Setup, n: usize) -> Vec<Vec3> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tasks::materials::log::parse;
+    use crate::data::lammps_log::parse;
     use std::collections::BTreeMap;
     use std::path::Path;
 

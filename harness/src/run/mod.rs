@@ -284,7 +284,7 @@ pub(crate) fn execute(
                 Err(e) => {
                     // One line of bounded length, however much a system said.
                     let record =
-                        FailedItem { id: item.id.clone(), index: item.index, error: tasks::shorten(&e.to_string(), MAX_ERROR_CHARS) };
+                        FailedItem { id: item.id.clone(), index: item.index, error: crate::text::shorten(&e.to_string(), MAX_ERROR_CHARS) };
                     if let Err(write_error) = record_failure(journal_path, &record) {
                         failure = Some(write_error);
                         break 'chunks;

@@ -72,9 +72,9 @@ pub struct AsrSpec {
     #[serde(default)]
     pub wav_scp: Option<String>,
     #[serde(default)]
-    pub normaliser: crate::tasks::asr::normalise::Normaliser,
+    pub normaliser: crate::text::normalise::Normaliser,
     #[serde(default)]
-    pub convention: crate::tasks::asr::align::Convention,
+    pub convention: crate::text::align::Convention,
     /// What systems receive: audio at another rate is resampled, stereo is mixed down.
     #[serde(default = "default_sample_rate")]
     pub sample_rate: u32,

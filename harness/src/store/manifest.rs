@@ -2,7 +2,6 @@
 
 use crate::host::Host;
 use crate::spec::dataset::DatasetProvenance;
-use crate::systems::SystemProvenance;
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA: &str = "claimbench.run/1";
@@ -152,4 +151,14 @@ pub struct FailedItem {
 pub struct ItemCounts {
     pub expected: usize,
     pub completed: usize,
+}
+
+/// What a run manifest records about the system; secrets are redacted before it is written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SystemProvenance {
+    pub name: String,
+    pub kind: String,
+    pub config: serde_json::Value,
+    /// Hash of the redacted configuration, for telling system configs apart.
+    pub config_sha256: String,
 }

@@ -143,7 +143,7 @@ impl StderrTail {
             let mut stderr = BufReader::new(stderr);
             while let Ok(Some(line)) = read_bounded_line(&mut stderr, 64 << 10) {
                 let text = match line {
-                    Line::Text(text) => crate::tasks::shorten(&text, STDERR_LINE_CHARS),
+                    Line::Text(text) => crate::text::shorten(&text, STDERR_LINE_CHARS),
                     Line::TooLong(length) => format!("[a line of {length} bytes, left out]"),
                 };
                 let mut tail = kept.lock().unwrap_or_else(|e| e.into_inner());

@@ -232,7 +232,7 @@ fn reported_error(line: &str, expected_id: &str) -> Option<String> {
         return None;
     }
     let message = object.get("error")?;
-    Some(message.as_str().map(|m| crate::tasks::shorten(m, 200)).unwrap_or_else(|| message.to_string()))
+    Some(message.as_str().map(|m| crate::text::shorten(m, 200)).unwrap_or_else(|| message.to_string()))
 }
 
 fn parse_response(line: &str, expected_id: &str) -> std::result::Result<Response, String> {

@@ -16,50 +16,12 @@ pub mod predictions;
 
 use crate::error::{Error, Result};
 use crate::fsutil::{read_to_string, sha256_hex};
+pub use crate::protocol::{
+    AudioRequest, ChoicesRequest, ContinuationScore, GenerateRequest, PreparedTask, Response, SimulationRequest, TextRequest,
+};
 use crate::spec::parse_toml;
-use crate::tasks::PreparedTask;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-/// A text-generation request (lm-evaluation-harness's `generate_until`).
-#[derive(Debug, Clone, Serialize)]
-pub struct GenerateRequest<'a> {
-    pub id: &'a str,
-    pub index: usize,
-    pub prompt: &'a str,
-    pub max_tokens: u32,
-    pub stop: &'a [String],
-    pub temperature: f64,
-    pub top_p: Option<f64>,
-    pub seed: u64,
-    /// Send the prompt as one user message of a chat, in the model's chat format.
-    pub chat: bool,
-}
-
-/// A log-likelihood request (lm-evaluation-harness's `loglikelihood`): how likely each
-/// continuation is right after the context.
-#[derive(Debug, Clone, Serialize)]
-pub struct ChoicesRequest<'a> {
-    pub id: &'a str,
-    pub context: &'a str,
-    pub continuations: &'a [String],
-}
-
-/// One continuation's summed log-probability, whether greedy decoding would produce it, and
-/// its length in tokens.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ContinuationScore {
-    pub logprob: f64,
-    pub greedy: bool,
-    pub tokens: usize,
-}
-
-/// A request answered with text: a generation or a set of continuations to score.
-pub enum TextRequest<'a> {
-    Generate(GenerateRequest<'a>),
-    Choices(ChoicesRequest<'a>),
-}
 
 /// Answers a log-likelihood request with `score`, timed; the stored output is the scores as
 /// JSON, so that a bundle can be re-scored from the output alone.
@@ -74,42 +36,6 @@ pub fn timed_choices(score: impl FnOnce() -> Result<Vec<ContinuationScore>>) -> 
     }))
     .expect("scores serialise");
     Ok(Response { output, system_latency_s: Some(seconds), output_tokens: None, measures: Default::default() })
-}
-
-/// A simulation request: run a workload's input script with its variables and return the log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SimulationRequest {
-    /// The item id: `WORKLOAD/rep-N` or `WORKLOAD/warmup-N`.
-    pub id: String,
-    pub workload: String,
-    /// The input script.
-    pub input: PathBuf,
-    /// Files the input reads by name (potentials), to be placed beside it.
-    pub files: Vec<PathBuf>,
-    /// `-var NAME VALUE` pairs.
-    pub vars: std::collections::BTreeMap<String, String>,
-    pub warmup: bool,
-    pub repetition: u32,
-}
-
-/// A transcription request: one utterance as a 16-bit mono PCM WAV file at `sample_rate`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AudioRequest {
-    pub id: String,
-    pub audio_path: PathBuf,
-    pub sample_rate: u32,
-    pub duration_s: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Response {
-    pub output: String,
-    /// Seconds the system itself reports spending, when it says.
-    pub system_latency_s: Option<f64>,
-    pub output_tokens: Option<u64>,
-    /// Further figures the system measured (time to first token, prompt tokens), by name; they
-    /// are stored with the sample's measures.
-    pub measures: std::collections::BTreeMap<String, f64>,
 }
 
 pub trait System {
@@ -203,16 +129,6 @@ impl SystemConfig {
             SystemConfig::Gguf(_) => "gguf",
         }
     }
-}
-
-/// What a run manifest records about the system; secrets are redacted before it is written.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SystemProvenance {
-    pub name: String,
-    pub kind: String,
-    pub config: Value,
-    /// Hash of the redacted configuration, for telling system configs apart.
-    pub config_sha256: String,
 }
 
 const KINDS: &str = "predictions, command, openai, gguf, lammps, builtin-md, pocketsphinx, openai-audio";
@@ -322,7 +238,7 @@ impl SystemSpec {
 
     /// Starts the system for `task`. Input problems (a predictions file that does not match the
     /// items, a program that does not start) are found here, before any run directory exists.
-    pub fn build(&self, task: &PreparedTask, scored: &[crate::tasks::TaskItem]) -> Result<Box<dyn System>> {
+    pub fn build(&self, task: &PreparedTask, scored: &[crate::protocol::TaskItem]) -> Result<Box<dyn System>> {
         match &self.config {
             SystemConfig::Predictions(config) => {
                 Ok(Box::new(predictions::PredictionsSystem::load(&self.base_dir.join(&config.path), task, scored)?))
@@ -353,6 +269,7 @@ fn file_stem(path: &str) -> String {
 }
 
 pub use crate::secrets::redact;
+pub use crate::store::manifest::SystemProvenance;
 
 #[cfg(test)]
 mod tests {

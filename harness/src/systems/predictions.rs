@@ -4,7 +4,7 @@
 use super::{GenerateRequest, Response, System};
 use crate::data::jsonl::{json_kind, read_objects};
 use crate::error::{Error, Result};
-use crate::tasks::{PreparedTask, TaskItem};
+use crate::protocol::{PreparedTask, TaskItem};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -119,7 +119,7 @@ fn rows(path: &Path) -> Result<Vec<(usize, serde_json::Map<String, Value>)>> {
     let text = crate::fsutil::read_to_string(path)?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let (id, words) = crate::tasks::asr::transcripts::parse_trn_line(line).map_err(|why| Error::at_line(path, i + 1, why))?;
+        let (id, words) = crate::data::transcripts::parse_trn_line(line).map_err(|why| Error::at_line(path, i + 1, why))?;
         let mut row = serde_json::Map::new();
         row.insert("id".to_string(), Value::String(id));
         row.insert("output".to_string(), Value::String(words));

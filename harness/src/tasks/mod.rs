@@ -5,34 +5,9 @@ pub mod asr;
 pub mod materials;
 pub mod reasoning;
 
-use crate::data::RecordFile;
 use crate::error::Result;
+pub use crate::protocol::{Choices, PreparedTask, TaskItem};
 use crate::spec::suite::{Suite, TaskKind};
-
-/// One scored item: what the system is asked and what counts as right.
-#[derive(Debug, Clone)]
-pub struct TaskItem {
-    pub id: String,
-    pub index: usize,
-    pub prompt: String,
-    pub reference: String,
-    /// A short human-readable view of the item, for listings.
-    pub preview: String,
-    /// For simulation suites: the workload run to ask for instead of a text prompt.
-    pub simulation: Option<crate::systems::SimulationRequest>,
-    /// For speech suites: the utterance's audio, transcribed instead of a text prompt.
-    pub audio: Option<asr::AudioItem>,
-    /// For multiple-choice suites: the choices.
-    pub choices: Option<Choices>,
-}
-
-/// The choices of a multiple-choice item, as continuations of the prompt.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Choices {
-    pub continuations: Vec<String>,
-    /// Scored by log-likelihood; otherwise the prompt lists them and a letter is generated.
-    pub by_loglikelihood: bool,
-}
 
 /// The outcome of scoring one output.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,26 +18,6 @@ pub struct Score {
     pub measures: std::collections::BTreeMap<String, f64>,
     /// Texts derived from the output (normalised forms, an alignment), by name.
     pub annotations: std::collections::BTreeMap<String, String>,
-}
-
-/// A prepared task: the scored items in dataset order, the ids of every record of the scored
-/// file (to recognise keys that name no item), and the few-shot examples used.
-#[derive(Debug, Clone)]
-pub struct PreparedTask {
-    pub kind: TaskKind,
-    pub items: Vec<TaskItem>,
-    pub source: RecordFile,
-    pub fewshot_ids: Vec<String>,
-}
-
-/// `text` on one line, cut to `max` characters with an ellipsis, for previews and tables.
-pub fn shorten(text: &str, max: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        flat
-    } else {
-        format!("{}…", flat.chars().take(max.saturating_sub(1)).collect::<String>())
-    }
 }
 
 /// Version of the scoring code per task kind; recorded in every manifest so that comparisons

@@ -444,11 +444,14 @@ impl GgufSystem {
     }
 }
 
-/// Teacher-forced agreement of a gguf model with every generation of a stored run.
-pub fn teacher_forced_run(config: &GgufConfig, run: &crate::store::StoredRun) -> Result<serde_json::Value> {
-    let loaded = crate::run::load_suite(&run.manifest.suite.path, Path::new("."))?;
-    let chat = loaded.suite.spec.generation.chat;
-    let prompts: std::collections::HashMap<&str, &str> = loaded.task.items.iter().map(|i| (i.id.as_str(), i.prompt.as_str())).collect();
+/// Teacher-forced agreement of a gguf model with every generation of a stored run, whose
+/// suite gave `prompts` (item id → prompt), sent as chats when `chat`.
+pub fn teacher_forced_run(
+    config: &GgufConfig,
+    run: &crate::store::StoredRun,
+    prompts: &std::collections::HashMap<&str, &str>,
+    chat: bool,
+) -> Result<serde_json::Value> {
     let mut system = GgufSystem::start(config, Path::new("."))?;
     let (mut agreeing, mut positions) = (0, 0);
     for sample in &run.samples {

@@ -7,8 +7,8 @@ pub mod screen;
 
 use super::child::{self, StderrTail};
 use super::{Response, SimulationRequest, System};
+use crate::data::lammps_log as log;
 use crate::error::{Error, Result};
-use crate::tasks::materials::log;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -187,7 +187,7 @@ impl System for LammpsSystem {
         // LAMMPS prints `ERROR: …` on its screen output; quote it rather than the exit code.
         let error_lines = stderr.lines();
         if let Some(line) = output.lines().chain(error_lines.iter().map(String::as_str)).find(|l| l.trim_start().starts_with("ERROR")) {
-            return Err(item(format!("LAMMPS stopped with: {}", crate::tasks::shorten(line, 300))));
+            return Err(item(format!("LAMMPS stopped with: {}", crate::text::shorten(line, 300))));
         }
         let errors = stderr.describe();
         let parsed = log::parse(&source, &output);

@@ -2,11 +2,9 @@
 //! text normalised by a named, versioned normaliser (`normalise`). Corpus rates are sums of
 //! errors over sums of reference words, never means of per-utterance rates.
 
-pub mod align;
-pub mod audio;
-pub mod normalise;
-pub mod transcripts;
-pub mod whisper;
+pub use crate::data::{audio, transcripts};
+pub use crate::protocol::AudioItem;
+pub use crate::text::{align, normalise};
 
 use crate::error::{Error, Result};
 use crate::spec::dataset::Dataset;
@@ -27,16 +25,6 @@ pub const SCORING_VERSION: &str = "asr.wer/1";
 /// Measure set on utterances that could not be scored (missing or broken audio, unusable
 /// transcript): they stay in the samples, marked, and out of the rates.
 pub const FAILED: &str = "failed";
-
-/// The audio of one utterance as the dataset has it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AudioItem {
-    pub path: PathBuf,
-    /// Header facts, when the file could be read.
-    pub info: Option<audio::WavInfo>,
-    /// Why the utterance cannot be scored.
-    pub problem: Option<String>,
-}
 
 pub fn spec(suite: &Suite) -> Result<&AsrSpec> {
     suite.spec.asr.as_ref().map(|a| a.get_ref()).ok_or_else(|| Error::in_file(&suite.path, "no [asr] table"))
@@ -80,7 +68,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
                 id: u.id.clone(),
                 index,
                 prompt,
-                preview: crate::tasks::shorten(&reference, 80),
+                preview: crate::text::shorten(&reference, 80),
                 reference,
                 simulation: None,
                 audio: Some(AudioItem { path: u.audio.clone(), info: inspected.ok(), problem }),

@@ -3,16 +3,16 @@
 //! figure counts only when the same run passed the gate.
 
 pub mod gate;
-pub mod log;
+pub use crate::data::lammps_log as log;
 
 use crate::data::{Record, RecordFile};
 use crate::error::{Error, Result};
+use crate::protocol::SimulationRequest;
 use crate::spec::dataset::Dataset;
 use crate::spec::suite::{MaterialsSpec, Suite, TaskKind, WorkloadSpec};
 use crate::stats::bootstrap::DEFAULT_RESAMPLES;
 use crate::store::metrics::{MetricValue, Statistic};
 use crate::store::samples::Sample;
-use crate::systems::SimulationRequest;
 use crate::tasks::{PreparedTask, Score, TaskItem};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -92,7 +92,7 @@ fn choose(k: usize, n: usize, seed: u64, suite_path: &Path) -> Result<Vec<usize>
 }
 
 fn preview(text: &str) -> String {
-    crate::tasks::shorten(text, 80)
+    crate::text::shorten(text, 80)
 }
 
 pub fn score(mode: Extraction, item: &TaskItem, output: &str) -> Score {

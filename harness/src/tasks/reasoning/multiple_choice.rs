@@ -65,7 +65,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
             index: record.index,
             prompt,
             reference: letter(answer),
-            preview: crate::tasks::shorten(question, 80),
+            preview: crate::text::shorten(question, 80),
             simulation: None,
             audio: None,
             choices: Some(crate::tasks::Choices {
