@@ -570,3 +570,24 @@ fn bad_inputs_give_one_line_errors_and_exit_2() {
     }
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), CASES.len(), failures.join("\n"));
 }
+
+/// Every enumerated option is checked by name: a misspelt value is refused, never taken as the
+/// default.
+#[test]
+fn misspelt_option_values_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let suite = tiny_suite(d, &gsm8k_lines(3), "");
+    for (args, value) in [
+        (vec!["plan", &s(&suite), "--effect", "0.1", "--format", "jsno"], "jsno"),
+        (vec!["history", "runs", "--order", "commits"], "commits"),
+        (vec!["history", "runs", "--format", "htm"], "htm"),
+        (vec!["run", &s(&suite), "--system", "builtin-md", "--executor", "slurmm"], "slurmm"),
+        (vec!["wer", "pairs.jsonl", "--normaliser", "whisper"], "whisper"),
+    ] {
+        let out = claimbench(d, &args.iter().map(|a| a.as_ref()).collect::<Vec<&str>>());
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stdout);
+        assert!(out.stderr.contains(&format!("invalid value '{value}'")) && out.stderr.contains("possible values"), "{}", out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?} printed {}", out.stdout);
+    }
+}

@@ -50,25 +50,17 @@ pub trait FindingsExporter {
     fn render(&self, findings: &Findings) -> String;
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Text,
+    /// For pull-request comments or $GITHUB_STEP_SUMMARY.
+    #[value(alias = "md")]
     Markdown,
     Json,
     Junit,
 }
 
 impl Format {
-    pub fn parse(name: &str) -> Option<Format> {
-        match name {
-            "text" => Some(Format::Text),
-            "markdown" | "md" => Some(Format::Markdown),
-            "json" => Some(Format::Json),
-            "junit" => Some(Format::Junit),
-            _ => None,
-        }
-    }
-
     pub fn exporter(self) -> Box<dyn FindingsExporter> {
         match self {
             Format::Text => Box::new(text::Text),
