@@ -221,6 +221,8 @@ fn broken_audio_marks_its_item_and_the_run_goes_on() {
     std::fs::write(data.join("truncated.wav"), &bytes[..bytes.len() / 3 * 2 + 1]).unwrap();
     std::fs::copy(&good, data.join("noreference.wav")).unwrap();
     std::fs::copy(&good, data.join("latin1.wav")).unwrap();
+    // Good audio that dataset.toml does not list: never hashed, so never used.
+    std::fs::copy(&good, data.join("unlisted.wav")).unwrap();
     let line = |audio: &str, text: &str| format!("{}\n", serde_json::json!({"audio_filepath": audio, "duration": 2.0, "text": text}));
     let mut manifest = Vec::new();
     for (audio, text) in [
@@ -230,6 +232,7 @@ fn broken_audio_marks_its_item_and_the_run_goes_on() {
         ("empty.wav", "silence"),
         ("truncated.wav", "he was not an ill disposed young man"),
         ("noreference.wav", ""),
+        ("unlisted.wav", "he was not an ill disposed young man"),
     ] {
         manifest.extend_from_slice(line(audio, text).as_bytes());
     }
@@ -249,14 +252,15 @@ fn broken_audio_marks_its_item_and_the_run_goes_on() {
     )
     .unwrap();
     let (run, out) = run_suite(dir.path(), &suite, "pocketsphinx");
-    assert!(out.stdout.contains("4 of 7 items could not be scored"), "{}", out.stdout);
+    assert!(out.stdout.contains("5 of 8 items could not be scored"), "{}", out.stdout);
     let samples = claimbench::store::samples::read_parquet(&run.join("samples.parquet")).unwrap();
     let by_id = |id: &str| samples.iter().find(|s| s.id == id).unwrap();
     for (id, reason) in [
         ("missing", "missing.wav not found"),
         ("empty", "holds no audio"),
         ("truncated", "truncated or damaged"),
-        ("latin1", "manifest.json:7: the transcript is not valid UTF-8"),
+        ("latin1", "manifest.json:8: the transcript is not valid UTF-8"),
+        ("unlisted", "audio file unlisted.wav is not listed in dataset.toml"),
     ] {
         let s = by_id(id);
         assert_eq!(s.measures["failed"], 1.0, "{id}");
@@ -270,7 +274,7 @@ fn broken_audio_marks_its_item_and_the_run_goes_on() {
     let metrics: Value = read(&run.join("metrics.json"));
     assert_eq!(
         (metrics["failed"].as_u64(), metrics["metrics"]["wer"]["n"].as_u64(), metrics["complete"].as_bool()),
-        (Some(4), Some(3), Some(true))
+        (Some(5), Some(3), Some(true))
     );
     let manifest: Value = read(&run.join("manifest.json"));
     assert_eq!(manifest["suite"]["asr"]["converted"], 1);

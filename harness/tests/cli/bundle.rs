@@ -157,6 +157,21 @@ fn bundles_verify_tamper_and_reproduce() {
     // Without the signature the same forgery also fails a pinned key.
     assert!(failures(&verify(&e, &forged, Some(&e.public))).iter().any(|f| f.starts_with("signature: the bundle is not signed")));
 
+    // A claims file whose runs lie on the reviewer's disk, not in the bundle (here: the very
+    // runs the bundle was made from, which would otherwise re-derive to the stated verdicts).
+    let outside = e.dir.path().join("runs").canonicalize().unwrap();
+    rewrite(&e.bundle, &forged, true, |files| {
+        let claims = String::from_utf8(files["claims/claims.toml"].clone()).unwrap();
+        let run = claims.split("../runs/").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let moved = claims.replacen(&format!("../runs/{run}"), &format!("{}/{run}", outside.display()), 1);
+        files.insert("claims/claims.toml".into(), moved.into_bytes());
+    });
+    let fails = failures(&verify(&e, &forged, None));
+    assert!(
+        fails.iter().any(|f| f.starts_with("claims: claims/claims.toml: claim 'gain'") && f.contains("is not a run of this bundle")),
+        "{fails:?}"
+    );
+
     // Rewrites the sum run's samples, and unless `bound_to_old` the sha256 its manifest records,
     // as a careful forger would.
     let edit_samples = |bound_to_old: bool, edit: &dyn Fn(&mut Vec<claimbench::store::samples::Sample>)| {
