@@ -109,13 +109,11 @@ pub struct SignatureFile {
 /// removed when this is dropped. Names were checked when the archive was read.
 pub struct Unpacked {
     dir: crate::fsutil::ScratchDir,
-    /// Every file's sha256 and size, taken while it was written.
-    pub files: BTreeMap<String, archive::UnpackedFile>,
 }
 
 impl Unpacked {
     pub fn new(files: &BTreeMap<String, Vec<u8>>) -> Result<Unpacked> {
-        let mut unpacked = Unpacked { dir: crate::fsutil::ScratchDir::new("bundle")?, files: BTreeMap::new() };
+        let unpacked = Unpacked { dir: crate::fsutil::ScratchDir::new("bundle")? };
         for (name, content) in files {
             archive::check_name(name).map_err(|why| Error::new(format!("bundle entry '{name}': {why}")))?;
             let path = unpacked.root().join(name);
@@ -123,8 +121,6 @@ impl Unpacked {
                 std::fs::create_dir_all(parent).map_err(|e| Error::in_file(parent, e))?;
             }
             std::fs::write(&path, content).map_err(|e| Error::in_file(&path, e))?;
-            let entry = archive::UnpackedFile { sha256: crate::fsutil::sha256_hex(content), bytes: content.len() as u64 };
-            unpacked.files.insert(name.clone(), entry);
         }
         Ok(unpacked)
     }
@@ -147,6 +143,8 @@ impl Unpacked {
 /// A bundle unpacked to a scratch directory, with its index read and checked.
 pub struct Opened {
     pub unpacked: Unpacked,
+    /// Every file's sha256 and size, taken while it was unpacked.
+    pub files: BTreeMap<String, archive::UnpackedFile>,
     pub index: Index,
     pub index_bytes: Vec<u8>,
     pub signature: Option<Vec<u8>>,
@@ -163,7 +161,7 @@ pub fn open(path: &Path, limits: archive::Limits) -> Result<Opened> {
         return Err(Error::in_file(path, format!("{INDEX} has schema '{}', this claimbench reads '{SCHEMA}'", index.schema)));
     }
     index.check_paths().map_err(|why| Error::in_file(path, format!("refused: {why}")))?;
-    Ok(Opened { unpacked: Unpacked { dir, files }, index, index_bytes, signature: small.remove(SIGNATURE) })
+    Ok(Opened { unpacked: Unpacked { dir }, files, index, index_bytes, signature: small.remove(SIGNATURE) })
 }
 
 /// Bundle records as `fsutil::json_bytes` writes them; they always serialise.

@@ -28,7 +28,7 @@ pub struct ReproduceRequest<'a> {
 pub fn reproduce(request: &ReproduceRequest<'_>, progress: crate::run::Progress<'_>) -> Result<Findings> {
     let opened = open(request.bundle, request.limits)?;
     let (unpacked, index) = (&opened.unpacked, &opened.index);
-    if let Some((path, problem)) = file_problems(&unpacked.files, index).first() {
+    if let Some((path, problem)) = file_problems(&opened.files, index).first() {
         return Err(Error::in_file(request.bundle, format!("{path}: {problem}; run `claimbench verify` first")));
     }
     let bundled = match (request.run, &index.runs[..]) {

@@ -58,7 +58,7 @@ pub fn verify(bundle: &Path, pubkey: Option<&Path>, limits: archive::Limits) -> 
     let (unpacked, index) = (&opened.unpacked, &opened.index);
     let mut checks = Checks { rows: Vec::new(), unpacked, bundle };
     check_signature(&opened.index_bytes, opened.signature.as_deref(), expected_key.as_ref(), &mut checks);
-    let problems = file_problems(&unpacked.files, index);
+    let problems = file_problems(&opened.files, index);
     check_files(&problems, index.files.len(), &mut checks);
     for run in &index.runs {
         // Bytes that fail their hash are never parsed: a damaged Parquet file can make the

@@ -89,13 +89,13 @@ pub fn write_report(request: &ReportRequest, out: &Path) -> Result<Vec<PathBuf>>
     let claims = request.claims.iter().map(|file| check_claims(file, &CompareOptions::default())).collect::<Result<Vec<_>>>()?;
     let history = request.history.as_deref().map(|dir| history(dir, &HistoryOptions::default())).transpose()?;
     // A run still being written is left out (and said so), not shown half-written.
-    let (writing, finished): (Vec<&PathBuf>, Vec<&PathBuf>) =
-        request.runs.iter().partition(|dir| crate::store::lock::writer(dir).is_some());
-    for dir in writing {
-        let holder = crate::store::lock::writer(dir).unwrap_or_default();
-        eprintln!("warning: report leaves out {} ({holder})", dir.display());
+    let mut runs = Vec::new();
+    for dir in &request.runs {
+        match crate::store::lock::writer(dir) {
+            Some(holder) => eprintln!("warning: report leaves out {} ({holder})", dir.display()),
+            None => runs.push(StoredRun::load(dir)?),
+        }
     }
-    let runs = finished.into_iter().map(|dir| StoredRun::load(dir)).collect::<Result<Vec<_>>>()?;
     let plot_dir = out.join("plots");
     std::fs::create_dir_all(&plot_dir).with_path(&plot_dir)?;
     let input = ReportInput::new(runs, claims, history);
@@ -190,9 +190,9 @@ pub const ALIGNMENT_CHARS: usize = 4000;
 /// At most `max` characters of an item's text, whitespace folded to single spaces, with how
 /// much was left out: a report shows items, `samples.parquet` keeps them whole.
 pub fn clipped(text: &str, max: usize) -> String {
-    let mut words = text.split_whitespace().flat_map(|w| std::iter::once(' ').chain(w.chars())).skip(1);
-    let shown: String = words.by_ref().take(max).collect();
-    left_out(shown, words.count())
+    let mut chars = crate::text::folded(text);
+    let shown: String = chars.by_ref().take(max).collect();
+    left_out(shown, chars.count())
 }
 
 /// Like `clipped`, keeping line breaks (alignments, logs).

@@ -194,7 +194,7 @@ fn record_failure(journal_path: &Path, failed: &FailedItem) -> Result<()> {
     use std::io::Write;
     let path = failures_path(journal_path);
     let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(|e| Error::in_file(&path, e))?;
-    let line = crate::secrets::scrub(&serde_json::to_string(failed).map_err(|e| Error::in_file(&path, e))?).into_owned() + "\n";
+    let line = serde_json::to_string(failed).map_err(|e| Error::in_file(&path, e))? + "\n";
     file.write_all(line.as_bytes()).map_err(|e| Error::in_file(&path, e))
 }
 
@@ -282,9 +282,9 @@ pub(crate) fn execute(
                     response
                 }
                 Err(e) => {
-                    // One line of bounded length, however much a system said.
-                    let record =
-                        FailedItem { id: item.id.clone(), index: item.index, error: crate::text::shorten(&e.to_string(), MAX_ERROR_CHARS) };
+                    // One line of bounded length, however much a system said, and no secret it echoed.
+                    let error = crate::text::shorten(&crate::secrets::scrub(&e.to_string()), MAX_ERROR_CHARS);
+                    let record = FailedItem { id: item.id.clone(), index: item.index, error };
                     if let Err(write_error) = record_failure(journal_path, &record) {
                         failure = Some(write_error);
                         break 'chunks;
