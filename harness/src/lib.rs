@@ -8,7 +8,7 @@
 //! 2. `fsutil` — atomic writes, scratch directories, paths kept inside a root
 //! 3. `spec` — suite, dataset, claims and system TOML
 //! 4. `data` — dataset formats: JSON lines, transcripts, WAV, LAMMPS logs
-//! 5. `protocol`, `md` — items and requests between tasks and systems; the built-in MD engine
+//! 5. `protocol` — items and requests between tasks and systems
 //! 6. `store` — run directories: manifest, samples, metrics, the writer lock
 //! 7. `tasks`, `systems` — preparing and scoring items; asking systems (neither sees the other)
 //! 8. `run` — executors: local and Slurm
@@ -16,7 +16,12 @@
 //! 10. `report` — exporters and plots
 //! 11. `bundle` — evidence bundles
 //!
-//! The `claimbench` binary (`main.rs`) sits on top of all of them.
+//! The `claimbench` binary (`main.rs`, `cli/`) sits on top of all of them. The engines, and all
+//! of the workspace's `unsafe` code, live in their own crates below the harness:
+//! `claimbench-md` (molecular dynamics), `claimbench-gguf` (the built-in language model) and
+//! `claimbench-rng` (the seeded generator behind every resample).
+
+#![forbid(unsafe_code)]
 
 pub mod bundle;
 pub mod compare;
@@ -24,7 +29,6 @@ pub mod data;
 pub mod error;
 pub mod fsutil;
 pub mod host;
-pub mod md;
 pub mod protocol;
 pub mod report;
 pub mod run;

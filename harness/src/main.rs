@@ -1,5 +1,7 @@
 //! The `claimbench` command line: parses arguments and calls the library (see `cli/`).
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 use clap::Parser;

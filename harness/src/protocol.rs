@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// One scored item: what the system is asked and what counts as right.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct TaskItem {
     pub id: String,
     pub index: usize,
@@ -126,3 +126,6 @@ pub struct Response {
     /// are stored with the sample's measures.
     pub measures: std::collections::BTreeMap<String, f64>,
 }
+
+/// The measure holding a generation's time to first token, in seconds.
+pub const TTFT: &str = "ttft_s";

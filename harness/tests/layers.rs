@@ -10,7 +10,7 @@ const LAYERS: &[&[&str]] = &[
     &["fsutil"],
     &["spec"],
     &["data"],
-    &["protocol", "md"],
+    &["protocol"],
     &["store"],
     &["tasks", "systems"],
     &["run"],

@@ -3,6 +3,7 @@
 
 use super::Verdict;
 use claimbench::systems::gguf;
+use clap::builder::TypedValueParser as _;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -35,7 +36,7 @@ pub struct GgufArgs {
     #[arg(long, default_value = "cpu")]
     device: String,
     /// Forward pass: native (CPU), candle (candle-transformers, CPU or CUDA), auto: native on the CPU.
-    #[arg(long, value_enum, default_value = "auto")]
+    #[arg(long, default_value = "auto", value_parser = clap::builder::PossibleValuesParser::new(gguf::Engine::NAMES).try_map(|name| name.parse::<gguf::Engine>()))]
     engine: gguf::Engine,
 }
 
@@ -54,7 +55,7 @@ pub fn execute(args: GgufArgs) -> claimbench::Result<Verdict> {
     };
     let mut system = gguf::GgufSystem::start(&config, std::path::Path::new("."))?;
     if args.ignore_eos {
-        system.ignore_end_of_generation();
+        system.model.ignore_end_of_generation();
     }
     for text in &all {
         println!("{}", system.describe(text, args.max_tokens, args.chat, args.tokenize_only)?);

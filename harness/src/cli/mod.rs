@@ -15,7 +15,8 @@ mod suites;
 mod wer;
 
 use claimbench::compare::CompareOptions;
-use claimbench::report::findings::{Findings, Format};
+use claimbench::report::findings::Findings;
+use claimbench::report::Format;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -199,10 +200,14 @@ struct OutputArgs {
 
 /// Writes findings in the chosen format; failed findings make the exit status 1.
 fn emit(findings: &Findings, output: &OutputArgs) -> claimbench::Result<Verdict> {
-    let text = output.format.exporter().render(findings);
+    let bytes = output.format.findings_exporter()?.render(findings)?;
     match &output.output {
-        Some(path) => claimbench::fsutil::write_atomic(path, text.as_bytes())?,
-        None => print!("{text}"),
+        Some(path) => claimbench::fsutil::write_atomic(path, &bytes)?,
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&bytes).and_then(|()| stdout.flush()).map_err(|e| claimbench::Error::new(format!("standard output: {e}")))?;
+        }
     }
     Ok(if findings.failed() { Verdict::Failed } else { Verdict::Fine })
 }

@@ -23,11 +23,7 @@ const HEADER: [&str; 14] = [
     "invalid",
 ];
 
-impl Exporter for Csv {
-    fn file_name(&self) -> &'static str {
-        "metrics.csv"
-    }
-
+impl Exporter<Report> for Csv {
     fn render(&self, report: &Report) -> Result<Vec<u8>> {
         let mut out = String::new();
         push_row(&mut out, HEADER.iter().map(|h| h.to_string()));

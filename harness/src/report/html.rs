@@ -22,9 +22,7 @@ figcaption{font-size:.9em;color:#444;margin-top:.3em}pre{background:#f6f6f6;padd
 code{font-size:.9em}dl{display:grid;grid-template-columns:max-content auto;gap:.15em 1em}dt{font-weight:bold}dd{margin:0;word-break:break-all}
 ";
 
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
+use super::escape::xml as esc;
 
 /// An id usable in a URL fragment.
 fn anchor(text: &str) -> String {
@@ -54,11 +52,7 @@ fn figure(out: &mut String, plot: &Plot) {
     );
 }
 
-impl Exporter for Html {
-    fn file_name(&self) -> &'static str {
-        "index.html"
-    }
-
+impl Exporter<Report> for Html {
     fn render(&self, report: &Report) -> Result<Vec<u8>> {
         let input = &report.input;
         let suites = input.suites();
@@ -179,10 +173,7 @@ fn overview(h: &mut String, report: &Report) {
     );
     for (run, label) in input.runs.iter().zip(&input.labels) {
         let m = &run.manifest;
-        let headline = ["accuracy", "wer", "acc_norm"]
-            .iter()
-            .find_map(|name| run.metrics.metrics.get(*name).map(|v| (name.to_string(), v)))
-            .or_else(|| run.metrics.metrics.iter().find(|(name, _)| name.ends_with("/timesteps_per_s")).map(|(n, v)| (n.clone(), v)));
+        let headline = crate::tasks::headline(&run.metrics.metrics);
         let (value, ci) = match headline {
             Some((name, v)) => (
                 format!("{name} {:.4}{}", v.value, if v.invalid.is_some() { " <span class=\"bad\">INVALID</span>" } else { "" }),

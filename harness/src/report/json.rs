@@ -6,11 +6,7 @@ use serde_json::{json, Value};
 
 pub struct Json;
 
-impl Exporter for Json {
-    fn file_name(&self) -> &'static str {
-        "report.json"
-    }
-
+impl Exporter<Report> for Json {
     fn render(&self, report: &Report) -> Result<Vec<u8>> {
         let input = &report.input;
         let runs: Vec<Value> = input

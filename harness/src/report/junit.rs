@@ -8,11 +8,7 @@ use crate::error::Result;
 
 pub struct Junit;
 
-impl Exporter for Junit {
-    fn file_name(&self) -> &'static str {
-        "junit.xml"
-    }
-
+impl Exporter<Report> for Junit {
     fn render(&self, report: &Report) -> Result<Vec<u8>> {
         let rows = report
             .metric_rows()

@@ -1,16 +1,13 @@
 //! One-page Markdown summary: results with intervals, claims, plots, provenance, worst items.
 
+use super::escape::markdown_cell as escape;
 use super::{is_complete, status_text, word_errors, worst_items, Exporter, Report, ALIGNMENT_CHARS, ITEM_ID_CHARS};
 use crate::error::Result;
 use std::fmt::Write;
 
 pub struct Markdown;
 
-impl Exporter for Markdown {
-    fn file_name(&self) -> &'static str {
-        "summary.md"
-    }
-
+impl Exporter<Report> for Markdown {
     fn render(&self, report: &Report) -> Result<Vec<u8>> {
         let input = &report.input;
         let mut md = String::new();
@@ -181,9 +178,4 @@ fn bold_if_not_complete(run: &crate::store::StoredRun) -> String {
     } else {
         format!("**{}**", status_text(run))
     }
-}
-
-/// Keeps table cells intact.
-fn escape(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
 }

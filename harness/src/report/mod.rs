@@ -5,6 +5,7 @@
 //! commands print.
 
 pub mod csv;
+pub mod escape;
 pub mod findings;
 pub mod html;
 pub mod json;
@@ -15,7 +16,7 @@ pub mod plots;
 use crate::compare::claims::{check_claims, ClaimsReport};
 use crate::compare::history::{history, HistoryOptions, HistoryReport};
 use crate::compare::CompareOptions;
-use crate::error::{IoContext, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::fsutil::write_atomic;
 use crate::store::manifest::Status;
 use crate::store::metrics::Statistic;
@@ -64,14 +65,65 @@ pub struct Report {
     pub out: PathBuf,
 }
 
-/// Turns a report into the bytes of one file.
-pub trait Exporter {
-    fn file_name(&self) -> &'static str;
-    fn render(&self, report: &Report) -> Result<Vec<u8>>;
+/// Turns `T` (a [`Report`], or [`findings::Findings`]) into the bytes of one output in one
+/// format. One type per format, implementing this for each input it can render.
+pub trait Exporter<T: ?Sized> {
+    fn render(&self, input: &T) -> Result<Vec<u8>>;
 }
 
-pub fn exporters() -> Vec<Box<dyn Exporter>> {
-    vec![Box::new(html::Html), Box::new(markdown::Markdown), Box::new(json::Json), Box::new(junit::Junit), Box::new(csv::Csv)]
+/// Every output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    /// For pull-request comments or $GITHUB_STEP_SUMMARY.
+    #[value(alias = "md")]
+    Markdown,
+    Json,
+    Junit,
+    Html,
+    Csv,
+}
+
+impl Format {
+    /// The formats a report is written in, each to its own file.
+    pub const REPORT: [Format; 5] = [Format::Html, Format::Markdown, Format::Json, Format::Junit, Format::Csv];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Markdown => "markdown",
+            Format::Json => "json",
+            Format::Junit => "junit",
+            Format::Html => "html",
+            Format::Csv => "csv",
+        }
+    }
+
+    /// The file of a report in this format, and its exporter; `None` for text.
+    pub fn report_exporter(self) -> Option<(&'static str, Box<dyn Exporter<Report>>)> {
+        match self {
+            Format::Html => Some(("index.html", Box::new(html::Html))),
+            Format::Markdown => Some(("summary.md", Box::new(markdown::Markdown))),
+            Format::Json => Some(("report.json", Box::new(json::Json))),
+            Format::Junit => Some(("junit.xml", Box::new(junit::Junit))),
+            Format::Csv => Some(("metrics.csv", Box::new(csv::Csv))),
+            Format::Text => None,
+        }
+    }
+
+    /// The exporter of findings (`compare`, `claim check`, `history`) in this format.
+    pub fn findings_exporter(self) -> Result<Box<dyn Exporter<findings::Findings>>> {
+        match self {
+            Format::Text => Ok(Box::new(findings::text::Text)),
+            Format::Markdown => Ok(Box::new(markdown::Markdown)),
+            Format::Json => Ok(Box::new(json::Json)),
+            Format::Junit => Ok(Box::new(junit::Junit)),
+            Format::Html | Format::Csv => Err(Error::new(format!(
+                "--format {}: findings are written as text, markdown, json or junit; `claimbench report` writes html and csv",
+                self.name()
+            ))),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -102,8 +154,8 @@ pub fn write_report(request: &ReportRequest, out: &Path) -> Result<Vec<PathBuf>>
     let plots = plots::write_all(&input, &plot_dir)?;
     let mut written: Vec<PathBuf> = plots.iter().flat_map(|p| [p.png_path.clone(), p.svg_path.clone()]).collect();
     let report = Report { input, plots, out: out.to_path_buf() };
-    for exporter in exporters() {
-        let path = out.join(exporter.file_name());
+    for (file_name, exporter) in Format::REPORT.iter().filter_map(|f| f.report_exporter()) {
+        let path = out.join(file_name);
         write_atomic(&path, &exporter.render(&report)?)?;
         written.push(path);
     }
@@ -258,6 +310,26 @@ pub fn relative_path(from: &Path, to: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_format_enum_serves_reports_and_findings() {
+        let files: Vec<&str> = Format::REPORT.iter().filter_map(|f| f.report_exporter()).map(|(file, _)| file).collect();
+        assert_eq!(files, ["index.html", "summary.md", "report.json", "junit.xml", "metrics.csv"]);
+        for format in [Format::Text, Format::Markdown, Format::Json, Format::Junit] {
+            assert!(format.findings_exporter().is_ok(), "{format:?}");
+        }
+        let err = Format::Html.findings_exporter().err().unwrap().to_string();
+        assert!(err.starts_with("--format html:") && err.contains("claimbench report"), "{err}");
+        let findings = findings::Findings {
+            title: "t".into(),
+            warnings: vec!["w <b>".into()],
+            columns: vec!["c".into()],
+            rows: Vec::new(),
+            data: serde_json::Value::Null,
+        };
+        let junit = String::from_utf8(Format::Junit.findings_exporter().unwrap().render(&findings).unwrap()).unwrap();
+        assert!(junit.contains("<system-err>w &lt;b&gt;</system-err>"), "{junit}");
+    }
 
     #[test]
     fn long_item_text_is_clipped_saying_how_much_is_left_out() {

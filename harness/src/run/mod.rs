@@ -151,8 +151,7 @@ pub(crate) fn start_run(
 
 /// What text suites send with every request; `None` for simulation and speech suites.
 fn generation_provenance(loaded: &LoadedSuite, seed: u64) -> Option<crate::store::manifest::GenerationProvenance> {
-    use crate::spec::suite::TaskKind;
-    if !matches!(loaded.suite.spec.task, TaskKind::ReasoningGsm8k | TaskKind::ReasoningMultipleChoice) {
+    if !crate::tasks::task(loaded.suite.spec.task).sends_text() {
         return None;
     }
     let by_loglikelihood = loaded.task.items.first().and_then(|i| i.choices.as_ref()).is_some_and(|c| c.by_loglikelihood);
@@ -432,8 +431,12 @@ pub fn resume_local(dir: &Path, progress: Progress<'_>) -> Result<RunSummary> {
         return Err(Error::in_file(dir, "run is already complete"));
     }
     let recipe: Recipe = crate::fsutil::read_json(&dir.join(RECIPE))?;
-    std::env::set_current_dir(&recipe.workdir).map_err(|e| Error::new(format!("{}: {e}", recipe.workdir)))?;
-    let loaded = load_suite(&recipe.suite_path, Path::new("."))?;
+    // The suite's path is absolute; the system is parsed as it was given where the run started.
+    let workdir = Path::new(&recipe.workdir);
+    if !workdir.is_dir() {
+        return Err(Error::in_file(workdir, "the run's working directory is gone"));
+    }
+    let loaded = load_suite(&recipe.suite_path, workdir)?;
     let items = limited_items(&loaded.task, recipe.limit)?;
     let journal = dir.join(JOURNAL);
     let mut done = store::samples::read_journal(&journal)?;
@@ -443,7 +446,7 @@ pub fn resume_local(dir: &Path, progress: Progress<'_>) -> Result<RunSummary> {
     }
     let finished: std::collections::HashSet<String> = done.iter().map(|s| s.id.clone()).collect();
     let remaining: Vec<TaskItem> = items.iter().filter(|i| !finished.contains(&i.id)).cloned().collect();
-    let system_spec = SystemSpec::parse(&recipe.system)?;
+    let system_spec = SystemSpec::parse_in(&recipe.system, workdir)?;
     let mut system = system_spec.build(&loaded.task, &remaining)?;
     let (new, failure) = execute(&loaded.suite, &remaining, system.as_mut(), &system_spec, recipe.seed, &journal, progress);
     done.extend(new);

@@ -239,15 +239,19 @@ pub fn worker(dir: &Path, shard: usize) -> Result<()> {
     }
     let plan: Plan = read_json(&dir.join(PLAN))?;
     let ids = plan.assignment.get(shard).ok_or_else(|| Error::new(format!("shard {shard} is not in the plan ({} shards)", plan.shards)))?;
-    std::env::set_current_dir(&plan.recipe.workdir).map_err(|e| Error::new(format!("{}: {e}", plan.recipe.workdir)))?;
-    let loaded = load_suite(&plan.recipe.suite_path, Path::new("."))?;
+    // The suite's path is absolute; the system is parsed as it was given where the run started.
+    let workdir = Path::new(&plan.recipe.workdir);
+    if !workdir.is_dir() {
+        return Err(Error::in_file(workdir, "the run's working directory is gone"));
+    }
+    let loaded = load_suite(&plan.recipe.suite_path, workdir)?;
     let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let items: Vec<_> =
         limited_items(&loaded.task, plan.recipe.limit)?.iter().filter(|i| wanted.contains(i.id.as_str())).cloned().collect();
     if items.len() != ids.len() {
         return Err(Error::new(format!("shard {shard}: the suite no longer has {} of its items", ids.len() - items.len())));
     }
-    let spec = SystemSpec::parse(&plan.recipe.system)?;
+    let spec = SystemSpec::parse_in(&plan.recipe.system, workdir)?;
     let out = shard_dir(dir, shard);
     std::fs::create_dir_all(&out).with_path(&out)?;
     let started_unix = unix_now();

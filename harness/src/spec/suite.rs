@@ -110,7 +110,7 @@ pub enum TaskKind {
 }
 
 impl TaskKind {
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             TaskKind::ReasoningGsm8k => "reasoning.gsm8k",
             TaskKind::ReasoningMultipleChoice => "reasoning.multiple_choice",
@@ -245,6 +245,26 @@ pub enum Metric {
 }
 
 impl Metric {
+    pub const ALL: [Metric; 12] = [
+        Metric::Accuracy,
+        Metric::AccNorm,
+        Metric::TimestepsPerS,
+        Metric::MatomStepsPerS,
+        Metric::TauPerDay,
+        Metric::NsPerDay,
+        Metric::LoopTimeS,
+        Metric::Wer,
+        Metric::Cer,
+        Metric::Mer,
+        Metric::Wil,
+        Metric::Rtfx,
+    ];
+
+    /// The metric a suite's `metrics` list calls `name`.
+    pub fn named(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Metric::Accuracy => "accuracy",

@@ -8,7 +8,7 @@ pub mod multiple;
 pub mod paired;
 pub mod power;
 pub mod proportion;
-pub mod rng;
+pub use claimbench_rng as rng;
 pub mod special;
 pub mod timing;
 

@@ -5,7 +5,6 @@
 
 use crate::error::{Error, IoContext, Result};
 use std::io::{Read, Seek, Write};
-use std::os::fd::AsRawFd;
 use std::path::Path;
 
 pub const LOCK: &str = "writer.lock";
@@ -21,7 +20,7 @@ impl RunLock {
     pub fn acquire(dir: &Path) -> Result<RunLock> {
         let path = dir.join(LOCK);
         let mut file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).with_path(&path)?;
-        if !try_flock(&file, libc::LOCK_EX) {
+        if file.try_lock().is_err() {
             return Err(Error::in_file(dir, format!("{}; wait for it to finish", holder_text(&mut file))));
         }
         let holder = format!("{} {}\n", std::process::id(), crate::host::hostname());
@@ -34,17 +33,11 @@ impl RunLock {
 /// run"; `None` when nobody is.
 pub fn writer(dir: &Path) -> Option<String> {
     let mut file = std::fs::File::open(dir.join(LOCK)).ok()?;
-    if try_flock(&file, libc::LOCK_SH) {
-        // SAFETY: unlocking our own descriptor; closing it would release the lock too.
-        unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
+    if file.try_lock_shared().is_ok() {
+        let _ = file.unlock();
         return None;
     }
     Some(holder_text(&mut file))
-}
-
-fn try_flock(file: &std::fs::File, kind: libc::c_int) -> bool {
-    // SAFETY: flock on a descriptor we own; LOCK_NB never blocks.
-    unsafe { libc::flock(file.as_raw_fd(), kind | libc::LOCK_NB) == 0 }
 }
 
 fn holder_text(file: &mut std::fs::File) -> String {
@@ -57,8 +50,9 @@ fn holder_text(file: &mut std::fs::File) -> String {
         let mut fields = text.split_whitespace();
         let pid = fields.next().and_then(|p| p.parse::<u32>().ok());
         holder = pid.zip(fields.next().map(str::to_string));
-        // SAFETY: signal 0 only asks whether the process exists.
-        let alive = pid.is_some_and(|p| unsafe { libc::kill(p as libc::pid_t, 0) } == 0);
+        let alive = pid
+            .and_then(|p| rustix::process::Pid::from_raw(i32::try_from(p).ok()?))
+            .is_some_and(|p| rustix::process::test_kill_process(p).is_ok());
         if alive {
             break;
         }

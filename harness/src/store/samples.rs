@@ -181,14 +181,18 @@ mod tests {
             index: i,
             prompt_sha256: "ab".into(),
             output: format!("#### {i}"),
-            extracted: if i % 2 == 0 { Some(i.to_string()) } else { None },
+            extracted: if i.is_multiple_of(2) { Some(i.to_string()) } else { None },
             reference: i.to_string(),
-            correct: i % 2 == 0,
+            correct: i.is_multiple_of(2),
             latency_s: if i == 1 { None } else { Some(0.25) },
             system_latency_s: None,
             output_tokens: Some(3),
-            measures: if i % 2 == 0 { BTreeMap::from([("timesteps_per_s".to_string(), i as f64 * 1.5)]) } else { BTreeMap::new() },
-            annotations: if i % 3 == 0 { BTreeMap::from([("alignment".to_string(), format!("REF: {i}"))]) } else { BTreeMap::new() },
+            measures: if i.is_multiple_of(2) { BTreeMap::from([("timesteps_per_s".to_string(), i as f64 * 1.5)]) } else { BTreeMap::new() },
+            annotations: if i.is_multiple_of(3) {
+                BTreeMap::from([("alignment".to_string(), format!("REF: {i}"))])
+            } else {
+                BTreeMap::new()
+            },
         }
     }
 

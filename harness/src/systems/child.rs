@@ -35,11 +35,9 @@ pub fn kill_group(child: &mut Child) {
 /// Kills what is left of the group `leader` started (after it exited itself). The group id stays
 /// reserved while any member lives, so this cannot reach an unrelated process group.
 pub fn kill_group_of(leader: u32) {
-    if let Ok(pgid) = i32::try_from(leader) {
-        // SAFETY: killpg has no memory effects; a group that no longer exists gives ESRCH.
-        unsafe {
-            libc::killpg(pgid, libc::SIGKILL);
-        }
+    // A group that no longer exists gives ESRCH, which is what was wanted.
+    if let Some(group) = i32::try_from(leader).ok().and_then(rustix::process::Pid::from_raw) {
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
     }
 }
 

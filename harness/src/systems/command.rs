@@ -86,7 +86,8 @@ struct WireRequest<'a, T> {
 }
 
 impl CommandSystem {
-    pub fn start(config: &CommandConfig, base_dir: &Path) -> Result<Self> {
+    /// Starts the program in `config.cwd`, else in `workdir` (where the run was started).
+    pub fn start(config: &CommandConfig, base_dir: &Path, workdir: &Path) -> Result<Self> {
         if !(config.timeout_s > 0.0 && config.timeout_s.is_finite()) {
             return Err(Error::new(format!("command system: timeout_s must be a positive number, got {}", config.timeout_s)));
         }
@@ -103,6 +104,8 @@ impl CommandSystem {
             .stderr(Stdio::piped());
         if let Some(cwd) = &config.cwd {
             command.current_dir(expand(cwd));
+        } else if workdir != Path::new(".") {
+            command.current_dir(workdir);
         }
         if config.max_line_bytes == 0 {
             return Err(Error::new("command system: max_line_bytes must be at least 1"));

@@ -96,6 +96,9 @@ pub struct SystemSpec {
     pub config: SystemConfig,
     /// Directory that relative paths in the config are resolved against.
     pub base_dir: PathBuf,
+    /// Where the run was started: relative paths on the command line are taken from here, and
+    /// programs start here unless their config names a directory.
+    pub workdir: PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -142,43 +145,75 @@ impl SystemSpec {
     /// Parses `--system`: a TOML file, or `predictions:FILE`, `command:PROGRAM [ARG…]`,
     /// `lammps:BINARY` or `builtin-md`.
     pub fn parse(arg: &str) -> Result<SystemSpec> {
-        let spec = SystemSpec::parse_unregistered(arg)?;
+        SystemSpec::parse_in(arg, Path::new("."))
+    }
+
+    /// Parses `--system` as given in `workdir` (a resumed run's or a Slurm shard's), without
+    /// changing the process's directory.
+    pub fn parse_in(arg: &str, workdir: &Path) -> Result<SystemSpec> {
+        let mut spec = SystemSpec::parse_unregistered(arg, workdir)?;
+        spec.workdir = workdir.to_path_buf();
         // Redacting registers the secrets it finds, so that they are scrubbed from output
         // before the system is even started.
         spec.provenance();
         Ok(spec)
     }
 
-    fn parse_unregistered(arg: &str) -> Result<SystemSpec> {
-        let cwd = PathBuf::from(".");
+    fn parse_unregistered(arg: &str, workdir: &Path) -> Result<SystemSpec> {
+        let cwd = workdir.to_path_buf();
         if arg == "pocketsphinx" {
-            return Ok(SystemSpec { name: arg.to_string(), config: SystemConfig::Pocketsphinx(Default::default()), base_dir: cwd });
+            return Ok(SystemSpec {
+                name: arg.to_string(),
+                config: SystemConfig::Pocketsphinx(Default::default()),
+                base_dir: cwd.clone(),
+                workdir: cwd,
+            });
         }
         if arg == "builtin-md" {
-            return Ok(SystemSpec { name: arg.to_string(), config: SystemConfig::BuiltinMd(Default::default()), base_dir: cwd });
+            return Ok(SystemSpec {
+                name: arg.to_string(),
+                config: SystemConfig::BuiltinMd(Default::default()),
+                base_dir: cwd.clone(),
+                workdir: cwd,
+            });
         }
         if let Some(binary) = arg.strip_prefix("lammps:") {
             let config = lammps::LammpsConfig { binary: binary.to_string(), ..Default::default() };
-            return Ok(SystemSpec { name: "lammps".to_string(), config: SystemConfig::Lammps(config), base_dir: cwd });
+            return Ok(SystemSpec {
+                name: "lammps".to_string(),
+                config: SystemConfig::Lammps(config),
+                base_dir: cwd.clone(),
+                workdir: cwd,
+            });
         }
         #[cfg(feature = "gguf")]
         if let Some(model) = arg.strip_prefix("gguf:") {
             let config = gguf::GgufConfig { model: model.to_string(), ..Default::default() };
-            return Ok(SystemSpec { name: file_stem(model), config: SystemConfig::Gguf(config), base_dir: cwd });
+            return Ok(SystemSpec { name: file_stem(model), config: SystemConfig::Gguf(config), base_dir: cwd.clone(), workdir: cwd });
         }
         if let Some(path) = arg.strip_prefix("predictions:") {
             let config = predictions::PredictionsConfig { path: path.to_string(), ..Default::default() };
-            return Ok(SystemSpec { name: file_stem(path), config: SystemConfig::Predictions(config), base_dir: cwd });
+            return Ok(SystemSpec {
+                name: file_stem(path),
+                config: SystemConfig::Predictions(config),
+                base_dir: cwd.clone(),
+                workdir: cwd,
+            });
         }
         if let Some(command_line) = arg.strip_prefix("command:") {
             let mut words = command_line.split_whitespace().map(str::to_string);
             let program = words.next().ok_or_else(|| Error::new("--system command: names no program"))?;
             let config = command::CommandConfig { program: program.clone(), args: words.collect(), ..Default::default() };
-            return Ok(SystemSpec { name: file_stem(&program), config: SystemConfig::Command(config), base_dir: cwd });
+            return Ok(SystemSpec {
+                name: file_stem(&program),
+                config: SystemConfig::Command(config),
+                base_dir: cwd.clone(),
+                workdir: cwd,
+            });
         }
-        let path = Path::new(arg);
+        let path = workdir.join(arg);
         if path.is_file() {
-            return SystemSpec::load(path);
+            return SystemSpec::load(&path);
         }
         if let Some((kind, _)) = arg.split_once(':') {
             return Err(Error::new(format!("--system: unknown system kind '{kind}' (known: {KINDS})")));
@@ -221,7 +256,7 @@ impl SystemSpec {
         }
         .unwrap_or_else(|| file_stem(&path.to_string_lossy()));
         let base_dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
-        Ok(SystemSpec { name, config, base_dir })
+        Ok(SystemSpec { name, config, base_dir, workdir: PathBuf::from(".") })
     }
 
     pub fn provenance(&self) -> SystemProvenance {
@@ -243,7 +278,7 @@ impl SystemSpec {
             SystemConfig::Predictions(config) => {
                 Ok(Box::new(predictions::PredictionsSystem::load(&self.base_dir.join(&config.path), task, scored)?))
             }
-            SystemConfig::Command(config) => Ok(Box::new(command::CommandSystem::start(config, &self.base_dir)?)),
+            SystemConfig::Command(config) => Ok(Box::new(command::CommandSystem::start(config, &self.base_dir, &self.workdir)?)),
             SystemConfig::Lammps(config) => Ok(Box::new(lammps::LammpsSystem::start(config, &self.base_dir)?)),
             SystemConfig::BuiltinMd(config) => Ok(Box::new(builtin_md::BuiltinMdSystem::start(config)?)),
             SystemConfig::Pocketsphinx(config) => Ok(Box::new(pocketsphinx::PocketsphinxSystem::start(config, &self.base_dir)?)),

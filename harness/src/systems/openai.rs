@@ -159,7 +159,7 @@ impl OpenAiSystem {
         };
         let mut measures = BTreeMap::new();
         if let Some(ttft) = answer.get("ttft_s").and_then(Value::as_f64) {
-            measures.insert("ttft_s".to_string(), ttft);
+            measures.insert(crate::protocol::TTFT.to_string(), ttft);
         }
         if from_cache {
             measures.insert("cache_hit".to_string(), 1.0);

@@ -1,13 +1,13 @@
 //! JSON: the findings table plus the full structured result.
 
-use super::{Findings, FindingsExporter};
+use super::Findings;
+use crate::error::{Error, Result};
+use crate::report::{json::Json, Exporter};
 
-pub struct Json;
-
-impl FindingsExporter for Json {
-    fn render(&self, f: &Findings) -> String {
-        let mut text = serde_json::to_string_pretty(f).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-        text.push('\n');
-        text
+impl Exporter<Findings> for Json {
+    fn render(&self, f: &Findings) -> Result<Vec<u8>> {
+        let mut bytes = serde_json::to_vec_pretty(f).map_err(|e| Error::new(format!("{}: cannot write JSON: {e}", f.title)))?;
+        bytes.push(b'\n');
+        Ok(bytes)
     }
 }

@@ -1,17 +1,14 @@
 //! JUnit XML: one test case per metric, claim or series. A refuted claim or a regression is a
 //! failure; an inconclusive one is reported as skipped (no verdict), never as passed.
 
-use super::{Findings, FindingsExporter, Outcome};
+use super::{Findings, Outcome};
+use crate::error::Result;
+use crate::report::escape::xml;
+use crate::report::{junit::Junit, Exporter};
 
-pub struct Junit;
-
-fn xml(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-impl FindingsExporter for Junit {
-    fn render(&self, f: &Findings) -> String {
-        document(std::slice::from_ref(f))
+impl Exporter<Findings> for Junit {
+    fn render(&self, f: &Findings) -> Result<Vec<u8>> {
+        Ok(document(std::slice::from_ref(f)).into_bytes())
     }
 }
 

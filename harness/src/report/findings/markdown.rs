@@ -1,15 +1,12 @@
 //! GitHub-flavoured Markdown, ready for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
 
-use super::{Findings, FindingsExporter, Outcome};
+use super::{Findings, Outcome};
+use crate::error::Result;
+use crate::report::escape::markdown_cell as cell;
+use crate::report::{markdown::Markdown, Exporter};
 
-pub struct Markdown;
-
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
-
-impl FindingsExporter for Markdown {
-    fn render(&self, f: &Findings) -> String {
+impl Exporter<Findings> for Markdown {
+    fn render(&self, f: &Findings) -> Result<Vec<u8>> {
         let mut out = format!("### {}\n\n", cell(&f.title));
         for w in &f.warnings {
             out.push_str(&format!("> **Warning:** {}\n>\n", cell(w)));
@@ -39,6 +36,6 @@ impl FindingsExporter for Markdown {
             out.push_str(&notes.join("\n"));
             out.push('\n');
         }
-        out
+        Ok(out.into_bytes())
     }
 }

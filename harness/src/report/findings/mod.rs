@@ -1,5 +1,6 @@
 //! Results that gate CI — a comparison, claim checks, a history — as one table model that
-//! every output format renders. One file per format, behind one trait.
+//! every output format renders: one file per format, each implementing `report::Exporter` for
+//! findings on the same type that renders reports in that format.
 
 pub mod json;
 pub mod junit;
@@ -42,32 +43,6 @@ pub struct Findings {
 impl Findings {
     pub fn failed(&self) -> bool {
         self.rows.iter().any(|r| r.outcome == Outcome::Fail)
-    }
-}
-
-/// Renders findings in one format.
-pub trait FindingsExporter {
-    fn render(&self, findings: &Findings) -> String;
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    /// For pull-request comments or $GITHUB_STEP_SUMMARY.
-    #[value(alias = "md")]
-    Markdown,
-    Json,
-    Junit,
-}
-
-impl Format {
-    pub fn exporter(self) -> Box<dyn FindingsExporter> {
-        match self {
-            Format::Text => Box::new(text::Text),
-            Format::Markdown => Box::new(markdown::Markdown),
-            Format::Json => Box::new(json::Json),
-            Format::Junit => Box::new(junit::Junit),
-        }
     }
 }
 

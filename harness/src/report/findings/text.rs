@@ -1,11 +1,13 @@
 //! Plain aligned text for terminals and CI logs.
 
-use super::{Findings, FindingsExporter, Outcome};
+use super::{Findings, Outcome};
+use crate::error::Result;
+use crate::report::Exporter;
 
 pub struct Text;
 
-impl FindingsExporter for Text {
-    fn render(&self, f: &Findings) -> String {
+impl Exporter<Findings> for Text {
+    fn render(&self, f: &Findings) -> Result<Vec<u8>> {
         let mut out = format!("{}\n", f.title);
         for w in &f.warnings {
             out.push_str(&format!("WARNING: {w}\n"));
@@ -32,6 +34,6 @@ impl FindingsExporter for Text {
                 out.push_str(&format!("  {}: {}\n", row.name, row.detail));
             }
         }
-        out
+        Ok(out.into_bytes())
     }
 }

@@ -20,13 +20,13 @@ pub struct MetricBars {
     pub bars: Vec<Bar>,
 }
 
-/// The metrics of a suite drawn as bar charts: quality metrics and each simulation workload's
-/// timesteps/s.
+/// The metrics of a suite drawn as bar charts: its headline and quality metrics (e.g. accuracy,
+/// WER, each simulation workload's timesteps/s).
 pub fn plotted_metrics(input: &ReportInput, suite: &str) -> Vec<String> {
     let mut names: Vec<String> = input
         .runs_of(suite)
         .flat_map(|(run, _)| run.metrics.metrics.keys())
-        .filter(|name| ["accuracy", "acc_norm", "wer"].contains(&name.as_str()) || name.ends_with("/timesteps_per_s"))
+        .filter(|name| crate::tasks::metric_def(name).is_some_and(|d| d.role != crate::tasks::Role::Detail))
         .cloned()
         .collect();
     names.sort();

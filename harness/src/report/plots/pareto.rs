@@ -24,17 +24,16 @@ pub struct Pareto {
     pub points: Vec<Point>,
 }
 
-const QUALITY_METRICS: [&str; 3] = ["accuracy", "acc_norm", "wer"];
-
 /// One figure per suite and quality metric that at least two runs with latencies share.
 pub fn figures(input: &ReportInput) -> Vec<Pareto> {
     let mut figures = Vec::new();
     for suite in suites(input) {
-        for metric in QUALITY_METRICS {
+        for metric in crate::tasks::charted_quality_metrics() {
             let mut higher_is_better = true;
             let mut points: Vec<Point> = Vec::new();
             for (run, label) in input.runs_of(&suite) {
-                let (Some(m), Some(latency)) = (run.metrics.metrics.get(metric), run.metrics.metrics.get("latency_mean_s")) else {
+                let (Some(m), Some(latency)) = (run.metrics.metrics.get(metric), run.metrics.metrics.get(crate::tasks::LATENCY_METRIC))
+                else {
                     continue;
                 };
                 if latency.value <= 0.0 || !latency.value.is_finite() {

@@ -12,7 +12,7 @@ use crate::spec::suite::{AsrSpec, Metric, Suite, TaskKind};
 use crate::stats::bootstrap::{sum_statistic, Method, DEFAULT_RESAMPLES};
 use crate::store::metrics::MetricValue;
 use crate::store::samples::Sample;
-use crate::tasks::{PreparedTask, Score, TaskItem};
+use crate::tasks::{ItemValues, MetricDef, PreparedTask, Role, Score, TaskItem};
 use align::{Convention, Counts};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -80,6 +80,57 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
     let records =
         items.iter().map(|i| crate::data::Record { id: i.id.clone(), index: i.index, line: 0, fields: Default::default() }).collect();
     Ok(PreparedTask { kind: TaskKind::AsrWer, items, source: crate::data::RecordFile { path, records }, fewshot_ids: Vec::new() })
+}
+
+/// `asr.wer`.
+pub struct Asr;
+pub static TASK: Asr = Asr;
+
+/// An error rate that is a ratio of sums over utterances; per utterance, its own rate.
+const fn error_rate(name: &'static str, role: Role, per_item: fn(&Sample) -> Option<f64>) -> MetricDef {
+    MetricDef { name, higher_is_better: false, speed: false, role, items: ItemValues::PerItem(per_item) }
+}
+
+/// One utterance's rate: errors over reference units (the errors themselves when there are none).
+fn item_rate(metric: &str, sample: &Sample) -> Option<f64> {
+    ratio_parts(metric, sample).map(|(errors, words)| if words > 0.0 { errors / words } else { errors })
+}
+
+const METRICS: [MetricDef; 8] = [
+    error_rate("wer", Role::Headline, |s| item_rate("wer", s)),
+    error_rate("cer", Role::Detail, |s| item_rate("cer", s)),
+    error_rate("mer", Role::Detail, |s| item_rate("mer", s)),
+    MetricDef { name: "wil", higher_is_better: false, speed: false, role: Role::Detail, items: ItemValues::None },
+    MetricDef { name: "rtfx", higher_is_better: true, speed: true, role: Role::Detail, items: ItemValues::None },
+    crate::tasks::LATENCY_MEAN,
+    crate::tasks::percentile("latency_p50_s"),
+    crate::tasks::percentile("latency_p90_s"),
+];
+
+impl crate::tasks::Task for Asr {
+    fn name(&self) -> &'static str {
+        TaskKind::AsrWer.name()
+    }
+    fn scoring_version(&self) -> &'static str {
+        SCORING_VERSION
+    }
+    fn metrics(&self) -> &'static [MetricDef] {
+        &METRICS
+    }
+    fn prepare(&self, suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
+        prepare(suite, dataset)
+    }
+    fn score(&self, suite: &Suite, item: &TaskItem, output: &str) -> Score {
+        score(suite, item, output)
+    }
+    fn summarise(&self, suite: &Suite, samples: &[Sample], seed: u64, metrics: &mut BTreeMap<String, MetricValue>) -> usize {
+        summarise(suite, samples, seed, metrics)
+    }
+    /// The same normalised hypothesis and the same failed mark.
+    fn reproduction_agrees(&self, _suite: &Suite, stored: &Sample, new: &Sample) -> (bool, String) {
+        let same = stored.extracted == new.extracted && stored.measures.get(FAILED) == new.measures.get(FAILED);
+        (same, format!("normalised hypothesis {:?} vs {:?}", stored.extracted, new.extracted))
+    }
 }
 
 /// Aligns the normalised hypothesis with the normalised reference, by words and by characters.

@@ -13,7 +13,7 @@ use crate::spec::suite::{MaterialsSpec, Suite, TaskKind, WorkloadSpec};
 use crate::stats::bootstrap::DEFAULT_RESAMPLES;
 use crate::store::metrics::{MetricValue, Statistic};
 use crate::store::samples::Sample;
-use crate::tasks::{PreparedTask, Score, TaskItem};
+use crate::tasks::{ItemValues, MetricDef, PreparedTask, Role, Score, TaskItem};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -79,6 +79,48 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
 
 fn file_name(path: &Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// `materials.md`.
+pub struct Materials;
+pub static TASK: Materials = Materials;
+
+/// A speed figure of one workload, stored as `WORKLOAD/NAME`.
+const fn per_workload(name: &'static str, higher_is_better: bool, role: Role) -> MetricDef {
+    MetricDef { name, higher_is_better, speed: true, role, items: ItemValues::PerWorkload }
+}
+
+const METRICS: [MetricDef; 5] = [
+    per_workload("timesteps_per_s", true, Role::Headline),
+    per_workload("matom_steps_per_s", true, Role::Detail),
+    per_workload("tau_per_day", true, Role::Detail),
+    per_workload("ns_per_day", true, Role::Detail),
+    per_workload("loop_time_s", false, Role::Detail),
+];
+
+impl crate::tasks::Task for Materials {
+    fn name(&self) -> &'static str {
+        TaskKind::MaterialsMd.name()
+    }
+    fn scoring_version(&self) -> &'static str {
+        SCORING_VERSION
+    }
+    fn metrics(&self) -> &'static [MetricDef] {
+        &METRICS
+    }
+    fn prepare(&self, suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
+        prepare(suite, dataset)
+    }
+    fn score(&self, suite: &Suite, item: &TaskItem, output: &str) -> Score {
+        score(suite, item, output)
+    }
+    fn summarise(&self, suite: &Suite, samples: &[Sample], seed: u64, metrics: &mut BTreeMap<String, MetricValue>) -> usize {
+        summarise(suite, samples, seed, metrics);
+        0
+    }
+    fn reproduction_agrees(&self, suite: &Suite, stored: &Sample, new: &Sample) -> (bool, String) {
+        reproduction_agrees(suite, stored, new)
+    }
 }
 
 /// Parses a run's log, derives its measures and applies the workload's gate.

@@ -4,3 +4,29 @@
 pub mod extract;
 pub mod gsm8k;
 pub mod multiple_choice;
+
+use crate::store::metrics::MetricValue;
+use crate::store::samples::Sample;
+use crate::tasks::{percentile, ItemValues, MetricDef, Role, LATENCY_MEAN, TTFT};
+use std::collections::BTreeMap;
+
+/// The share of items answered right.
+pub const ACCURACY: MetricDef = MetricDef {
+    name: "accuracy",
+    higher_is_better: true,
+    speed: false,
+    role: Role::Headline,
+    items: ItemValues::Mean(|s| Some(if s.correct { 1.0 } else { 0.0 })),
+};
+
+/// Per-item latency and time to first token: the mean and percentiles.
+pub const TIMINGS: [MetricDef; 5] =
+    [LATENCY_MEAN, percentile("latency_p50_s"), percentile("latency_p90_s"), percentile("ttft_p50_s"), percentile("ttft_p90_s")];
+
+/// Percentiles of the per-item latency and time to first token.
+pub fn summarise_timings(samples: &[Sample], metrics: &mut BTreeMap<String, MetricValue>) {
+    let latencies: Vec<f64> = samples.iter().filter_map(|s| s.latency_s).collect();
+    crate::tasks::percentile_metrics("latency", &latencies, metrics);
+    let first_tokens: Vec<f64> = samples.iter().filter_map(|s| s.measures.get(TTFT).copied()).collect();
+    crate::tasks::percentile_metrics("ttft", &first_tokens, metrics);
+}

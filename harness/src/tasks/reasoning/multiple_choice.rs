@@ -88,6 +88,55 @@ fn best(values: &[f64]) -> Option<usize> {
     best
 }
 
+/// `reasoning.multiple_choice`.
+pub struct MultipleChoice;
+pub static TASK: MultipleChoice = MultipleChoice;
+
+/// The share of items whose most likely choice per byte is right (lm-evaluation-harness's).
+pub const ACC_NORM: crate::tasks::MetricDef = crate::tasks::MetricDef {
+    name: "acc_norm",
+    higher_is_better: true,
+    speed: false,
+    role: crate::tasks::Role::Quality,
+    items: crate::tasks::ItemValues::Mean(|s| s.measures.get(CORRECT_NORM).copied()),
+};
+
+const METRICS: [crate::tasks::MetricDef; 7] = {
+    let [a, b, c, d, e] = super::TIMINGS;
+    [super::ACCURACY, ACC_NORM, a, b, c, d, e]
+};
+
+impl crate::tasks::Task for MultipleChoice {
+    fn name(&self) -> &'static str {
+        TaskKind::ReasoningMultipleChoice.name()
+    }
+    fn scoring_version(&self) -> &'static str {
+        SCORING_VERSION
+    }
+    fn metrics(&self) -> &'static [crate::tasks::MetricDef] {
+        &METRICS
+    }
+    fn sends_text(&self) -> bool {
+        true
+    }
+    fn prepare(&self, suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
+        prepare(suite, dataset)
+    }
+    fn score(&self, _suite: &Suite, item: &TaskItem, output: &str) -> Score {
+        score(item, output)
+    }
+    fn summarise(
+        &self,
+        _suite: &Suite,
+        samples: &[crate::store::samples::Sample],
+        _seed: u64,
+        metrics: &mut std::collections::BTreeMap<String, crate::store::metrics::MetricValue>,
+    ) -> usize {
+        super::summarise_timings(samples, metrics);
+        0
+    }
+}
+
 pub fn score(item: &TaskItem, output: &str) -> Score {
     let mut score = Score { extracted: None, correct: false, measures: Default::default(), annotations: Default::default() };
     let Some(item_choices) = &item.choices else { return score };

@@ -47,7 +47,7 @@ pub struct Setup {
 
 /// Reads `path` with `-var NAME VALUE` overrides, as `lmp -in path -var …` would.
 pub fn read(path: &Path, vars: &BTreeMap<String, String>) -> Result<Setup> {
-    let text = crate::fsutil::read_to_string(path)?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::in_file(path, e))?;
     parse(path, &text, vars)
 }
 
@@ -503,13 +503,13 @@ mod tests {
         let eam = "units metal\nlattice fcc 3.615\n";
         let err = parse(Path::new("in.eam"), eam, &BTreeMap::new()).unwrap_err();
         assert_eq!(
-            err.message(),
+            err.to_string(),
             "in.eam:1: the built-in engine does not support `units metal` (only lj); run this workload with the lammps system"
         );
         let err = parse(Path::new("in.x"), "variable a equal 2*$b\n", &BTreeMap::new()).unwrap_err();
-        assert_eq!(err.message(), "in.x:1: variable 'b' is not defined");
+        assert_eq!(err.to_string(), "in.x:1: variable 'b' is not defined");
         let err = parse(Path::new("in.x"), "units lj\n\n", &BTreeMap::new()).unwrap_err();
-        assert_eq!(err.message(), "in.x: input never sets `run`");
+        assert_eq!(err.to_string(), "in.x: input never sets `run`");
     }
 
     #[test]

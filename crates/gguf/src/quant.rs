@@ -8,7 +8,7 @@
 //! one load and two masks unpack both. The kernels take four rows at a time, so each activation
 //! block is loaded once for four weight rows.
 
-use super::pool::{DisjointWrites, Pool};
+use crate::pool::{DisjointWrites, Pool};
 use half::f16;
 
 pub const BLOCK: usize = 32;
@@ -35,7 +35,7 @@ pub struct QMatrix {
 /// Where block `b` of row `r` (of `blocks` a row) lies among repacked Q4_1 nibbles: the offset of
 /// its 32 bytes and the shift of its nibble in each.
 fn nibbles_of(blocks: usize, r: usize, b: usize) -> (usize, u32) {
-    ((r * blocks + b / 2 * 2) * BLOCK / 2, if b % 2 == 0 { 0 } else { 4 })
+    ((r * blocks + b / 2 * 2) * BLOCK / 2, if b.is_multiple_of(2) { 0 } else { 4 })
 }
 
 fn half_at(bytes: &[u8], at: usize) -> f32 {
@@ -43,7 +43,7 @@ fn half_at(bytes: &[u8], at: usize) -> f32 {
 }
 
 fn check_size(kind: &str, rows: usize, cols: usize, bytes: usize, block_bytes: usize) -> Result<(), String> {
-    if cols == 0 || cols % BLOCK != 0 {
+    if cols == 0 || !cols.is_multiple_of(BLOCK) {
         return Err(format!("{kind} rows of {cols} values are not whole blocks of {BLOCK}"));
     }
     let expected = rows * cols / BLOCK * block_bytes;
@@ -272,7 +272,7 @@ pub mod kernels {
         use std::arch::x86_64::*;
         let blocks = xd.len();
         let row_bytes = blocks * BLOCK / 2;
-        assert!(blocks % 2 == 0 && nibbles.len() == R * row_bytes && scale.len() == R * blocks && min.len() == R * blocks);
+        assert!(blocks.is_multiple_of(2) && nibbles.len() == R * row_bytes && scale.len() == R * blocks && min.len() == R * blocks);
         assert!(xq.len() == blocks * BLOCK && xs.len() == blocks);
         // SAFETY: the build enables AVX2 and FMA (the cfg above); every load is of 32 bytes or
         // one f32 at offsets inside the slices, whose sizes are asserted above.

@@ -146,7 +146,7 @@ impl Backoff {
 
     fn pause(&mut self) {
         self.spins = self.spins.wrapping_add(1);
-        if self.spins % 64 == 0 && self.started.elapsed() > SPIN_BEFORE_YIELD {
+        if self.spins.is_multiple_of(64) && self.started.elapsed() > SPIN_BEFORE_YIELD {
             std::thread::yield_now();
         } else {
             std::hint::spin_loop();
@@ -210,7 +210,7 @@ fn wait_for_generation(shared: &Shared, seen: usize) -> usize {
             return generation;
         }
         backoff.pause();
-        if backoff.spins % 1024 == 0 && backoff.waited() > SPIN {
+        if backoff.spins.is_multiple_of(1024) && backoff.waited() > SPIN {
             let mut guard = shared.sleep_lock.lock().unwrap_or_else(|e| e.into_inner());
             shared.sleepers.fetch_add(1, Ordering::SeqCst);
             while shared.generation.load(Ordering::SeqCst) == seen {

@@ -5,8 +5,8 @@
 //! per token, query/key/value and gate/up projections fused into one product each, and it can
 //! rewind the cache to any position (multiple choice reuses the context).
 
-use super::pool::{DisjointWrites, Pool};
-use super::quant::{kernels::dot_f32, QMatrix};
+use crate::pool::{DisjointWrites, Pool};
+use crate::quant::{kernels::dot_f32, QMatrix};
 use candle_core::quantized::{gguf_file, GgmlDType, QMatMul, QTensor};
 use candle_core::{Device, Module, Tensor};
 use std::sync::Arc;

@@ -3,12 +3,15 @@
 //! benchmark uses and writing a LAMMPS-style log, so that its numbers are parsed and gated by
 //! the same code as LAMMPS's.
 
+mod error;
+
 pub mod engine;
 pub mod input;
 pub mod lattice;
 pub mod log;
 pub mod neighbor;
-#[cfg(feature = "candle-md")]
+#[cfg(feature = "tensor")]
 pub mod tensor;
 
 pub use engine::{Kernel, Md, Outcome, Thermo};
+pub use error::{Error, Result};

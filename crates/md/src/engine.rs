@@ -6,7 +6,7 @@ use super::input::{Distribution, Setup};
 use super::lattice::fcc_block;
 use super::neighbor::NeighborList;
 use crate::error::{Error, Result};
-use crate::stats::rng::Rng;
+use claimbench_rng::Rng;
 use std::time::Instant;
 
 pub type Vec3 = [f64; 3];
@@ -25,9 +25,9 @@ pub struct Thermo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kernel {
     Cpu,
-    /// candle-core tensor operations (`candle-md` feature), on a CUDA GPU (`cuda` feature) or,
+    /// candle-core tensor operations (`tensor` feature), on a CUDA GPU (`cuda` feature) or,
     /// to check the tensor path itself, on the CPU.
-    #[cfg(feature = "candle-md")]
+    #[cfg(feature = "tensor")]
     Tensor {
         cuda: bool,
     },
@@ -60,7 +60,7 @@ pub struct Md {
     builds: u64,
     pub(super) energy: f64,
     pub(super) virial: f64,
-    #[cfg(feature = "candle-md")]
+    #[cfg(feature = "tensor")]
     pair_tensors: Option<super::tensor::PairTensors>,
 }
 
@@ -117,7 +117,7 @@ impl Md {
             builds: 0,
             energy: 0.0,
             virial: 0.0,
-            #[cfg(feature = "candle-md")]
+            #[cfg(feature = "tensor")]
             pair_tensors: None,
             x,
             setup,
@@ -156,7 +156,7 @@ impl Md {
     fn needs_rebuild(&self) -> bool {
         let ago = self.step - self.last_build;
         let s = &self.setup;
-        if ago < s.neighbor_delay || ago % s.neighbor_every != 0 {
+        if ago < s.neighbor_delay || !ago.is_multiple_of(s.neighbor_every) {
             return false;
         }
         !s.neighbor_check || self.neighbors.moved_beyond(&self.x, 0.5 * s.skin)
@@ -168,7 +168,7 @@ impl Md {
                 self.compute_forces_cpu(with_energy);
                 Ok(())
             }
-            #[cfg(feature = "candle-md")]
+            #[cfg(feature = "tensor")]
             Kernel::Tensor { cuda } => {
                 if self.pair_tensors.as_ref().is_none_or(|t| t.build() != self.builds) {
                     let device = match &self.pair_tensors {
@@ -275,7 +275,7 @@ impl Md {
             if self.needs_rebuild() {
                 self.rebuild();
             }
-            let output = self.step == steps || (every > 0 && self.step % every == 0);
+            let output = self.step == steps || (every > 0 && self.step.is_multiple_of(every));
             self.compute_forces(output)?;
             for (v, f) in self.v.iter_mut().zip(&self.f) {
                 for d in 0..3 {
@@ -390,51 +390,15 @@ fn initial_velocities(setup: &Setup, n: usize) -> Vec<Vec3> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::lammps_log::parse;
     use std::collections::BTreeMap;
     use std::path::Path;
 
+    /// The classic LAMMPS LJ benchmark input, scaled (its matches with real LAMMPS logs are
+    /// checked by the harness, whose parser reads those logs).
     fn lj_input(scale: &str) -> Setup {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets/lammps-bench/in.lj");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/lammps-bench/in.lj");
         let vars: BTreeMap<String, String> = ["x", "y", "z"].iter().map(|k| (k.to_string(), scale.to_string())).collect();
         super::super::input::read(&path, &vars).unwrap()
-    }
-
-    /// Step-0 E_pair and Press, and the TotEng drift, from a real LAMMPS log.
-    fn lammps_reference(log: &str) -> (f64, f64, f64) {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lammps").join(log);
-        let runs = parse(&path, &std::fs::read_to_string(&path).unwrap()).unwrap();
-        let thermo = &runs[0].thermo;
-        let (e_pair, _) = thermo.first_last("E_pair").unwrap();
-        let (press, _) = thermo.first_last("Press").unwrap();
-        let (first, last) = thermo.first_last("TotEng").unwrap();
-        (e_pair, press, last - first)
-    }
-
-    fn check_against_lammps(scale: &str, atoms: usize, log: &str, threads: usize) {
-        let (e_pair, press, lammps_drift) = lammps_reference(log);
-        let mut md = Md::new(lj_input(scale), threads, Kernel::Cpu).unwrap();
-        assert_eq!(md.atoms(), atoms);
-        let outcome = md.run().unwrap();
-        let first = outcome.thermo[0];
-        let last = outcome.thermo.last().unwrap();
-        assert_eq!((first.step, last.step), (0, 100));
-        assert!(((first.e_pair - e_pair) / e_pair).abs() < 1e-9, "E_pair {} vs LAMMPS {e_pair}", first.e_pair);
-        assert!(((first.press - press) / press).abs() < 1e-9, "Press {} vs LAMMPS {press}", first.press);
-        assert!((first.temp - 1.44).abs() < 1e-12);
-        let drift = last.tot_eng - first.tot_eng;
-        assert!(drift.abs() <= 2.0 * lammps_drift.abs(), "drift {drift} vs LAMMPS {lammps_drift}");
-        assert_eq!(outcome.neighbor_builds, 5, "every 20 steps, no check: LAMMPS builds 5 times in 100 steps");
-    }
-
-    #[test]
-    fn lj_256_atoms_matches_lammps() {
-        check_against_lammps("0.2", 256, "log.lj-256.debian-29Sep2021.precise", 1);
-    }
-
-    #[test]
-    fn lj_32000_atoms_matches_lammps() {
-        check_against_lammps("1", 32_000, "log.lj.debian-29Sep2021.precise", 1);
     }
 
     #[test]
@@ -457,8 +421,8 @@ mod tests {
         assert_eq!(a.thermo, b.thermo);
     }
 
-    /// The GPU kernel's code path, run on candle's CPU device (`--features candle-md`).
-    #[cfg(feature = "candle-md")]
+    /// The GPU kernel's code path, run on candle's CPU device (`tensor` feature).
+    #[cfg(feature = "tensor")]
     #[test]
     fn tensor_kernel_agrees_with_the_cpu_kernel() {
         let cpu = Md::new(lj_input("0.5"), 1, Kernel::Cpu).unwrap().run().unwrap();
@@ -472,6 +436,6 @@ mod tests {
     #[test]
     fn a_box_too_small_for_the_cutoff_is_refused() {
         let err = Md::new(lj_input("0.15"), 1, Kernel::Cpu).err().unwrap();
-        assert!(err.message().contains("shorter than twice the cutoff plus skin"), "{err}");
+        assert!(err.to_string().contains("shorter than twice the cutoff plus skin"), "{err}");
     }
 }

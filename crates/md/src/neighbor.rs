@@ -248,7 +248,7 @@ fn sort_by_cell(x: &mut Vec<Vec3>, box_len: Vec3, cells: [usize; 3]) -> Vec<u32>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::md::lattice::fcc_block;
+    use crate::lattice::fcc_block;
 
     /// Every pair within reach, by brute force at the nearest image.
     fn brute_pairs(x: &[Vec3], box_len: Vec3, reach: f64) -> usize {
@@ -273,7 +273,7 @@ mod tests {
     #[test]
     fn cells_and_all_pairs_find_the_same_pairs() {
         let a = (4.0f64 / 0.8442).cbrt();
-        let mut rng = crate::stats::rng::Rng::new(3);
+        let mut rng = claimbench_rng::Rng::new(3);
         let mut x = fcc_block(a, &[[0.0, 6.0]; 3]);
         for p in &mut x {
             for c in p.iter_mut() {

@@ -1,85 +1,65 @@
-//! `gguf`: a built-in language model, with no server. A GGUF file runs in process: on the CPU
-//! through the native engine (`llama`, with `quant`'s kernels on `pool`'s threads), or through
-//! candle-transformers' quantized llama, which also runs on a CUDA GPU when built with
-//! `--features cuda` (`device = "cuda"`). The tokenizer and chat template come from the file's
-//! own metadata. Greedy decoding at temperature 0, seeded sampling otherwise; log-likelihoods of
-//! continuations for multiple choice.
+//! A built-in language model, with no server. A llama-family GGUF file runs in process: on the
+//! CPU through the native engine (`llama`, with `quant`'s kernels on `pool`'s threads), or
+//! through candle-transformers' quantized llama, which also runs on a CUDA GPU with the `cuda`
+//! feature. The tokenizer and chat template come from the file's own metadata. Greedy decoding
+//! at temperature 0, seeded sampling otherwise; log-likelihoods of continuations for multiple
+//! choice.
 
 pub mod chat;
+mod error;
 mod llama;
 mod pool;
 mod quant;
 pub mod tokenizer;
 
-use super::{ChoicesRequest, ContinuationScore, GenerateRequest, Response, System};
-use crate::error::{Error, Result};
 use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
 use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use candle_transformers::models::quantized_llama::ModelWeights;
+pub use error::{Error, Result};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GgufConfig {
-    #[serde(default, skip_serializing)]
-    pub kind: Option<String>,
-    #[serde(default, skip_serializing)]
-    pub name: Option<String>,
-    /// The GGUF file (relative to the config's directory).
-    pub model: String,
-    /// Compute threads; 0 means every core. The candle engine takes one value per process.
-    #[serde(default)]
+/// How to load a model.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Compute threads; 0 means every core.
     pub threads: usize,
-    /// Requantize Q4_1 tensors to Q8_0 at load (either engine). It is for the candle engine,
-    /// whose Q4_1 CPU kernel is scalar and Q8_0 one vectorised; the weights change by Q8_0's
-    /// rounding.
-    #[serde(default)]
+    /// Requantize Q4_1 tensors to Q8_0 at load (candle's Q4_1 CPU kernel is scalar, its Q8_0
+    /// one vectorised; the weights change by Q8_0's rounding).
     pub requantize_q4_1: bool,
-    /// `cpu` or `cuda` (needs a build with `--features cuda`).
-    #[serde(default = "default_device")]
-    pub device: String,
-    /// Which forward pass runs the model: `native` (CPU only; Q4_1 and Q8_0 weights as stored,
-    /// vectorised kernels, other kinds through candle's), `candle` (candle-transformers' quantized
-    /// llama, CPU or CUDA), or `auto`: native on the CPU, candle on CUDA.
-    #[serde(default)]
+    /// Run on the first CUDA device (needs the `cuda` feature) rather than the CPU.
+    pub cuda: bool,
     pub engine: Engine,
-    /// Condition log-likelihoods on the model's BOS token, as lm-evaluation-harness does.
-    #[serde(default = "yes")]
-    pub loglikelihood_bos: bool,
 }
 
-fn default_device() -> String {
-    "cpu".to_string()
-}
-fn yes() -> bool {
-    true
-}
-
-impl Default for GgufConfig {
-    fn default() -> Self {
-        GgufConfig {
-            kind: None,
-            name: None,
-            model: String::new(),
-            threads: 0,
-            requantize_q4_1: false,
-            device: default_device(),
-            engine: Engine::Auto,
-            loglikelihood_bos: true,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Engine {
+    /// Native on the CPU, candle on CUDA.
     #[default]
     Auto,
+    /// CPU only; Q4_1 and Q8_0 weights as stored, vectorised kernels, other kinds through candle's.
     Native,
+    /// candle-transformers' quantized llama, CPU or CUDA.
     Candle,
+}
+
+impl Engine {
+    pub const NAMES: [&str; 3] = ["auto", "native", "candle"];
+}
+
+impl std::str::FromStr for Engine {
+    type Err = String;
+    fn from_str(name: &str) -> std::result::Result<Engine, String> {
+        match name {
+            "auto" => Ok(Engine::Auto),
+            "native" => Ok(Engine::Native),
+            "candle" => Ok(Engine::Candle),
+            other => Err(format!("unknown engine '{other}' (known: {})", Engine::NAMES.join(", "))),
+        }
+    }
 }
 
 /// The loaded model with its KV cache; clones share the weights.
@@ -110,14 +90,22 @@ impl Model {
     }
 }
 
-pub struct GgufSystem {
+pub struct LanguageModel {
     model: Model,
     pub tokenizer: tokenizer::Tokenizer,
     chat: Option<Result<chat::ChatTemplate>>,
     device: Device,
     context_length: usize,
     end_of_generation: Vec<u32>,
-    loglikelihood_bos: bool,
+}
+
+/// One continuation's log-likelihood after a context.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContinuationLogprob {
+    pub logprob: f64,
+    /// Whether every token of it is the greedy choice.
+    pub greedy: bool,
+    pub tokens: usize,
 }
 
 /// Token timings of one generation, for benchmarks.
@@ -236,51 +224,50 @@ fn requantized(path: &Path, file: &mut std::fs::File, content: &gguf_file::Conte
     Ok(out)
 }
 
-impl GgufSystem {
-    pub fn start(config: &GgufConfig, base_dir: &Path) -> Result<GgufSystem> {
-        let path: PathBuf = base_dir.join(&config.model);
-        if config.threads > 0 {
+impl LanguageModel {
+    pub fn load(path: &Path, options: &Options) -> Result<LanguageModel> {
+        if options.threads > 0 {
             // candle sizes its worker pool from these once per process.
-            std::env::set_var("CANDLE_NUM_THREADS", config.threads.to_string());
-            std::env::set_var("RAYON_NUM_THREADS", config.threads.to_string());
+            std::env::set_var("CANDLE_NUM_THREADS", options.threads.to_string());
+            std::env::set_var("RAYON_NUM_THREADS", options.threads.to_string());
         }
-        let device = match config.device.as_str() {
-            "cpu" => Device::Cpu,
-            "cuda" => Device::new_cuda(0).map_err(|e| {
+        let device = if options.cuda {
+            Device::new_cuda(0).map_err(|e| {
                 Error::new(format!("gguf system: device 'cuda' is unavailable ({e}); build with `cargo build --features cuda` on a machine with the CUDA toolkit"))
-            })?,
-            other => return Err(Error::new(format!("gguf system: unknown device '{other}' (cpu, cuda)"))),
+            })?
+        } else {
+            Device::Cpu
         };
-        let (mut file, content) = read_content(&path)?;
+        let (mut file, content) = read_content(path)?;
         let architecture = metadata_string(&content, "general.architecture").unwrap_or_default();
         if architecture != "llama" {
-            return Err(model_error(&path, format!("architecture '{architecture}' is not supported (llama-family GGUF models only)")));
+            return Err(model_error(path, format!("architecture '{architecture}' is not supported (llama-family GGUF models only)")));
         }
-        let tokenizer = build_tokenizer(&path, &content)?;
+        let tokenizer = build_tokenizer(path, &content)?;
         let chat = metadata_string(&content, "tokenizer.chat_template")
-            .map(|t| chat::ChatTemplate::from_jinja(&t).map_err(|e| model_error(&path, e)));
+            .map(|t| chat::ChatTemplate::from_jinja(&t).map_err(|e| model_error(path, e)));
         let context_length = metadata_u32(&content, "llama.context_length").unwrap_or(2048) as usize;
         let has_q4_1 = content.tensor_infos.values().any(|t| t.ggml_dtype == GgmlDType::Q4_1);
-        let native = match (config.engine, &device) {
+        let native = match (options.engine, &device) {
             (Engine::Auto, Device::Cpu) | (Engine::Native, Device::Cpu) => true,
             (Engine::Native, _) => {
                 return Err(Error::new("gguf system: engine 'native' runs on the CPU only; use engine 'candle' on cuda"))
             }
             _ => false,
         };
-        let model = if config.requantize_q4_1 && has_q4_1 {
-            let mut copy = requantized(&path, &mut file, &content)?;
-            let content = gguf_file::Content::read(&mut copy).map_err(|e| model_error(&path, e))?;
-            load_model(native, config.threads, content, &mut copy, &device)
+        let model = if options.requantize_q4_1 && has_q4_1 {
+            let mut copy = requantized(path, &mut file, &content)?;
+            let content = gguf_file::Content::read(&mut copy).map_err(|e| model_error(path, e))?;
+            load_model(native, options.threads, content, &mut copy, &device)
         } else {
-            load_model(native, config.threads, content, &mut file, &device)
+            load_model(native, options.threads, content, &mut file, &device)
         }
-        .map_err(|e| model_error(&path, e))?;
+        .map_err(|e| model_error(path, e))?;
         let mut end_of_generation: Vec<u32> = tokenizer.eos.into_iter().collect();
         for name in ["<|im_end|>", "<|endoftext|>", "<|eot_id|>", "</s>", "<end_of_turn>"] {
             end_of_generation.extend(tokenizer.id_of(name));
         }
-        Ok(GgufSystem { model, tokenizer, chat, device, context_length, end_of_generation, loglikelihood_bos: config.loglikelihood_bos })
+        Ok(LanguageModel { model, tokenizer, chat, device, context_length, end_of_generation })
     }
 
     fn forward(&mut self, tokens: &[u32], position: usize) -> Result<Tensor> {
@@ -369,32 +356,7 @@ impl GgufSystem {
     }
 }
 
-impl GgufSystem {
-    /// One prompt's tokens, and unless `tokenize_only` its greedy generation with timings, as
-    /// a JSON line (`claimbench gguf`).
-    pub fn describe(&mut self, prompt: &str, max_tokens: usize, chat: bool, tokenize_only: bool) -> Result<String> {
-        let formatted = self.format_prompt(prompt, chat)?;
-        let prompt_tokens = self.tokenizer.encode(&formatted);
-        let mut line = serde_json::json!({
-            "prompt": prompt,
-            "prompt_tokens": prompt_tokens,
-            "build_instruction_sets": crate::host::build_instruction_sets(),
-        });
-        if !tokenize_only {
-            let (tokens, text, t) = self.generate_tokens(&formatted, max_tokens, &[], 0.0, None, 0)?;
-            line["tokens"] = serde_json::json!(tokens);
-            line["text"] = serde_json::json!(text);
-            line["prompt_s"] = serde_json::json!(t.prompt_s);
-            line["decode_s"] = serde_json::json!(t.decode_s);
-            line["prompt_tokens_per_s"] = serde_json::json!(t.prompt_tokens as f64 / t.prompt_s.max(1e-9));
-            // The first generated token comes from the prompt pass; the rest are decode steps.
-            line["decode_tokens_per_s"] = serde_json::json!(t.generated_tokens.saturating_sub(1) as f64 / t.decode_s.max(1e-9));
-        }
-        Ok(line.to_string())
-    }
-}
-
-impl GgufSystem {
+impl LanguageModel {
     /// Walks `tokens` that follow a context of `position` tokens whose last logits are
     /// `logits`, calling `visit` with the logits that predict each token and the token.
     fn follow(&mut self, logits: Tensor, position: usize, tokens: &[u32], mut visit: impl FnMut(&[f32], u32) -> Result<()>) -> Result<()> {
@@ -444,49 +406,6 @@ impl GgufSystem {
     }
 }
 
-/// Teacher-forced agreement of a gguf model with every generation of a stored run, whose
-/// suite gave `prompts` (item id → prompt), sent as chats when `chat`.
-pub fn teacher_forced_run(
-    config: &GgufConfig,
-    run: &crate::store::StoredRun,
-    prompts: &std::collections::HashMap<&str, &str>,
-    chat: bool,
-) -> Result<serde_json::Value> {
-    let mut system = GgufSystem::start(config, Path::new("."))?;
-    let (mut agreeing, mut positions) = (0, 0);
-    for sample in &run.samples {
-        let prompt = prompts
-            .get(sample.id.as_str())
-            .ok_or_else(|| Error::new(format!("item {} is not in suite {}", sample.id, run.manifest.suite.id)))?;
-        let formatted = system.format_prompt(prompt, chat)?;
-        let (a, n) = system.teacher_forced(&formatted, &sample.output).map_err(|e| Error::new(format!("item {}: {e}", sample.id)))?;
-        agreeing += a;
-        positions += n;
-    }
-    Ok(serde_json::json!({
-        "teacher_forced": {
-            "items": run.samples.len(),
-            "positions": positions,
-            "agreeing": agreeing,
-            "agreement_rate": if positions == 0 { 1.0 } else { agreeing as f64 / positions as f64 },
-        }
-    }))
-}
-
-/// Prompts from a JSON-lines file of `{"prompt": …}` objects.
-pub fn read_prompts(path: &Path) -> Result<Vec<String>> {
-    let mut prompts = Vec::new();
-    for (i, line) in crate::fsutil::read_to_string(path)?.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value: serde_json::Value = serde_json::from_str(line).map_err(|e| Error::at_line(path, i + 1, format!("not JSON: {e}")))?;
-        let prompt = value.get("prompt").and_then(|p| p.as_str()).ok_or_else(|| Error::at_line(path, i + 1, "needs a string 'prompt'"))?;
-        prompts.push(prompt.to_string());
-    }
-    Ok(prompts)
-}
-
 fn candle_error(e: candle_core::Error) -> Error {
     Error::new(format!("gguf model: {e}"))
 }
@@ -519,50 +438,30 @@ fn log_prob_at(values: &[f32], token: u32) -> Result<(f64, bool)> {
     Ok(((logit as f64 - max - log_sum) as f32 as f64, argmax_of(values) == token))
 }
 
-impl System for GgufSystem {
-    fn kind(&self) -> &'static str {
-        "gguf"
-    }
-
-    fn generate(&mut self, request: &GenerateRequest<'_>) -> Result<Response> {
-        let item = |e: Error| Error::new(format!("item {}: {e}", request.id));
-        let prompt = self.format_prompt(request.prompt, request.chat).map_err(item)?;
-        let started = Instant::now();
-        let (tokens, text, timings) = self
-            .generate_tokens(&prompt, request.max_tokens as usize, request.stop, request.temperature, request.top_p, request.seed)
-            .map_err(item)?;
-        let mut measures = std::collections::BTreeMap::new();
-        measures.insert("prompt_tokens".to_string(), timings.prompt_tokens as f64);
-        measures.insert("ttft_s".to_string(), timings.prompt_s);
-        Ok(Response {
-            output: text,
-            system_latency_s: Some(started.elapsed().as_secs_f64()),
-            output_tokens: Some(tokens.len() as u64),
-            measures,
-        })
-    }
-
-    fn loglikelihood(&mut self, request: &ChoicesRequest<'_>) -> Result<Vec<ContinuationScore>> {
-        let item = |e: Error| Error::new(format!("item {}: {e}", request.id));
-        let bos: Vec<u32> = if self.loglikelihood_bos { self.tokenizer.bos.into_iter().collect() } else { Vec::new() };
-        let context: Vec<u32> = bos.iter().copied().chain(self.tokenizer.encode(request.context)).collect();
+impl LanguageModel {
+    /// Each continuation's log-likelihood after `context`, conditioned on the BOS token when
+    /// `bos` (as lm-evaluation-harness does).
+    pub fn loglikelihood(&mut self, context: &str, continuations: &[String], bos: bool) -> Result<Vec<ContinuationLogprob>> {
+        let bos: Vec<u32> = if bos { self.tokenizer.bos.into_iter().collect() } else { Vec::new() };
+        let context_text = context;
+        let context: Vec<u32> = bos.iter().copied().chain(self.tokenizer.encode(context_text)).collect();
         if context.is_empty() {
-            return Err(item(Error::new("empty context and no BOS token to condition on")));
+            return Err(Error::new("empty context and no BOS token to condition on"));
         }
         self.model.clear_kv_cache();
-        let after_context = self.forward(&context, 0).map_err(item)?;
+        let after_context = self.forward(&context, 0)?;
         // Candle's cache cannot rewind, so each continuation starts from a copy; the native
         // engine rewinds to the context's end by itself.
         let snapshot = matches!(self.model, Model::Candle(_)).then(|| self.model.clone());
-        let mut scores = Vec::with_capacity(request.continuations.len());
-        for continuation in request.continuations {
+        let mut scores = Vec::with_capacity(continuations.len());
+        for continuation in continuations {
             // Joint tokenization decides the continuation's tokens, as servers see the text.
-            let joint: Vec<u32> = bos.iter().copied().chain(self.tokenizer.encode(&format!("{}{continuation}", request.context))).collect();
+            let joint: Vec<u32> = bos.iter().copied().chain(self.tokenizer.encode(&format!("{context_text}{continuation}"))).collect();
             let tokens = joint.get(context.len()..).unwrap_or_default().to_vec();
             if tokens.is_empty() || joint[..context.len()] != context[..] {
-                return Err(item(Error::new(format!(
+                return Err(Error::new(format!(
                     "continuation {continuation:?} merges with the end of the context into one token; end the context with a space or newline"
-                ))));
+                )));
             }
             if let Some(snapshot) = &snapshot {
                 self.model = snapshot.clone();
@@ -573,9 +472,8 @@ impl System for GgufSystem {
                 total += logprob;
                 greedy &= is_greedy;
                 Ok(())
-            })
-            .map_err(item)?;
-            scores.push(ContinuationScore { logprob: total, greedy, tokens: tokens.len() });
+            })?;
+            scores.push(ContinuationLogprob { logprob: total, greedy, tokens: tokens.len() });
         }
         Ok(scores)
     }
@@ -590,33 +488,30 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let text = dir.path().join("model.gguf");
         std::fs::write(&text, "this is not a model").unwrap();
-        let err = GgufSystem::start(&GgufConfig { model: "model.gguf".into(), ..Default::default() }, dir.path()).err().unwrap();
+        let err = LanguageModel::load(&text, &Options::default()).err().unwrap();
         assert!(err.to_string().contains("not a GGUF file"), "{err}");
         std::fs::write(&text, b"GGUF\x03\x00\x00\x00").unwrap();
-        let err = GgufSystem::start(&GgufConfig { model: "model.gguf".into(), ..Default::default() }, dir.path()).err().unwrap();
+        let err = LanguageModel::load(&text, &Options::default()).err().unwrap();
         assert!(err.to_string().contains("may be truncated"), "{err}");
     }
 
     /// The shipped test model: CLAIMBENCH_LLM_MODEL (set by the test script), else models/.
-    fn test_model() -> PathBuf {
+    fn test_model() -> std::path::PathBuf {
         std::env::var_os("CLAIMBENCH_LLM_MODEL")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/SmolLM2-135M-Instruct.Q4_1.gguf"))
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/SmolLM2-135M-Instruct.Q4_1.gguf"))
     }
 
     #[test]
     fn native_engine_gives_candles_log_probabilities() {
         let model = test_model();
         assert!(model.is_file(), "{} not found: run scripts/setup.sh", model.display());
-        let start = |engine| {
-            GgufSystem::start(&GgufConfig { model: model.display().to_string(), engine, threads: 2, ..Default::default() }, Path::new("."))
-                .unwrap()
-        };
+        let start = |engine| LanguageModel::load(&model, &Options { engine, threads: 2, ..Default::default() }).unwrap();
         let (mut candle, mut native) = (start(Engine::Candle), start(Engine::Native));
         assert!(matches!(native.model, Model::Native(_)) && matches!(candle.model, Model::Candle(_)));
         let prompt =
             candle.tokenizer.encode("Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May.");
-        let log_probs = |system: &mut GgufSystem, tokens: &[u32], position: usize| {
+        let log_probs = |system: &mut LanguageModel, tokens: &[u32], position: usize| {
             let values = logit_values(&system.forward(tokens, position).unwrap()).unwrap();
             let max = values.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
             let log_sum = values.iter().map(|v| (v - max).exp()).sum::<f32>().ln();
@@ -647,17 +542,14 @@ mod tests {
 
         // Continuations scored whole: this engine in one pass each, candle token by token.
         let continuations = [" 24 clips in May.".to_string(), " none.".to_string(), " 72 clips altogether in April and May.".to_string()];
-        let request = ChoicesRequest {
-            id: "natalia",
-            context: "Natalia sold 48 clips in April and half as many in May, that is",
-            continuations: &continuations,
-        };
-        let (by_step, by_pass) = (candle.loglikelihood(&request).unwrap(), native.loglikelihood(&request).unwrap());
+        let context = "Natalia sold 48 clips in April and half as many in May, that is";
+        let (by_step, by_pass) =
+            (candle.loglikelihood(context, &continuations, true).unwrap(), native.loglikelihood(context, &continuations, true).unwrap());
         for (a, b) in by_step.iter().zip(&by_pass) {
             assert!(a.tokens == b.tokens && a.tokens > 1, "{by_step:?} vs {by_pass:?}");
             assert!((a.logprob - b.logprob).abs() < 0.2 * a.tokens as f64, "{by_step:?} vs {by_pass:?}");
         }
         // Scoring again (after the other continuations moved the cache on) gives the same figures.
-        assert_eq!(native.loglikelihood(&request).unwrap(), by_pass);
+        assert_eq!(native.loglikelihood(context, &continuations, true).unwrap(), by_pass);
     }
 }
