@@ -28,17 +28,25 @@ echo "LLM server: $CLAIMBENCH_LLM_URL (pid $llm_pid), model $CLAIMBENCH_LLM_MODE
 
 build="$(date +%s)"
 cargo test --locked --workspace --all-targets --no-run
+# The targets that need real services, which plain `cargo test` leaves out.
+cargo test --locked -p claimbench --test services --no-run
+cargo test --locked -p claimbench-gguf --test model --no-run
 phase "building the tests" "$build"
 
-# Everything but the LLM tests, which follow on their own: they time a model and a server that
-# would otherwise share two cores with LAMMPS, Slurm and each other.
-rest="$(date +%s)"
-scripts/slurm/with-cluster.sh .tools/slurm-test cargo test --locked --workspace --lib --bins --tests --examples -- --skip llm::
-# The benchmarks once each in test mode (criterion takes no --skip).
+# What needs only Rust and Python 3: plain `cargo test`, and each benchmark once in test mode.
+plain="$(date +%s)"
+cargo test --locked --workspace --lib --bins --tests --examples
 cargo test --locked --workspace --benches
-phase "unit, integration and CLI tests (but the LLM tests)" "$rest"
+phase "tests that need only Rust and Python (cargo test)" "$plain"
+# Against the real services but the LLM server (Slurm, LAMMPS, PocketSphinx, sctk, sox,
+# Chromium), and the built-in engine on the real model. The LLM tests follow on their own: they
+# time a model and a server that would otherwise share two cores with LAMMPS, Slurm and each other.
+services="$(date +%s)"
+scripts/slurm/with-cluster.sh .tools/slurm-test cargo test --locked -p claimbench --test services -- --skip llm::
+cargo test --locked -p claimbench-gguf --test model
+phase "tests against Slurm, LAMMPS, speech tools and Chromium" "$services"
 llm="$(date +%s)"
-cargo test --locked -p claimbench --test cli llm:: -- --test-threads=1 --nocapture
+cargo test --locked -p claimbench --test services llm:: -- --test-threads=1 --nocapture
 phase "the LLM tests (one at a time; their budget is 600 s on 2 cores)" "$llm"
 
 # Every fuzz target briefly, replaying its seeds and past crash inputs first; a crash fails the run.

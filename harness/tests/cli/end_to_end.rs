@@ -230,14 +230,14 @@ fn a_killed_local_run_resumes_to_the_uninterrupted_result() {
         assert!(again.stderr.contains("already complete"), "{}", again.stderr);
     }
 
-    // A system that keeps crashing is finished by resuming until nothing is left.
-    let crashing = example_command_system(dir.path(), "crashing", &["--crash-after", "12"], None);
+    // A system that keeps crashing is finished by resuming until nothing is left; resumed from
+    // another directory, the system named relative to where the run started is still found.
+    example_command_system(dir.path(), "crashing", &["--crash-after", "12"], None);
     let out = dir.path().join("crashing");
-    let first =
-        claimbench(dir.path(), &["run", suite, "--system", crashing.to_str().unwrap(), "--seed", "5", "--out", out.to_str().unwrap()]);
+    let first = claimbench(dir.path(), &["run", suite, "--system", "crashing.toml", "--seed", "5", "--out", out.to_str().unwrap()]);
     assert_eq!(first.code, 2);
     let run = only_run(&out);
-    let second = claimbench(dir.path(), &["run", "--resume", run.to_str().unwrap()]);
+    let second = claimbench(Path::new("/"), &["run", "--resume", run.to_str().unwrap()]);
     assert!(second.code == 2 && second.stderr.contains("24 of 30 samples kept"), "{}", second.stderr);
     let third = claimbench(dir.path(), &["run", "--resume", run.to_str().unwrap()]);
     assert_eq!(third.code, 0, "{}", third.stderr);

@@ -96,44 +96,18 @@ fn preview(text: &str) -> String {
 }
 
 /// `reasoning.gsm8k`.
-pub struct Gsm8k;
-pub static TASK: Gsm8k = Gsm8k;
+pub static TASK: super::TextTask = super::TextTask {
+    kind: TaskKind::ReasoningGsm8k,
+    scoring_version: SCORING_VERSION,
+    metrics: &METRICS,
+    prepare,
+    score: |suite, item, output| score(suite.spec.scoring.extraction, item, output),
+};
 
 const METRICS: [crate::tasks::MetricDef; 6] = {
     let [a, b, c, d, e] = super::TIMINGS;
     [super::ACCURACY, a, b, c, d, e]
 };
-
-impl crate::tasks::Task for Gsm8k {
-    fn name(&self) -> &'static str {
-        TaskKind::ReasoningGsm8k.name()
-    }
-    fn scoring_version(&self) -> &'static str {
-        SCORING_VERSION
-    }
-    fn metrics(&self) -> &'static [crate::tasks::MetricDef] {
-        &METRICS
-    }
-    fn sends_text(&self) -> bool {
-        true
-    }
-    fn prepare(&self, suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
-        prepare(suite, dataset)
-    }
-    fn score(&self, suite: &Suite, item: &TaskItem, output: &str) -> Score {
-        score(suite.spec.scoring.extraction, item, output)
-    }
-    fn summarise(
-        &self,
-        _suite: &Suite,
-        samples: &[crate::store::samples::Sample],
-        _seed: u64,
-        metrics: &mut std::collections::BTreeMap<String, crate::store::metrics::MetricValue>,
-    ) -> usize {
-        super::summarise_timings(samples, metrics);
-        0
-    }
-}
 
 pub fn score(mode: Extraction, item: &TaskItem, output: &str) -> Score {
     let extracted = extract(mode, output);

@@ -5,10 +5,48 @@ pub mod extract;
 pub mod gsm8k;
 pub mod multiple_choice;
 
+use crate::error::Result;
+use crate::spec::dataset::Dataset;
+use crate::spec::suite::{Suite, TaskKind};
 use crate::store::metrics::MetricValue;
 use crate::store::samples::Sample;
-use crate::tasks::{percentile, ItemValues, MetricDef, Role, LATENCY_MEAN, TTFT};
+use crate::tasks::{percentile, ItemValues, MetricDef, PreparedTask, Role, Score, Task, TaskItem, LATENCY_MEAN, TTFT};
 use std::collections::BTreeMap;
+
+/// A task whose items are text prompts and whose answers are scored as text: everything but how
+/// items are made and answers scored is shared.
+pub struct TextTask {
+    pub kind: TaskKind,
+    pub scoring_version: &'static str,
+    pub metrics: &'static [MetricDef],
+    pub prepare: fn(&Suite, &Dataset) -> Result<PreparedTask>,
+    pub score: fn(&Suite, &TaskItem, &str) -> Score,
+}
+
+impl Task for TextTask {
+    fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+    fn scoring_version(&self) -> &'static str {
+        self.scoring_version
+    }
+    fn metrics(&self) -> &'static [MetricDef] {
+        self.metrics
+    }
+    fn sends_text(&self) -> bool {
+        true
+    }
+    fn prepare(&self, suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
+        (self.prepare)(suite, dataset)
+    }
+    fn score(&self, suite: &Suite, item: &TaskItem, output: &str) -> Score {
+        (self.score)(suite, item, output)
+    }
+    fn summarise(&self, _suite: &Suite, samples: &[Sample], _seed: u64, metrics: &mut BTreeMap<String, MetricValue>) -> usize {
+        summarise_timings(samples, metrics);
+        0
+    }
+}
 
 /// The share of items answered right.
 pub const ACCURACY: MetricDef = MetricDef {

@@ -89,8 +89,13 @@ fn best(values: &[f64]) -> Option<usize> {
 }
 
 /// `reasoning.multiple_choice`.
-pub struct MultipleChoice;
-pub static TASK: MultipleChoice = MultipleChoice;
+pub static TASK: super::TextTask = super::TextTask {
+    kind: TaskKind::ReasoningMultipleChoice,
+    scoring_version: SCORING_VERSION,
+    metrics: &METRICS,
+    prepare,
+    score: |_, item, output| score(item, output),
+};
 
 /// The share of items whose most likely choice per byte is right (lm-evaluation-harness's).
 pub const ACC_NORM: crate::tasks::MetricDef = crate::tasks::MetricDef {
@@ -105,37 +110,6 @@ const METRICS: [crate::tasks::MetricDef; 7] = {
     let [a, b, c, d, e] = super::TIMINGS;
     [super::ACCURACY, ACC_NORM, a, b, c, d, e]
 };
-
-impl crate::tasks::Task for MultipleChoice {
-    fn name(&self) -> &'static str {
-        TaskKind::ReasoningMultipleChoice.name()
-    }
-    fn scoring_version(&self) -> &'static str {
-        SCORING_VERSION
-    }
-    fn metrics(&self) -> &'static [crate::tasks::MetricDef] {
-        &METRICS
-    }
-    fn sends_text(&self) -> bool {
-        true
-    }
-    fn prepare(&self, suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
-        prepare(suite, dataset)
-    }
-    fn score(&self, _suite: &Suite, item: &TaskItem, output: &str) -> Score {
-        score(item, output)
-    }
-    fn summarise(
-        &self,
-        _suite: &Suite,
-        samples: &[crate::store::samples::Sample],
-        _seed: u64,
-        metrics: &mut std::collections::BTreeMap<String, crate::store::metrics::MetricValue>,
-    ) -> usize {
-        super::summarise_timings(samples, metrics);
-        0
-    }
-}
 
 pub fn score(item: &TaskItem, output: &str) -> Score {
     let mut score = Score { extracted: None, correct: false, measures: Default::default(), annotations: Default::default() };
