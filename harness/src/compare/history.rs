@@ -9,7 +9,7 @@ use crate::store::metrics::MetricValue;
 use crate::store::samples::Sample;
 use crate::store::SAMPLES;
 use crate::tasks::asr::ratio_parts;
-use crate::tasks::sample_value;
+use crate::tasks::item_value;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -135,6 +135,7 @@ fn item_values(metric: &str, runs: &[&RunItems], positions: &[Vec<usize>]) -> Op
     let item = |j: usize| -> Vec<Sample> { runs.iter().zip(positions).map(|(run, at)| run.sample(at[j])).collect() };
     let (mut ratio_items, mut shared_denominators) = (Vec::new(), true);
     let mut per_item: Vec<Vec<f64>> = Vec::new();
+    let value_of = item_value(metric);
     for j in 0..items {
         let samples = item(j);
         // An utterance one run could not score has no parts there and is left out of all.
@@ -142,7 +143,7 @@ fn item_values(metric: &str, runs: &[&RunItems], positions: &[Vec<usize>]) -> Op
             shared_denominators &= parts.iter().all(|p| p.1 == parts[0].1);
             ratio_items.push((parts.iter().map(|p| p.0).collect::<Vec<f64>>(), parts[0].1));
         }
-        if let Some(values) = samples.iter().map(|s| sample_value(metric, s)).collect::<Option<Vec<f64>>>() {
+        if let Some(values) = samples.iter().map(&value_of).collect::<Option<Vec<f64>>>() {
             per_item.push(values);
         }
     }

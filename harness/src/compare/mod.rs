@@ -14,7 +14,7 @@ use crate::stats::StatsError;
 use crate::store::manifest::{Manifest, Status};
 use crate::store::StoredRun;
 use crate::tasks::asr::ratio_parts;
-use crate::tasks::sample_value;
+use crate::tasks::item_value;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -165,12 +165,11 @@ impl Paired {
     /// The paired per-item values of a metric, or an error naming the metrics that exist.
     /// Items where only one side has a value (e.g. one run's log failed to parse) are left out.
     pub fn values(&self, metric: &str) -> Result<(Vec<f64>, Vec<f64>)> {
+        let value_of = item_value(metric);
         let (a, b): (Vec<f64>, Vec<f64>) = self
             .pairs
             .iter()
-            .filter_map(|&(i, j)| {
-                Some((sample_value(metric, &self.baseline.samples[i])?, sample_value(metric, &self.candidate.samples[j])?))
-            })
+            .filter_map(|&(i, j)| Some((value_of(&self.baseline.samples[i])?, value_of(&self.candidate.samples[j])?)))
             .unzip();
         if a.is_empty() {
             let known: Vec<&str> = self.baseline.metrics.metrics.keys().map(String::as_str).collect();

@@ -88,15 +88,9 @@ impl Format {
     /// The formats a report is written in, each to its own file.
     pub const REPORT: [Format; 5] = [Format::Html, Format::Markdown, Format::Json, Format::Junit, Format::Csv];
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Text => "text",
-            Format::Markdown => "markdown",
-            Format::Json => "json",
-            Format::Junit => "junit",
-            Format::Html => "html",
-            Format::Csv => "csv",
-        }
+    /// The name `--format` takes.
+    pub fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self).map(|v| v.get_name().to_string()).unwrap_or_default()
     }
 
     /// The file of a report in this format, and its exporter; `None` for text.

@@ -42,6 +42,16 @@ pub struct Recipe {
 pub const RECIPE: &str = "recipe.json";
 
 impl Recipe {
+    /// Where the run started: a resumed run or a Slurm shard takes the system from here (the
+    /// suite's path is absolute), without changing the process's directory.
+    pub(crate) fn workdir(&self) -> Result<&Path> {
+        let workdir = Path::new(&self.workdir);
+        if !workdir.is_dir() {
+            return Err(Error::in_file(workdir, "the run's working directory is gone"));
+        }
+        Ok(workdir)
+    }
+
     pub(crate) fn new(suite: &Suite, request: &RunRequest) -> Result<Recipe> {
         let absolute = |p: &Path| std::path::absolute(p).map_err(|e| Error::in_file(p, e));
         Ok(Recipe {
@@ -431,11 +441,7 @@ pub fn resume_local(dir: &Path, progress: Progress<'_>) -> Result<RunSummary> {
         return Err(Error::in_file(dir, "run is already complete"));
     }
     let recipe: Recipe = crate::fsutil::read_json(&dir.join(RECIPE))?;
-    // The suite's path is absolute; the system is parsed as it was given where the run started.
-    let workdir = Path::new(&recipe.workdir);
-    if !workdir.is_dir() {
-        return Err(Error::in_file(workdir, "the run's working directory is gone"));
-    }
+    let workdir = recipe.workdir()?;
     let loaded = load_suite(&recipe.suite_path, workdir)?;
     let items = limited_items(&loaded.task, recipe.limit)?;
     let journal = dir.join(JOURNAL);

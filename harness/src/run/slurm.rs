@@ -239,11 +239,7 @@ pub fn worker(dir: &Path, shard: usize) -> Result<()> {
     }
     let plan: Plan = read_json(&dir.join(PLAN))?;
     let ids = plan.assignment.get(shard).ok_or_else(|| Error::new(format!("shard {shard} is not in the plan ({} shards)", plan.shards)))?;
-    // The suite's path is absolute; the system is parsed as it was given where the run started.
-    let workdir = Path::new(&plan.recipe.workdir);
-    if !workdir.is_dir() {
-        return Err(Error::in_file(workdir, "the run's working directory is gone"));
-    }
+    let workdir = plan.recipe.workdir()?;
     let loaded = load_suite(&plan.recipe.suite_path, workdir)?;
     let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let items: Vec<_> =

@@ -195,11 +195,13 @@ pub fn percentile_metrics(name: &str, seconds: &[f64], metrics: &mut BTreeMap<St
     }
 }
 
-/// One sample's value for a metric that has per-item values: `accuracy`, the latency, a
-/// speech error rate, or `WORKLOAD/MEASURE` of a simulation suite. `None` when the sample has no
-/// part in the metric (another workload, a warm-up run, no latency measured).
-pub fn sample_value(metric: &str, sample: &Sample) -> Option<f64> {
-    match metric_def(metric)?.items {
+/// How to read one sample's value for a metric that has per-item values: `accuracy`, the
+/// latency, a speech error rate, or `WORKLOAD/MEASURE` of a simulation suite. The metric is
+/// looked up once, so callers reading many samples resolve it once. The reader gives `None`
+/// when a sample has no part in the metric (another workload, a warm-up run, no latency).
+pub fn item_value(metric: &str) -> impl Fn(&Sample) -> Option<f64> + '_ {
+    let items = metric_def(metric).map(|d| d.items);
+    move |sample| match items? {
         ItemValues::Mean(value_of) | ItemValues::PerItem(value_of) => value_of(sample),
         ItemValues::PerWorkload => {
             let (workload, measure) = metric.rsplit_once('/')?;
@@ -211,10 +213,16 @@ pub fn sample_value(metric: &str, sample: &Sample) -> Option<f64> {
     }
 }
 
+/// One sample's value for a metric (see [`item_value`]).
+pub fn sample_value(metric: &str, sample: &Sample) -> Option<f64> {
+    item_value(metric)(sample)
+}
+
 /// Per-item values behind a metric, in sample order, from the samples that have a part in it;
 /// `None` when none has.
 pub fn metric_values(metric: &str, samples: &[Sample]) -> Option<Vec<f64>> {
-    let values: Vec<f64> = samples.iter().filter_map(|s| sample_value(metric, s)).collect();
+    let value_of = item_value(metric);
+    let values: Vec<f64> = samples.iter().filter_map(value_of).collect();
     (!values.is_empty()).then_some(values)
 }
 
