@@ -112,6 +112,8 @@ pub struct ContinuationLogprob {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Timings {
     pub prompt_tokens: usize,
+    /// Leading prompt tokens whose keys and values were reused from the previous request.
+    pub cached_prompt_tokens: usize,
     pub prompt_s: f64,
     pub generated_tokens: usize,
     pub decode_s: f64,
@@ -274,6 +276,22 @@ impl LanguageModel {
         self.model.forward(tokens, position, &self.device).map_err(candle_error)
     }
 
+    /// The logits after the whole of `tokens`, run from the start, and how many leading tokens
+    /// were reused: the native engine keeps the keys and values of the longest prefix they share
+    /// with what it ran last (a few-shot prompt's examples, a chat template's preamble). It
+    /// computes each token on its own, so the logits are the same bit for bit as without reuse.
+    /// Candle's cache cannot rewind, so it starts again.
+    fn prefill(&mut self, tokens: &[u32]) -> Result<(Tensor, usize)> {
+        let reused = match &self.model {
+            Model::Native(model) => model.reusable_prefix(tokens),
+            Model::Candle(_) => 0,
+        };
+        if reused == 0 {
+            self.model.clear_kv_cache();
+        }
+        Ok((self.forward(&tokens[reused..], reused)?, reused))
+    }
+
     /// The logits after the last of `tokens`, run from `position` on (the cache holds what came
     /// before).
     pub fn logits(&mut self, tokens: &[u32], position: usize) -> Result<Vec<f32>> {
@@ -334,9 +352,8 @@ impl LanguageModel {
             };
             LogitsProcessor::from_sampling(seed, sampling)
         });
-        self.model.clear_kv_cache();
         let started = Instant::now();
-        let mut logits = self.forward(&prompt_tokens, 0)?;
+        let (mut logits, cached_prompt_tokens) = self.prefill(&prompt_tokens)?;
         let prompt_s = started.elapsed().as_secs_f64();
         let mut generated: Vec<u32> = Vec::new();
         let mut text = String::new();
@@ -362,6 +379,7 @@ impl LanguageModel {
         }
         let timings = Timings {
             prompt_tokens: prompt_tokens.len(),
+            cached_prompt_tokens,
             prompt_s,
             generated_tokens: generated.len(),
             decode_s: decode_started.elapsed().as_secs_f64(),
@@ -409,8 +427,7 @@ impl LanguageModel {
         if tokens.is_empty() {
             return Ok((0, 0));
         }
-        self.model.clear_kv_cache();
-        let logits = self.forward(&context, 0)?;
+        let (logits, _) = self.prefill(&context)?;
         let mut agreeing = 0;
         self.follow(logits, context.len(), &tokens, |values, token| {
             agreeing += usize::from(argmax_of(values) == token);
@@ -463,8 +480,7 @@ impl LanguageModel {
         if context.is_empty() {
             return Err(Error::new("empty context and no BOS token to condition on"));
         }
-        self.model.clear_kv_cache();
-        let after_context = self.forward(&context, 0)?;
+        let (after_context, _) = self.prefill(&context)?;
         // Candle's cache cannot rewind, so each continuation starts from a copy; the native
         // engine rewinds to the context's end by itself.
         let snapshot = matches!(self.model, Model::Candle(_)).then(|| self.model.clone());

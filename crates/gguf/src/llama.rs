@@ -150,7 +150,8 @@ pub struct Llama {
     /// Per layer: keys and values of every position so far, `kv_heads * head_dim` each.
     keys: Vec<Vec<f32>>,
     values: Vec<Vec<f32>>,
-    positions: usize,
+    /// The tokens whose keys and values the cache holds, at positions 0.. in order.
+    cached: Vec<u32>,
 }
 
 fn metadata_f32(content: &gguf_file::Content, key: &str) -> Option<f32> {
@@ -235,7 +236,12 @@ impl Llama {
         let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
         let pool = Pool::new(threads).map_err(|e| candle_core::Error::Msg(format!("cannot start {threads} threads: {e}")))?;
         let weights = Weights { embeddings, vocabulary, layers, norm, lm_head, dim, heads, kv_heads, head_dim, eps, frequencies, pool };
-        Ok(Llama { keys: vec![Vec::new(); block_count], values: vec![Vec::new(); block_count], positions: 0, weights: Arc::new(weights) })
+        Ok(Llama {
+            keys: vec![Vec::new(); block_count],
+            values: vec![Vec::new(); block_count],
+            cached: Vec::new(),
+            weights: Arc::new(weights),
+        })
     }
 
     pub fn clear_kv_cache(&mut self) {
@@ -248,7 +254,14 @@ impl Llama {
             k.truncate(position * width);
             v.truncate(position * width);
         }
-        self.positions = position;
+        self.cached.truncate(position);
+    }
+
+    /// How many leading `tokens` the cache already holds, leaving at least the last to run (its
+    /// logits are wanted).
+    pub fn reusable_prefix(&self, tokens: &[u32]) -> usize {
+        let shared = self.cached.iter().zip(tokens).take_while(|(a, b)| a == b).count();
+        shared.min(tokens.len().saturating_sub(1))
     }
 
     /// Runs `tokens` at positions `position..`, forgetting any cached position from `position` on;
@@ -269,8 +282,8 @@ impl Llama {
 
     /// The last layer's output for every token (one row of the model's width each).
     fn hidden_states(&mut self, tokens: &[u32], position: usize) -> candle_core::Result<Vec<f32>> {
-        if position > self.positions {
-            return Err(candle_core::Error::Msg(format!("position {position} is past the {} cached", self.positions)));
+        if position > self.cached.len() {
+            return Err(candle_core::Error::Msg(format!("position {position} is past the {} cached", self.cached.len())));
         }
         if tokens.is_empty() {
             return Err(candle_core::Error::Msg("no tokens to run".into()));
@@ -312,7 +325,7 @@ impl Llama {
             }
             add(&mut x, &layer.down.apply(&activated, pool)?);
         }
-        self.positions = position + tokens.len();
+        self.cached.extend_from_slice(tokens);
         Ok(x)
     }
 }
@@ -460,6 +473,20 @@ mod tests {
         }
         assert!(model.forward(&[10], 4).unwrap_err().to_string().contains("outside the vocabulary of 10"));
         assert!(model.forward(&[1], 9).unwrap_err().to_string().contains("past the 4 cached"));
+    }
+
+    #[test]
+    fn a_shared_prefix_is_reused_and_the_logits_do_not_change() {
+        let mut model = load(tiny_model(96, 96)).unwrap();
+        assert_eq!(model.reusable_prefix(&[1, 2, 3]), 0);
+        let whole = model.forward(&[1, 2, 3, 4], 0).unwrap();
+        // The last token always runs, for its logits.
+        assert_eq!(model.reusable_prefix(&[1, 2, 3, 4]), 3);
+        assert_eq!(model.reusable_prefix(&[1, 2, 5]), 2);
+        assert_eq!(model.reusable_prefix(&[2, 2]), 0);
+        let _ = model.forward(&[5], 2).unwrap();
+        assert_eq!(model.reusable_prefix(&[1, 2, 3, 4]), 2);
+        assert_eq!(model.forward(&[3, 4], 2).unwrap(), whole);
     }
 
     #[test]

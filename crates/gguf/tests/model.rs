@@ -61,3 +61,34 @@ fn native_engine_gives_candles_log_probabilities() {
     // Scoring again (after the other continuations moved the cache on) gives the same figures.
     assert_eq!(native.loglikelihood(context, &continuations, true).unwrap(), by_pass);
 }
+
+#[test]
+fn a_shared_prompt_prefix_is_reused_without_changing_a_single_logit() {
+    let model = test_model();
+    let start = |engine| LanguageModel::load(&model, &Options { engine, threads: 2, ..Default::default() }).unwrap();
+    let examples = "Question: Tom has 3 apples and buys 4 more. How many apples does he have?\nAnswer: 3 + 4 = 7. #### 7\n\n";
+    let (first, second) =
+        (format!("{examples}Question: What is 6 times 7?\nAnswer:"), format!("{examples}Question: What is 9 minus 2?\nAnswer:"));
+    let generate = |m: &mut LanguageModel, prompt: &str| m.generate_tokens(prompt, 12, &[], 0.0, None, 0).unwrap();
+
+    let mut reusing = start(Engine::Native);
+    let (_, _, cold) = generate(&mut reusing, &first);
+    let (tokens, text, warm) = generate(&mut reusing, &second);
+    let (fresh_tokens, fresh_text, fresh) = generate(&mut start(Engine::Native), &second);
+    assert_eq!(cold.cached_prompt_tokens, 0);
+    assert_eq!(fresh.cached_prompt_tokens, 0);
+    let shared = reusing.tokenizer.encode(examples).len();
+    assert!(warm.cached_prompt_tokens >= shared - 1 && warm.cached_prompt_tokens < warm.prompt_tokens, "{warm:?} shares {shared}");
+    assert_eq!((tokens, text), (fresh_tokens, fresh_text));
+
+    // Each token is computed on its own, so splitting the prompt changes no logit at all.
+    let prompt = reusing.tokenizer.encode(&second);
+    let whole = reusing.logits(&prompt, 0).unwrap();
+    let _ = reusing.logits(&prompt[..shared], 0).unwrap();
+    assert_eq!(reusing.logits(&prompt[shared..], shared).unwrap(), whole);
+
+    // Candle's cache cannot rewind: it never reuses.
+    let mut candle = start(Engine::Candle);
+    let _ = generate(&mut candle, &first);
+    assert_eq!(generate(&mut candle, &second).2.cached_prompt_tokens, 0);
+}

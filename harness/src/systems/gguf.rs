@@ -170,6 +170,8 @@ impl System for GgufSystem {
             .map_err(item)?;
         let mut measures = std::collections::BTreeMap::new();
         measures.insert("prompt_tokens".to_string(), timings.prompt_tokens as f64);
+        // The time to first token is shorter by what the previous prompt shared with this one.
+        measures.insert("cached_prompt_tokens".to_string(), timings.cached_prompt_tokens as f64);
         measures.insert(crate::protocol::TTFT.to_string(), timings.prompt_s);
         Ok(Response {
             output: text,
