@@ -115,6 +115,10 @@ pub fn jsonl(data: &[u8]) {
         check_error(claimbench::data::jsonl::parse_objects(&path, text), &path);
     }
     check_error(claimbench::systems::predictions::PredictionsSystem::load(&path, task, &task.items), &path);
+    // The same bytes as the other text record formats: a JSON array, CSV and TSV.
+    check_error(claimbench::data::tabular::read_json(&path), &path);
+    check_error(claimbench::data::tabular::read_delimited(&path, b','), &path);
+    check_error(claimbench::data::tabular::read_delimited(&path, b'\t'), &path);
 }
 
 /// The first byte picks the format; for Kaldi, a NUL byte splits `text` from `wav.scp`.

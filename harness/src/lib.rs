@@ -7,7 +7,7 @@
 //! 1. `error`, `secrets`, `host`, `stats`, `text` — foundations, no I/O but reading the host
 //! 2. `fsutil` — atomic writes, scratch directories, paths kept inside a root
 //! 3. `spec` — suite, dataset, claims and system TOML
-//! 4. `data` — dataset formats: JSON lines, transcripts, WAV, LAMMPS logs
+//! 4. `data` — dataset formats: JSON lines, JSON, CSV, Parquet, transcripts, WAV, LAMMPS logs
 //! 5. `protocol` — items and requests between tasks and systems
 //! 6. `store` — run directories: manifest, samples, metrics, the writer lock
 //! 7. `tasks`, `systems` — preparing and scoring items; asking systems (neither sees the other)

@@ -5,6 +5,7 @@ mod agree;
 mod bundle;
 mod claim;
 mod compare;
+mod datasets;
 mod gguf;
 mod history;
 mod md;
@@ -40,6 +41,12 @@ enum Command {
     Suites {
         #[command(subcommand)]
         command: suites::SuitesCommand,
+    },
+    /// Describe a folder of data files as a dataset (dataset.toml with hashes, license and
+    /// source), and check one.
+    Datasets {
+        #[command(subcommand)]
+        command: datasets::DatasetsCommand,
     },
     /// Run a suite against a system and store the results in a new run directory.
     ///
@@ -125,6 +132,7 @@ impl Cli {
     pub fn execute(self) -> claimbench::Result<Verdict> {
         match self.command {
             Command::Suites { command } => suites::execute(command),
+            Command::Datasets { command } => datasets::execute(command),
             Command::Run(args) => run::execute(args),
             Command::Worker(args) => run::worker(args),
             Command::Status(args) => run::status(args),

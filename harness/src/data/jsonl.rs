@@ -38,15 +38,6 @@ pub fn json_kind(value: &Value) -> &'static str {
     }
 }
 
-/// A required string field of a JSONL record.
-pub fn string_field<'a>(path: &Path, line: usize, map: &'a Map<String, Value>, key: &str) -> Result<&'a str> {
-    match map.get(key) {
-        Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(Error::at_line(path, line, format!("field '{key}' must be a string, found {}", json_kind(other)))),
-        None => Err(Error::at_line(path, line, format!("missing field '{key}'"))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,11 +50,26 @@ pub struct DatasetFileSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileFormat {
+    /// Records, one JSON object per line.
     Jsonl,
+    /// Records as a JSON array of objects.
+    Json,
+    /// Records under a header row.
+    Csv,
+    Tsv,
+    /// Records as rows, nested lists and structs included (Hugging Face's format).
+    Parquet,
     /// Used as a file (a simulation input, a potential, a transcript), not read as records.
     Text,
     /// Audio, read by the speech tasks.
     Wav,
+}
+
+impl FileFormat {
+    /// Whether the file is read as records (not used as a whole file).
+    pub fn holds_records(self) -> bool {
+        !matches!(self, FileFormat::Text | FileFormat::Wav)
+    }
 }
 
 /// A dataset whose files have been checked against their recorded hashes.
@@ -131,12 +146,30 @@ impl Dataset {
         Ok(Dataset { dir: dir.to_path_buf(), spec })
     }
 
+    /// The one file under `key`.
     pub fn file(&self, key: &str) -> Result<(PathBuf, &DatasetFileSpec)> {
-        let file = self.spec.files.iter().find(|f| f.key == key).ok_or_else(|| {
-            let keys: Vec<&str> = self.spec.files.iter().map(|f| f.key.as_str()).collect();
-            Error::in_file(&self.dir.join("dataset.toml"), format!("no file with key '{key}' (it has: {})", keys.join(", ")))
-        })?;
-        Ok((self.dir.join(file.path.get_ref()), file))
+        let mut files = self.files(key)?;
+        if files.len() > 1 {
+            return Err(Error::in_file(
+                &self.dir.join("dataset.toml"),
+                format!(
+                    "key '{key}' names {} files; only record files (JSONL, JSON, CSV, TSV, Parquet) may be split into shards",
+                    files.len()
+                ),
+            ));
+        }
+        Ok(files.remove(0))
+    }
+
+    /// Every file under `key`, in the order dataset.toml lists them: a split's shards.
+    pub fn files(&self, key: &str) -> Result<Vec<(PathBuf, &DatasetFileSpec)>> {
+        let files: Vec<_> = self.spec.files.iter().filter(|f| f.key == key).map(|f| (self.dir.join(f.path.get_ref()), f)).collect();
+        if files.is_empty() {
+            let mut keys: Vec<&str> = self.spec.files.iter().map(|f| f.key.as_str()).collect();
+            keys.dedup();
+            return Err(Error::in_file(&self.dir.join("dataset.toml"), format!("no file with key '{key}' (it has: {})", keys.join(", "))));
+        }
+        Ok(files)
     }
 
     pub fn provenance(&self) -> DatasetProvenance {

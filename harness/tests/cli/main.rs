@@ -4,5 +4,6 @@
 
 mod common;
 mod compare;
+mod datasets;
 mod end_to_end;
 mod hostile_systems;

@@ -77,8 +77,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
         })
         .collect();
     let (path, _) = dataset.file(&suite.spec.dataset.file)?;
-    let records =
-        items.iter().map(|i| crate::data::Record { id: i.id.clone(), index: i.index, line: 0, fields: Default::default() }).collect();
+    let records = items.iter().map(|i| crate::data::Record::stand_in(&i.id, i.index, &path)).collect();
     Ok(PreparedTask { kind: TaskKind::AsrWer, items, source: crate::data::RecordFile { path, records }, fewshot_ids: Vec::new() })
 }
 

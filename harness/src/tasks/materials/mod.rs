@@ -5,7 +5,7 @@
 pub mod gate;
 pub use crate::data::lammps_log as log;
 
-use crate::data::{Record, RecordFile};
+use crate::data::RecordFile;
 use crate::error::{Error, Result};
 use crate::protocol::SimulationRequest;
 use crate::spec::dataset::Dataset;
@@ -73,7 +73,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
     }
     // Items stand in for records, so that submitted results can be keyed by id or index.
     let (path, _) = dataset.file(&suite.spec.dataset.file)?;
-    let records = items.iter().map(|i| Record { id: i.id.clone(), index: i.index, line: 0, fields: Default::default() }).collect();
+    let records = items.iter().map(|i| crate::data::Record::stand_in(&i.id, i.index, &path)).collect();
     Ok(PreparedTask { kind: TaskKind::MaterialsMd, items, source: RecordFile { path, records }, fewshot_ids: Vec::new() })
 }
 

@@ -1,7 +1,7 @@
 //! GSM8K: grade-school maths word problems; the reference answer is the number after `####`.
 
 use super::extract::{extract, extract_strict};
-use crate::data::{jsonl::string_field, load_records, Record};
+use crate::data::{load_records, Record};
 use crate::error::{Error, Result};
 use crate::spec::dataset::Dataset;
 use crate::spec::suite::{Extraction, Suite, TaskKind};
@@ -20,18 +20,17 @@ struct Problem<'a> {
     reference: String,
 }
 
-fn problem<'a>(path: &Path, record: &'a Record) -> Result<Problem<'a>> {
-    let question = string_field(path, record.line, &record.fields, "question")?;
-    let solution = string_field(path, record.line, &record.fields, "answer")?;
-    let reference =
-        extract_strict(solution).ok_or_else(|| Error::at_line(path, record.line, "field 'answer' has no final '#### NUMBER'"))?;
+fn problem(record: &Record) -> Result<Problem<'_>> {
+    let question = record.string_field("question")?;
+    let solution = record.string_field("answer")?;
+    let reference = extract_strict(solution).ok_or_else(|| record.error("field 'answer' has no final '#### NUMBER'"))?;
     Ok(Problem { record, question, solution, reference })
 }
 
 pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
     let spec = &suite.spec;
     let source = load_records(dataset, &spec.dataset.file)?;
-    let problems = source.records.iter().map(|r| problem(&source.path, r)).collect::<Result<Vec<_>>>()?;
+    let problems = source.records.iter().map(problem).collect::<Result<Vec<_>>>()?;
 
     let fewshot = &spec.fewshot;
     let mut excluded = vec![false; problems.len()];
@@ -39,7 +38,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
         Vec::new()
     } else if let Some(key) = &fewshot.file {
         let pool_file = load_records(dataset, key)?;
-        let pool = pool_file.records.iter().map(|r| problem(&pool_file.path, r)).collect::<Result<Vec<_>>>()?;
+        let pool = pool_file.records.iter().map(problem).collect::<Result<Vec<_>>>()?;
         choose(fewshot.k, pool.len(), fewshot.seed, &suite.path)?
             .into_iter()
             .map(|i| (pool[i].question.to_string(), pool[i].solution.to_string()))

@@ -4,7 +4,7 @@
 //! lm-evaluation-harness normalises). In `letter` mode the choices are listed as A, B, C… and
 //! the first such letter the model writes is its answer.
 
-use crate::data::{jsonl::string_field, load_records};
+use crate::data::load_records;
 use crate::error::{Error, Result};
 use crate::spec::dataset::Dataset;
 use crate::spec::suite::{ChoiceMode, Suite, TaskKind};
@@ -33,8 +33,8 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
     let source = load_records(dataset, &spec.dataset.file)?;
     let mut items = Vec::with_capacity(source.records.len());
     for record in &source.records {
-        let at = |message: String| Error::at_line(&source.path, record.line, message);
-        let question = string_field(&source.path, record.line, &record.fields, "question")?;
+        let at = |message: String| record.error(message);
+        let question = record.string_field("question")?;
         let choices: Vec<String> = match record.fields.get("choices") {
             Some(Value::Array(list)) => list
                 .iter()
