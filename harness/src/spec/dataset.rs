@@ -108,7 +108,10 @@ impl Dataset {
         if spec.files.is_empty() {
             return Err(Error::in_file(&toml_path, "lists no files"));
         }
-        for file in &spec.files {
+        for (i, file) in spec.files.iter().enumerate() {
+            if spec.files[..i].iter().any(|earlier| earlier.path.get_ref() == file.path.get_ref()) {
+                return Err(error_at_span(&toml_path, &text, file.path.span(), format!("file '{}' is listed twice", file.path.get_ref())));
+            }
             // A dataset is its directory: what it hashes, ships and bundles lies inside it.
             let inside = Path::new(file.path.get_ref()).components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
             if !inside || file.path.get_ref().is_empty() {
@@ -174,5 +177,32 @@ impl Dataset {
 
     pub fn provenance(&self) -> DatasetProvenance {
         self.spec.provenance()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_share_a_key_but_a_file_listed_twice_is_refused_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let entry = |path: &str| {
+            format!(
+                "\n[[files]]\nkey = \"test\"\npath = \"{path}\"\nformat = \"jsonl\"\nsha256 = \"{}\"\n",
+                crate::fsutil::sha256_hex(b"{}\n")
+            )
+        };
+        for name in ["a.jsonl", "b.jsonl"] {
+            std::fs::write(dir.path().join(name), "{}\n").unwrap();
+        }
+        let head = "name = \"d\"\nversion = \"1\"\nlicense = \"MIT\"\nsource = \"s\"\n";
+        std::fs::write(dir.path().join("dataset.toml"), format!("{head}{}{}", entry("a.jsonl"), entry("b.jsonl"))).unwrap();
+        let dataset = Dataset::load(dir.path()).unwrap();
+        assert_eq!(dataset.files("test").unwrap().len(), 2);
+        assert!(dataset.file("test").unwrap_err().to_string().contains("key 'test' names 2 files"));
+        std::fs::write(dir.path().join("dataset.toml"), format!("{head}{}{}", entry("a.jsonl"), entry("a.jsonl"))).unwrap();
+        let err = Dataset::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("dataset.toml:14:") && err.ends_with("file 'a.jsonl' is listed twice"), "{err}");
     }
 }

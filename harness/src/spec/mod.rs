@@ -2,6 +2,7 @@
 //! the file, line and column.
 
 pub mod dataset;
+pub mod jinja;
 pub mod suite;
 pub mod template;
 

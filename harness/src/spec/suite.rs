@@ -35,6 +35,114 @@ pub struct SuiteSpec {
     /// How a `reasoning.multiple_choice` suite asks for the answer.
     #[serde(default)]
     pub multiple_choice: Option<Spanned<MultipleChoiceSpec>>,
+    /// How a `text` suite makes its requests and scores the answers.
+    #[serde(default)]
+    pub text: Option<Spanned<TextSpec>>,
+}
+
+/// A `text` suite, in lm-evaluation-harness's terms: a prompt, a target and (for multiple choice)
+/// the choices, each a record field's name or a Jinja template over the record; filters that
+/// pick the answer out of a generation; exact-match options.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextSpec {
+    pub output_type: OutputType,
+    /// Put before every prompt (a template over the record).
+    #[serde(default)]
+    pub description: String,
+    pub doc_to_text: Spanned<String>,
+    pub doc_to_target: Spanned<TargetSource>,
+    /// The choices: a field, a template giving a list, or a list of texts.
+    #[serde(default)]
+    pub doc_to_choice: Option<Spanned<ChoiceSource>>,
+    /// Between the prompt and the target (or each choice).
+    #[serde(default = "default_target_delimiter")]
+    pub target_delimiter: String,
+    #[serde(default = "default_fewshot_delimiter")]
+    pub fewshot_delimiter: String,
+    /// Applied in order to a generation; what is left is the answer.
+    #[serde(default)]
+    pub filter: Vec<Spanned<FilterSpec>>,
+    #[serde(default)]
+    pub exact_match: ExactMatchSpec,
+}
+
+fn default_target_delimiter() -> String {
+    " ".to_string()
+}
+
+fn default_fewshot_delimiter() -> String {
+    "\n\n".to_string()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputType {
+    /// Generate until a stop string; the filtered answer is compared with the target.
+    GenerateUntil,
+    /// Score each choice's log-likelihood after the prompt; the likeliest is the answer.
+    MultipleChoice,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum TargetSource {
+    /// A choice's index.
+    Index(u32),
+    /// A field or a template.
+    Text(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum ChoiceSource {
+    List(Vec<String>),
+    Text(String),
+}
+
+/// lm-evaluation-harness's filters, by its names.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "function", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FilterSpec {
+    /// The `group_select`-th match (negative from the end) of `regex_pattern`, or `fallback`.
+    Regex {
+        #[serde(default = "default_filter_regex")]
+        regex_pattern: String,
+        #[serde(default)]
+        group_select: i64,
+        #[serde(default = "default_filter_fallback")]
+        fallback: String,
+    },
+    /// The first of the responses (each item has one).
+    TakeFirst,
+    /// Leading and trailing whitespace removed.
+    RemoveWhitespace,
+    Lowercase,
+    Uppercase,
+}
+
+fn default_filter_regex() -> String {
+    r"#### (\-?[0-9\.\,]+)".to_string()
+}
+
+fn default_filter_fallback() -> String {
+    "[invalid]".to_string()
+}
+
+/// How answers and targets are normalised before `exact_match` compares them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExactMatchSpec {
+    #[serde(default)]
+    pub ignore_case: bool,
+    /// ASCII punctuation (Python's `string.punctuation`) removed.
+    #[serde(default)]
+    pub ignore_punctuation: bool,
+    #[serde(default)]
+    pub ignore_numbers: bool,
+    /// Every match removed, in order, before the rest.
+    #[serde(default)]
+    pub regexes_to_ignore: Vec<String>,
 }
 
 /// A `reasoning.multiple_choice` suite: score each choice by log-likelihood (`acc`, and
@@ -107,6 +215,9 @@ pub enum TaskKind {
     MaterialsMd,
     #[serde(rename = "asr.wer")]
     AsrWer,
+    /// Any text benchmark, declared as lm-evaluation-harness declares it.
+    #[serde(rename = "text")]
+    Text,
 }
 
 impl TaskKind {
@@ -116,6 +227,7 @@ impl TaskKind {
             TaskKind::ReasoningMultipleChoice => "reasoning.multiple_choice",
             TaskKind::MaterialsMd => "materials.md",
             TaskKind::AsrWer => "asr.wer",
+            TaskKind::Text => "text",
         }
     }
 }
@@ -242,10 +354,12 @@ pub enum Metric {
     Mer,
     Wil,
     Rtfx,
+    ExactMatch,
+    F1,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 12] = [
+    pub const ALL: [Metric; 14] = [
         Metric::Accuracy,
         Metric::AccNorm,
         Metric::TimestepsPerS,
@@ -258,6 +372,8 @@ impl Metric {
         Metric::Mer,
         Metric::Wil,
         Metric::Rtfx,
+        Metric::ExactMatch,
+        Metric::F1,
     ];
 
     /// The metric a suite's `metrics` list calls `name`.
@@ -279,14 +395,17 @@ impl Metric {
             Metric::Mer => "mer",
             Metric::Wil => "wil",
             Metric::Rtfx => "rtfx",
+            Metric::ExactMatch => "exact_match",
+            Metric::F1 => "f1",
         }
     }
 
     /// Whether the metric can be computed from the outputs of a task kind.
     pub fn applies_to(self, task: TaskKind) -> bool {
         match self {
-            Metric::Accuracy => matches!(task, TaskKind::ReasoningGsm8k | TaskKind::ReasoningMultipleChoice),
-            Metric::AccNorm => task == TaskKind::ReasoningMultipleChoice,
+            Metric::Accuracy => matches!(task, TaskKind::ReasoningGsm8k | TaskKind::ReasoningMultipleChoice | TaskKind::Text),
+            Metric::AccNorm => matches!(task, TaskKind::ReasoningMultipleChoice | TaskKind::Text),
+            Metric::ExactMatch | Metric::F1 => task == TaskKind::Text,
             Metric::TimestepsPerS | Metric::MatomStepsPerS | Metric::TauPerDay | Metric::NsPerDay | Metric::LoopTimeS => {
                 task == TaskKind::MaterialsMd
             }
@@ -296,7 +415,10 @@ impl Metric {
 
     /// Whether the metric is a speed figure, only comparable on the same hardware.
     pub fn is_speed(self) -> bool {
-        !matches!(self, Metric::Accuracy | Metric::AccNorm | Metric::Wer | Metric::Cer | Metric::Mer | Metric::Wil)
+        !matches!(
+            self,
+            Metric::Accuracy | Metric::AccNorm | Metric::Wer | Metric::Cer | Metric::Mer | Metric::Wil | Metric::ExactMatch | Metric::F1
+        )
     }
 
     pub fn higher_is_better(self) -> bool {
@@ -456,6 +578,9 @@ fn validate(path: &Path, text: &str, spec: &SuiteSpec) -> Result<()> {
     if let Some(m) = spec.multiple_choice.as_ref().filter(|_| spec.task != TaskKind::ReasoningMultipleChoice) {
         return Err(error_at_span(path, text, m.span(), "[multiple_choice] applies only to task reasoning.multiple_choice"));
     }
+    if let Some(t) = spec.text.as_ref().filter(|_| spec.task != TaskKind::Text) {
+        return Err(error_at_span(path, text, t.span(), "[text] applies only to task text"));
+    }
     if let Some(p) = spec.generation.top_p.filter(|p| !(*p > 0.0 && *p <= 1.0)) {
         return Err(Error::in_file(path, format!("generation.top_p = {p} must be in (0, 1]")));
     }
@@ -467,6 +592,10 @@ fn validate(path: &Path, text: &str, spec: &SuiteSpec) -> Result<()> {
         TaskKind::AsrWer => match &spec.asr {
             Some(a) => validate_asr(path, text, a)?,
             None => return Err(Error::in_file(path, "an asr.wer suite needs an [asr] table (format, normaliser)")),
+        },
+        TaskKind::Text => match &spec.text {
+            Some(t) => validate_text(path, text, spec, t)?,
+            None => return Err(Error::in_file(path, "a text suite needs a [text] table (output_type, doc_to_text, doc_to_target)")),
         },
         TaskKind::ReasoningMultipleChoice if spec.multiple_choice.is_none() => {
             return Err(Error::in_file(
@@ -487,6 +616,66 @@ fn validate(path: &Path, text: &str, spec: &SuiteSpec) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Templates and regexes compile, the metrics suit the output type, choices exist where needed.
+fn validate_text(path: &Path, text: &str, spec: &SuiteSpec, t: &Spanned<TextSpec>) -> Result<()> {
+    let at = |span: std::ops::Range<usize>, why: String| error_at_span(path, text, span, why);
+    let body = t.get_ref();
+    super::jinja::check(body.doc_to_text.get_ref()).map_err(|why| at(body.doc_to_text.span(), format!("doc_to_text: {why}")))?;
+    if let TargetSource::Text(target) = body.doc_to_target.get_ref() {
+        super::jinja::check(target).map_err(|why| at(body.doc_to_target.span(), format!("doc_to_target: {why}")))?;
+    }
+    super::jinja::check(&body.description).map_err(|why| at(t.span(), format!("description: {why}")))?;
+    match &body.doc_to_choice {
+        // A list is the choices as written, not templates.
+        Some(c) => match c.get_ref() {
+            ChoiceSource::List(list) if list.len() < 2 => {
+                return Err(at(c.span(), "doc_to_choice: a list needs two choices or more".into()))
+            }
+            ChoiceSource::List(_) => {}
+            ChoiceSource::Text(template) => super::jinja::check(template).map_err(|why| at(c.span(), format!("doc_to_choice: {why}")))?,
+        },
+        None if body.output_type == OutputType::MultipleChoice => {
+            return Err(at(t.span(), "a multiple_choice text suite needs doc_to_choice".to_string()))
+        }
+        None => {}
+    }
+    for filter in &body.filter {
+        if let FilterSpec::Regex { regex_pattern, .. } = filter.get_ref() {
+            regex::Regex::new(regex_pattern)
+                .map_err(|e| at(filter.span(), format!("regex_pattern does not compile: {}", one_line_regex_error(&e))))?;
+        }
+    }
+    for pattern in &body.exact_match.regexes_to_ignore {
+        regex::Regex::new(pattern).map_err(|e| {
+            at(t.span(), format!("exact_match.regexes_to_ignore: '{pattern}' does not compile: {}", one_line_regex_error(&e)))
+        })?;
+    }
+    let fits = |m: &Metric| match body.output_type {
+        OutputType::GenerateUntil => matches!(m, Metric::ExactMatch | Metric::F1),
+        OutputType::MultipleChoice => matches!(m, Metric::Accuracy | Metric::AccNorm),
+    };
+    if let Some(wrong) = spec.metrics.get_ref().iter().find(|m| !fits(m)) {
+        let suits = match body.output_type {
+            OutputType::GenerateUntil => "exact_match, f1",
+            OutputType::MultipleChoice => "accuracy, acc_norm",
+        };
+        return Err(at(
+            spec.metrics.span(),
+            format!("metric '{}' does not apply to {:?} text suites ({suits} do)", wrong.name(), body.output_type),
+        ));
+    }
+    if spec.fewshot.k > 0 {
+        return Err(Error::in_file(path, "few-shot examples are not supported for text suites yet; set fewshot.k = 0"));
+    }
+    Ok(())
+}
+
+/// The last line of a regex compile error (the crate's errors draw the pattern over lines).
+fn one_line_regex_error(e: &regex::Error) -> String {
+    let last = e.to_string().lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default().trim().to_string();
+    last.strip_prefix("error: ").map(str::to_string).unwrap_or(last)
 }
 
 fn validate_asr(path: &Path, text: &str, asr: &Spanned<AsrSpec>) -> Result<()> {

@@ -6,6 +6,7 @@
 pub mod asr;
 pub mod materials;
 pub mod reasoning;
+pub mod text;
 
 use crate::error::Result;
 pub use crate::protocol::{Choices, PreparedTask, TaskItem, TTFT};
@@ -108,7 +109,7 @@ impl MetricDef {
 }
 
 /// The built-in task kinds: adding a kind is its folder and one line here.
-pub static BUILTIN: &[&dyn Task] = &[&reasoning::gsm8k::TASK, &reasoning::multiple_choice::TASK, &materials::TASK, &asr::TASK];
+pub static BUILTIN: &[&dyn Task] = &[&reasoning::gsm8k::TASK, &reasoning::multiple_choice::TASK, &materials::TASK, &asr::TASK, &text::TASK];
 
 /// The task of a suite kind.
 pub fn task(kind: TaskKind) -> &'static dyn Task {
@@ -357,7 +358,7 @@ mod tests {
         assert!(metric_def("timesteps_per_s").is_none(), "a workload metric has its workload");
         assert_eq!(metric_def("wer").map(|d| d.higher_is_better), Some(false));
         assert!(metric_def("latency_p90_s").is_some_and(|d| d.speed && matches!(d.items, ItemValues::None)));
-        assert_eq!(charted_quality_metrics(), ["accuracy", "acc_norm", "wer"]);
+        assert_eq!(charted_quality_metrics(), ["accuracy", "acc_norm", "wer", "exact_match", "f1"]);
         let mut metrics = BTreeMap::new();
         for name in ["acc_norm", "accuracy", "latency_mean_s"] {
             metrics.insert(name.to_string(), MetricValue::default());

@@ -7,3 +7,4 @@ mod compare;
 mod datasets;
 mod end_to_end;
 mod hostile_systems;
+mod text_suites;

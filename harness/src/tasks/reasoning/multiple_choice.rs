@@ -77,8 +77,16 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
     Ok(PreparedTask { kind: TaskKind::ReasoningMultipleChoice, items, source, fewshot_ids: Vec::new() })
 }
 
-/// The index of the largest value; ties go to the first.
-fn best(values: &[f64]) -> Option<usize> {
+/// The log-likelihoods of `n` choices a system answered with (`{"logprobs": [...]}`).
+pub fn logprobs_of(output: &str, n: usize) -> Option<Vec<f64>> {
+    serde_json::from_str::<Value>(output)
+        .ok()
+        .and_then(|v| v.get("logprobs")?.as_array()?.iter().map(Value::as_f64).collect::<Option<Vec<f64>>>())
+        .filter(|l| l.len() == n)
+}
+
+/// The index of the largest value; ties go to the first (as numpy's argmax).
+pub fn best(values: &[f64]) -> Option<usize> {
     let mut best: Option<usize> = None;
     for (i, v) in values.iter().enumerate() {
         if v.is_finite() && best.is_none_or(|b| *v > values[b]) {
@@ -117,11 +125,7 @@ pub fn score(item: &TaskItem, output: &str) -> Score {
     let choices = &item_choices.continuations;
     match item_choices.by_loglikelihood {
         true => {
-            let logprobs: Option<Vec<f64>> = serde_json::from_str::<Value>(output)
-                .ok()
-                .and_then(|v| v.get("logprobs")?.as_array()?.iter().map(Value::as_f64).collect::<Option<Vec<f64>>>())
-                .filter(|l| l.len() == choices.len());
-            let Some(logprobs) = logprobs else { return score };
+            let Some(logprobs) = logprobs_of(output, choices.len()) else { return score };
             let per_byte: Vec<f64> = logprobs.iter().zip(choices).map(|(l, c)| l / c.len().max(1) as f64).collect();
             score.extracted = best(&logprobs).map(letter);
             score.correct = score.extracted.as_deref() == Some(item.reference.as_str());

@@ -1,0 +1,67 @@
+//! lm-evaluation-harness's filters over one generation: `regex` (Python's `re.findall`, then the
+//! `group_select`-th match, the first non-empty group of a match with several, stripped; the
+//! fallback when nothing matches), `take_first`, `remove_whitespace`, `lowercase`, `uppercase`.
+
+use crate::spec::suite::FilterSpec;
+use toml::Spanned;
+
+/// The answer left after `filters`, applied in order to `output`.
+pub fn apply(filters: &[Spanned<FilterSpec>], output: &str) -> String {
+    let mut answer = output.to_string();
+    for filter in filters {
+        answer = match filter.get_ref() {
+            FilterSpec::Regex { regex_pattern, group_select, fallback } => {
+                find(regex_pattern, *group_select, &answer).unwrap_or_else(|| fallback.clone())
+            }
+            // Each item has one response, so the first is the response.
+            FilterSpec::TakeFirst => answer,
+            FilterSpec::RemoveWhitespace => answer.trim().to_string(),
+            FilterSpec::Lowercase => answer.to_lowercase(),
+            FilterSpec::Uppercase => answer.to_uppercase(),
+        };
+    }
+    answer
+}
+
+/// `re.findall(pattern, text)[group_select]`, as lm-eval's regex filter reads it.
+fn find(pattern: &str, group_select: i64, text: &str) -> Option<String> {
+    // The suite's patterns were compiled when it was loaded.
+    let regex = regex::Regex::new(pattern).ok()?;
+    let groups = regex.captures_len() - 1;
+    let found: Vec<String> = regex
+        .captures_iter(text)
+        .map(|c| match groups {
+            0 => c.get(0).map_or("", |m| m.as_str()).to_string(),
+            1 => c.get(1).map_or("", |m| m.as_str()).to_string(),
+            // Several groups: findall gives a tuple; lm-eval takes its first non-empty part.
+            _ => (1..=groups).filter_map(|g| c.get(g)).map(|m| m.as_str()).find(|s| !s.is_empty()).unwrap_or("").to_string(),
+        })
+        .collect();
+    let index = if group_select < 0 { found.len() as i64 + group_select } else { group_select };
+    let chosen = found.get(usize::try_from(index).ok()?)?;
+    Some(chosen.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn regex(pattern: &str, group_select: i64) -> Spanned<FilterSpec> {
+        let spec = FilterSpec::Regex { regex_pattern: pattern.into(), group_select, fallback: "[invalid]".into() };
+        Spanned::new(0..0, spec)
+    }
+
+    #[test]
+    fn gsm8k_strict_and_flexible_extraction_as_lm_eval_does_it() {
+        let output = " Natalia sold 48/2 = 24 clips in May.\nShe sold 48+24 = 72 clips.\n#### 72";
+        assert_eq!(apply(&[regex(r"#### (\-?[0-9\.\,]+)", 0)], output), "72");
+        assert_eq!(apply(&[regex(r"(-?[$0-9.,]{2,})|(-?[0-9]+)", -1)], output), "72");
+        assert_eq!(apply(&[regex(r"(-?[$0-9.,]{2,})|(-?[0-9]+)", -1)], "The answer is $1,000."), "$1,000.");
+        // A tuple whose first group is empty gives its second.
+        assert_eq!(apply(&[regex(r"(-?[$0-9.,]{2,})|(-?[0-9]+)", -1)], "so 7"), "7");
+        assert_eq!(apply(&[regex(r"#### (\-?[0-9\.\,]+)", 0)], "no marker"), "[invalid]");
+        assert_eq!(apply(&[regex(r"#### (\-?[0-9\.\,]+)", 3)], "#### 1"), "[invalid]");
+        let chain = [Spanned::new(0..0, FilterSpec::RemoveWhitespace), Spanned::new(0..0, FilterSpec::Lowercase)];
+        assert_eq!(apply(&chain, "  Yes \n"), "yes");
+    }
+}

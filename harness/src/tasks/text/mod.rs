@@ -1,0 +1,358 @@
+//! `text` suites: any text benchmark, declared as lm-evaluation-harness declares one. The prompt,
+//! the target and the choices are each a record field's name or a Jinja template over the
+//! record (`spec::jinja`); the context is the description followed by the prompt; a
+//! `multiple_choice` suite asks for each choice's log-likelihood after it (with the target
+//! delimiter in front), a `generate_until` suite for a generation whose answer the filters pick
+//! out. Metrics: `accuracy` and `acc_norm` (per character, as lm-eval's `acc_norm`) for multiple
+//! choice; `exact_match` (lm-eval's options) and `f1` (SQuAD's token F1) for generation.
+
+pub mod filters;
+pub mod metrics;
+
+use crate::data::{load_records, Record};
+use crate::error::{Error, Result};
+use crate::spec::dataset::Dataset;
+use crate::spec::jinja;
+use crate::spec::suite::{ChoiceSource, OutputType, Suite, TargetSource, TaskKind, TextSpec};
+use crate::tasks::reasoning::multiple_choice::{best, logprobs_of, ACC_NORM, CORRECT_NORM};
+use crate::tasks::reasoning::{TextTask, ACCURACY, TIMINGS};
+use crate::tasks::{Choices, ItemValues, MetricDef, PreparedTask, Role, Score, TaskItem};
+use minijinja::value::{Value, ValueKind};
+use minijinja::Environment;
+
+/// Bump when prompts, filters or metrics change.
+pub const SCORING_VERSION: &str = "text/1";
+
+pub const EXACT_MATCH: MetricDef = MetricDef {
+    name: "exact_match",
+    higher_is_better: true,
+    speed: false,
+    role: Role::Headline,
+    items: ItemValues::Mean(|s| s.measures.get("exact_match").copied()),
+};
+
+/// SQuAD's token F1 between the filtered answer and the target.
+pub const F1: MetricDef = MetricDef {
+    name: "f1",
+    higher_is_better: true,
+    speed: false,
+    role: Role::Quality,
+    items: ItemValues::Mean(|s| s.measures.get("f1").copied()),
+};
+
+const METRICS: [MetricDef; 9] = {
+    let [a, b, c, d, e] = TIMINGS;
+    [EXACT_MATCH, ACCURACY, F1, ACC_NORM, a, b, c, d, e]
+};
+
+/// `text`.
+pub static TASK: TextTask = TextTask { kind: TaskKind::Text, scoring_version: SCORING_VERSION, metrics: &METRICS, prepare, score };
+
+fn spec_of(suite: &Suite) -> Result<&TextSpec> {
+    suite.spec.text.as_ref().map(|t| t.get_ref()).ok_or_else(|| Error::in_file(&suite.path, "a text suite needs a [text] table"))
+}
+
+pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
+    let spec = spec_of(suite)?;
+    let env = jinja::environment();
+    let source = load_records(dataset, &suite.spec.dataset.file)?;
+    let mut items = Vec::with_capacity(source.records.len());
+    for record in &source.records {
+        let context = Value::from_serialize(&record.fields);
+        let description =
+            if spec.description.is_empty() { String::new() } else { render(&env, &spec.description, &context, record, "description")? };
+        let text = text_of(&env, spec.doc_to_text.get_ref(), &context, record)?;
+        let choices = spec.doc_to_choice.as_ref().map(|c| choices_of(&env, c.get_ref(), &context, record)).transpose()?;
+        let target = target_of(&env, spec.doc_to_target.get_ref(), &context, record, choices.is_some())?;
+        let reference = match (&choices, target) {
+            (Some(choices), Target::Index(i)) if i < choices.len() => match spec.output_type {
+                OutputType::MultipleChoice => i.to_string(),
+                OutputType::GenerateUntil => choices[i].clone(),
+            },
+            (Some(choices), Target::Index(i)) => {
+                return Err(record.error(format!("doc_to_target: index {i} is past the {} choices", choices.len())))
+            }
+            (Some(choices), Target::Text(t)) => match choices.iter().position(|c| *c == t) {
+                Some(i) if spec.output_type == OutputType::MultipleChoice => i.to_string(),
+                Some(_) => t,
+                None => return Err(record.error(format!("doc_to_target: {t:?} is not one of the choices"))),
+            },
+            (None, Target::Index(i)) => i.to_string(),
+            (None, Target::Text(t)) => t,
+        };
+        let prompt = format!("{description}{text}");
+        let choices = match spec.output_type {
+            OutputType::MultipleChoice => Some(Choices {
+                continuations: choices.unwrap_or_default().iter().map(|c| format!("{}{c}", spec.target_delimiter)).collect(),
+                by_loglikelihood: true,
+            }),
+            OutputType::GenerateUntil => None,
+        };
+        items.push(TaskItem {
+            id: record.id.clone(),
+            index: record.index,
+            preview: crate::text::shorten(&text, 80),
+            prompt,
+            reference,
+            choices,
+            ..TaskItem::default()
+        });
+    }
+    Ok(PreparedTask { kind: TaskKind::Text, items, source, fewshot_ids: Vec::new() })
+}
+
+enum Target {
+    Index(usize),
+    Text(String),
+}
+
+fn render(env: &Environment<'_>, template: &str, context: &Value, record: &Record, role: &str) -> Result<String> {
+    env.render_str(template, context).map_err(|e| template_error(record, role, &e))
+}
+
+/// A template's error on a record; for a name the record lacks, the names it has.
+fn template_error(record: &Record, role: &str, e: &minijinja::Error) -> Error {
+    let mut message = format!("{role}: {}", jinja::one_line(e));
+    if e.kind() == minijinja::ErrorKind::UndefinedError {
+        let names: Vec<&str> = record.fields.keys().map(String::as_str).collect();
+        message.push_str(&format!("; the record has {}", names.join(", ")));
+    }
+    record.error(message)
+}
+
+/// A field's value or a template's result: the value itself for a lone `{{ expression }}`.
+fn value_of(env: &Environment<'_>, source: &str, context: &Value, record: &Record, role: &str) -> Result<Value> {
+    if let Some(field) = record.fields.get(source) {
+        return Ok(Value::from_serialize(field));
+    }
+    if let Some(expression) = jinja::sole_expression(source) {
+        let compiled = env.compile_expression(expression).map_err(|e| template_error(record, role, &e))?;
+        let value = compiled.eval(context).map_err(|e| template_error(record, role, &e))?;
+        if value.is_undefined() {
+            return Err(record.error(format!("{role}: undefined value in '{source}'")));
+        }
+        return Ok(value);
+    }
+    render(env, source, context, record, role).map(Value::from)
+}
+
+fn text_of(env: &Environment<'_>, source: &str, context: &Value, record: &Record) -> Result<String> {
+    let value = value_of(env, source, context, record, "doc_to_text")?;
+    match value.as_str() {
+        Some(text) => Ok(text.to_string()),
+        None => Ok(python_str(&value)),
+    }
+}
+
+/// lm-eval's rules: an integer (or a template rendering digits, when there are choices) is a
+/// choice's index; anything else is the target's text.
+fn target_of(env: &Environment<'_>, source: &TargetSource, context: &Value, record: &Record, has_choices: bool) -> Result<Target> {
+    let source = match source {
+        TargetSource::Index(i) => return Ok(Target::Index(*i as usize)),
+        TargetSource::Text(source) => source,
+    };
+    let value = value_of(env, source, context, record, "doc_to_target")?;
+    let integer = value.as_i64().filter(|i| *i >= 0 && value.kind() == ValueKind::Number && !value.to_string().contains('.'));
+    if let Some(i) = integer.filter(|_| has_choices || record.fields.contains_key(source)) {
+        return Ok(Target::Index(i as usize));
+    }
+    if matches!(value.kind(), ValueKind::Seq) {
+        return Err(record.error("doc_to_target: gives a list (several targets), which text suites do not support yet"));
+    }
+    let text = value.as_str().map(str::to_string).unwrap_or_else(|| python_str(&value));
+    if has_choices && !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Target::Index(text.parse().map_err(|_| record.error(format!("doc_to_target: index {text} is too large")))?));
+    }
+    Ok(Target::Text(text))
+}
+
+fn choices_of(env: &Environment<'_>, source: &ChoiceSource, context: &Value, record: &Record) -> Result<Vec<String>> {
+    let template = match source {
+        ChoiceSource::List(list) => return Ok(list.clone()),
+        ChoiceSource::Text(template) => template,
+    };
+    let value = value_of(env, template, context, record, "doc_to_choice")?;
+    let listed = match value.as_str() {
+        // A template rendered to text holds a Python list literal.
+        Some(text) => python_list(text).ok_or_else(|| record.error(format!("doc_to_choice: {text:?} is not a list of strings")))?,
+        None => {
+            let items = value.try_iter().map_err(|_| record.error(format!("doc_to_choice: {value} is not a list")))?;
+            items
+                .map(|c| c.as_str().map(str::to_string).ok_or_else(|| record.error(format!("doc_to_choice: choice {c} is not text"))))
+                .collect::<Result<Vec<_>>>()?
+        }
+    };
+    if listed.len() < 2 {
+        return Err(record.error(format!("doc_to_choice: {} choices; a question needs two or more", listed.len())));
+    }
+    Ok(listed)
+}
+
+/// A value as Python's `str()` writes it (what lm-eval's templates and targets produce).
+fn python_str(value: &Value) -> String {
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => "None".to_string(),
+        ValueKind::Bool => if value.is_true() { "True" } else { "False" }.to_string(),
+        ValueKind::Number => match (value.as_i64(), f64::try_from(value.clone())) {
+            (Some(i), _) if !value.to_string().contains('.') => i.to_string(),
+            (_, Ok(f)) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 => format!("{f:.1}"),
+            (_, Ok(f)) => f.to_string(),
+            _ => value.to_string(),
+        },
+        ValueKind::String => value.as_str().unwrap_or_default().to_string(),
+        ValueKind::Seq => {
+            let parts: Vec<String> = value.try_iter().map(|items| items.map(|v| python_repr(&v)).collect()).unwrap_or_default();
+            format!("[{}]", parts.join(", "))
+        }
+        _ => value.to_string(),
+    }
+}
+
+fn python_repr(value: &Value) -> String {
+    match value.as_str() {
+        Some(s) if !s.contains('\'') => format!("'{}'", s.replace('\\', "\\\\").replace('\n', "\\n")),
+        Some(s) => format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")),
+        None => python_str(value),
+    }
+}
+
+/// The strings of a Python list literal (`['a', "b"]`), as `ast.literal_eval` reads them.
+fn python_list(text: &str) -> Option<Vec<String>> {
+    let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?;
+    let mut items = Vec::new();
+    let mut chars = inner.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let Some(quote) = chars.next() else { break };
+        if quote != '\'' && quote != '"' {
+            return None;
+        }
+        let mut item = String::new();
+        loop {
+            match chars.next()? {
+                c if c == quote => break,
+                '\\' => item.push(match chars.next()? {
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    other => other,
+                }),
+                c => item.push(c),
+            }
+        }
+        items.push(item);
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        match chars.next() {
+            Some(',') => continue,
+            None => break,
+            Some(_) => return None,
+        }
+    }
+    Some(items)
+}
+
+pub fn score(suite: &Suite, item: &TaskItem, output: &str) -> Score {
+    let mut score = Score { extracted: None, correct: false, measures: Default::default(), annotations: Default::default() };
+    let Ok(spec) = spec_of(suite) else { return score };
+    match spec.output_type {
+        OutputType::MultipleChoice => {
+            let Some(choices) = &item.choices else { return score };
+            let Some(logprobs) = logprobs_of(output, choices.continuations.len()) else { return score };
+            // lm-eval's acc_norm divides by the choice's length in characters, delimiter excluded.
+            let delimiter = spec.target_delimiter.chars().count();
+            let lengths = choices.continuations.iter().map(|c| c.chars().count().saturating_sub(delimiter).max(1) as f64);
+            let per_char: Vec<f64> = logprobs.iter().zip(lengths).map(|(l, n)| l / n).collect();
+            score.extracted = best(&logprobs).map(|i| i.to_string());
+            score.correct = score.extracted.as_deref() == Some(item.reference.as_str());
+            let norm = best(&per_char).map(|i| i.to_string());
+            score.measures.insert(CORRECT_NORM.to_string(), f64::from(u8::from(norm.as_deref() == Some(item.reference.as_str()))));
+        }
+        OutputType::GenerateUntil => {
+            let answer = filters::apply(&spec.filter, output);
+            let exact = metrics::exact_match(&answer, &item.reference, &spec.exact_match);
+            score.correct = exact;
+            score.measures.insert("exact_match".to_string(), f64::from(u8::from(exact)));
+            score.measures.insert("f1".to_string(), metrics::token_f1(&answer, &item.reference));
+            score.extracted = Some(answer);
+        }
+    }
+    score
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    struct Shipped {
+        suite: Suite,
+        task: PreparedTask,
+    }
+
+    fn shipped(name: &str) -> Shipped {
+        let suite = Suite::resolve(name, &Path::new(env!("CARGO_MANIFEST_DIR")).join("../suites")).unwrap();
+        let dataset = Dataset::load(&suite.dataset_dir()).unwrap();
+        let task = crate::tasks::prepare(&suite, &dataset).unwrap();
+        Shipped { suite, task }
+    }
+
+    #[test]
+    fn the_multiple_choice_set_as_an_lm_eval_task_asks_what_gsm8k_mc_asks() {
+        let (text, mc) = (shipped("gsm8k-mc-text"), shipped("gsm8k-mc"));
+        assert_eq!(text.task.items.len(), 100);
+        for (a, b) in text.task.items.iter().zip(&mc.task.items) {
+            assert_eq!((&a.id, &a.prompt, &a.choices), (&b.id, &b.prompt, &b.choices));
+            // The index of the right choice where gsm8k-mc has its letter.
+            assert_eq!(crate::tasks::reasoning::multiple_choice::letter(a.reference.parse().unwrap()), b.reference);
+        }
+        // The likeliest choice, and the likeliest per character without the delimiter: choice 0
+        // ("16") against choice 3 ("180") at -4 and -5.5 nats.
+        let item = &text.task.items[0];
+        assert_eq!(item.choices.as_ref().unwrap().continuations, [" 16", " 18", " 9", " 180"]);
+        let scored = score(&text.suite, item, r#"{"logprobs": [-4.0, -9.0, -9.0, -5.5]}"#);
+        assert_eq!((scored.extracted.as_deref(), scored.measures[CORRECT_NORM]), (Some("0"), 0.0));
+        let by_char = score(&text.suite, item, r#"{"logprobs": [-4.0, -9.0, -9.0, -5.9]}"#);
+        assert_eq!((by_char.extracted.as_deref(), by_char.correct), (Some("0"), false));
+        let reference: usize = item.reference.parse().unwrap();
+        let right = score(
+            &text.suite,
+            item,
+            &format!("{{\"logprobs\": {:?}}}", (0..4).map(|i| if i == reference { -1.0 } else { -3.0 }).collect::<Vec<f64>>()),
+        );
+        assert!(right.correct && right.measures[CORRECT_NORM] == 1.0);
+        assert!(!score(&text.suite, item, "not json").correct);
+    }
+
+    #[test]
+    fn gsm8k_as_lm_eval_declares_it_renders_and_scores_each_item() {
+        let text = shipped("gsm8k-text");
+        let plain = shipped("gsm8k");
+        assert_eq!(text.task.items.len(), 1319);
+        let (a, b) = (&text.task.items[0], &plain.task.items[0]);
+        assert_eq!(a.id, b.id);
+        assert!(a.prompt.starts_with("Question: Janet") && a.prompt.ends_with("market?\nAnswer:"), "{:?}", a.prompt);
+        assert!(a.reference.ends_with("#### 18"), "{}", a.reference);
+        let right = score(&text.suite, a, " She sells 16 - 3 - 4 = 9 eggs for $2 each, so $18.");
+        assert_eq!((right.extracted.as_deref(), right.correct, right.measures["exact_match"]), (Some("$18."), true, 1.0));
+        let wrong = score(&text.suite, a, " 9 eggs");
+        assert_eq!((wrong.extracted.as_deref(), wrong.correct), (Some("9"), false));
+        // Token F1 is against the whole worked answer, which mentions 9 once among its tokens.
+        assert!(wrong.measures["f1"] > 0.0 && wrong.measures["f1"] < 0.2, "{:?}", wrong.measures);
+    }
+
+    #[test]
+    fn python_literals_and_strings() {
+        assert_eq!(python_list("['a', \"b's\", 'c\\'d']"), Some(vec!["a".to_string(), "b's".to_string(), "c'd".to_string()]));
+        assert_eq!(python_list("[]"), Some(vec![]));
+        assert_eq!(python_list("['a' 'b']"), None);
+        assert_eq!(python_list("a, b"), None);
+        assert_eq!(python_str(&Value::from(4)), "4");
+        assert_eq!(python_str(&Value::from(4.0)), "4.0");
+        assert_eq!(python_str(&Value::from(true)), "True");
+        assert_eq!(python_str(&Value::from(vec!["a", "b"])), "['a', 'b']");
+    }
+}

@@ -1,0 +1,78 @@
+//! Text suites, declared as lm-evaluation-harness declares tasks: GSM8K written that way scores
+//! every item as the built-in GSM8K suite does; bad declarations are named by file and line.
+
+use crate::common::*;
+use claimbench::store::StoredRun;
+use std::collections::HashMap;
+use std::path::Path;
+
+fn verdicts(run: &str) -> HashMap<String, bool> {
+    StoredRun::load(Path::new(run)).unwrap().samples.into_iter().map(|s| (s.id, s.correct)).collect()
+}
+
+fn run_dir(stdout: &str) -> String {
+    stdout.lines().find_map(|l| l.strip_prefix("run: ")).unwrap().to_string()
+}
+
+#[test]
+fn gsm8k_declared_as_lm_eval_does_gives_every_item_the_builtin_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    let system = root.join("examples/systems/last-number.toml").display().to_string();
+    let out = dir.path().display().to_string();
+    let mut runs = Vec::new();
+    for suite in ["gsm8k", "gsm8k-text"] {
+        let run = claimbench(&root, &["run", suite, "--system", &system, "--out", &out]);
+        assert_eq!(run.code, 0, "{suite}: {}", run.stderr);
+        runs.push(run);
+    }
+    assert!(runs[1].stdout.contains("exact_match: ") && runs[1].stdout.contains("(n=1319,"), "{}", runs[1].stdout);
+    let (builtin, text) = (verdicts(&run_dir(&runs[0].stdout)), verdicts(&run_dir(&runs[1].stdout)));
+    assert_eq!(builtin.len(), 1319);
+    assert!(builtin.values().filter(|c| **c).count() > 10, "the example system answers some items right");
+    assert_eq!(builtin, text, "the last number, and lm-eval's flexible extraction with its exact-match options, agree item by item");
+
+    // A reviewer re-scores it from the bundle like any other run.
+    let bundle = dir.path().join("text.cbundle").display().to_string();
+    let made = claimbench(&root, &["bundle", "create", &run_dir(&runs[1].stdout), "-o", &bundle]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let verified = claimbench(&root, &["verify", &bundle]);
+    assert_eq!(verified.code, 0, "{}{}", verified.stdout, verified.stderr);
+    assert!(
+        verified.stdout.lines().any(|l| l.contains("re-scoring") && l.contains(" ok ") && l.contains("1319 samples re-scored")),
+        "{}",
+        verified.stdout
+    );
+}
+
+#[test]
+fn bad_text_suites_are_named_by_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    one_file_dataset(&dir.path().join("data"), "tiny", "test", "test.jsonl", "jsonl", &gsm8k_lines(2));
+    let suite = |body: &str| {
+        format!("id = \"t\"\nversion = \"1\"\ntask = \"text\"\nmetrics = [\"exact_match\"]\n\n[dataset]\npath = \"data\"\nfile = \"test\"\n\n[text]\noutput_type = \"generate_until\"\n{body}")
+    };
+    let system = repo_root().join("examples/systems/sum.toml").display().to_string();
+    let cases = [
+        ("missing field", "doc_to_text = \"Q: {{problem}}\"\ndoc_to_target = \"answer\"\n", "data/test.jsonl:1: doc_to_text: undefined value (template line 1); the record has answer, question"),
+        (
+            "regex that does not compile",
+            "doc_to_text = \"question\"\ndoc_to_target = \"answer\"\n\n[[text.filter]]\nfunction = \"regex\"\nregex_pattern = \"(unclosed\"\n",
+            "t.toml:15:1: regex_pattern does not compile: unclosed group",
+        ),
+        (
+            "filter that needs repeats",
+            "doc_to_text = \"question\"\ndoc_to_target = \"answer\"\n\n[[text.filter]]\nfunction = \"majority_vote\"\n",
+            "t.toml:16:12: unknown variant `majority_vote`",
+        ),
+        ("unknown key", "doc_to_text = \"question\"\ndoc_to_target = \"answer\"\nprocess_docs = \"x\"\n", "t.toml:14:1: unknown field `process_docs`"),
+        ("template that does not compile", "doc_to_text = \"{{ question \"\ndoc_to_target = \"answer\"\n", "t.toml:12:15: doc_to_text: syntax error"),
+    ];
+    for (what, body, expected) in cases {
+        std::fs::write(dir.path().join("t.toml"), suite(body)).unwrap();
+        let out = claimbench(dir.path(), &["run", "t.toml", "--system", &system, "--out", "runs"]);
+        assert_eq!(out.code, 2, "{what}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{what}: {}", out.stderr);
+        assert!(out.stderr.contains(expected), "{what}: {}", out.stderr);
+    }
+}
