@@ -73,6 +73,10 @@ bench-history: setup
 stats-reference: setup
     python3 scripts/stats_reference.py
 
+# Rebuild the lm-evaluation-harness request fixture for the text suites with the real lm-eval.
+compat-lm-eval: setup
+    python3 scripts/compat/lm_eval_requests.py
+
 # Formatting and lints.
 lint:
     cargo fmt --all --check

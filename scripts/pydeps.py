@@ -1,6 +1,7 @@
 """Makes the Python packages the project's helpers use importable, installing them with pip into
 .tools/python the first time (the Rust build does not need them): numpy, scipy and statsmodels
-for the statistics references, jiwer and whisper-normalizer for the speech-scoring references."""
+for the statistics references, jiwer and whisper-normalizer for the speech-scoring references,
+lm-eval for the text suites' prompt fixtures."""
 
 import fcntl
 import importlib
@@ -16,6 +17,7 @@ PACKAGES = {
     "statsmodels": "statsmodels",
     "jiwer": "jiwer==4.0.0",
     "whisper_normalizer": "whisper-normalizer==0.1.15",
+    "lm_eval": "lm-eval==0.4.13",
 }
 
 sys.path.insert(0, DEPS)

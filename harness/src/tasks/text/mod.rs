@@ -344,6 +344,48 @@ mod tests {
         assert!(wrong.measures["f1"] > 0.0 && wrong.measures["f1"] < 0.2, "{:?}", wrong.measures);
     }
 
+    /// lm-eval 0.4.13's own requests for the same declarations over the same files
+    /// (`scripts/compat/lm_eval_requests.py`, `just compat-lm-eval`): the context, every choice's
+    /// continuation or the stop strings, and the target, document for document.
+    #[test]
+    fn requests_equal_those_lm_eval_builds_item_for_item() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let text = std::fs::read_to_string(root.join("harness/tests/fixtures/lm_eval/requests.json")).unwrap();
+        let fixture: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(fixture["lm_eval_version"], "0.4.13");
+        let suites = fixture["suites"].as_object().unwrap();
+        assert!(suites.len() >= 5);
+        for (name, expected) in suites {
+            let suite = Suite::load(&root.join(expected["suite"].as_str().unwrap())).unwrap();
+            let dataset = Dataset::load(&suite.dataset_dir()).unwrap();
+            let items = crate::tasks::prepare(&suite, &dataset).unwrap().items;
+            let requests = expected["requests"].as_array().unwrap();
+            assert!(!requests.is_empty(), "{name}");
+            for request in requests {
+                let doc = request["doc_id"].as_u64().unwrap() as usize;
+                let item = &items[doc];
+                let arguments = request["arguments"].as_array().unwrap();
+                let context = arguments[0][0].as_str().unwrap();
+                assert_eq!(item.prompt, context, "{name} document {doc}: context");
+                match request["request_type"].as_str().unwrap() {
+                    "loglikelihood" => {
+                        let continuations: Vec<&str> = arguments.iter().map(|a| a[1].as_str().unwrap()).collect();
+                        assert!(arguments.iter().all(|a| a[0] == context), "{name} document {doc}: one context");
+                        assert_eq!(item.choices.as_ref().unwrap().continuations, continuations, "{name} document {doc}: choices");
+                        assert_eq!(item.reference, request["target"].as_u64().unwrap().to_string(), "{name} document {doc}: target");
+                    }
+                    "generate_until" => {
+                        let generation = &suite.spec.generation;
+                        assert_eq!(arguments[0][1]["until"], serde_json::json!(generation.stop), "{name}: until");
+                        assert_eq!(arguments[0][1]["max_gen_toks"], generation.max_tokens, "{name}: max_gen_toks");
+                        assert_eq!(item.reference, request["target"].as_str().unwrap(), "{name} document {doc}: target");
+                    }
+                    other => panic!("{name}: request type {other} is not built yet"),
+                }
+            }
+        }
+    }
+
     #[test]
     fn python_literals_and_strings() {
         assert_eq!(python_list("['a', \"b's\", 'c\\'d']"), Some(vec!["a".to_string(), "b's".to_string(), "c'd".to_string()]));

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""The requests the real lm-evaluation-harness builds for claimbench's text suites.
+
+For each suite below, the same declaration (the suite's [text] table, whose keys are lm-eval's)
+is handed to lm-eval 0.4.13 as a task config over the same local data file, and lm-eval builds
+its requests: context and continuation of every choice, or context and `until`, and the target
+each document resolves to. Writes harness/tests/fixtures/lm_eval/requests.json, which
+`tasks::text` tests compare item for item. `just compat-lm-eval` runs it (installing lm-eval with
+pip into .tools/python the first time); nothing here needs a network but that install.
+"""
+
+import json
+import os
+import sys
+import tomllib
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import pydeps  # noqa: E402
+
+pydeps.require("lm_eval")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import lm_eval  # noqa: E402
+from lm_eval.api.task import ConfigurableTask  # noqa: E402
+
+ROOT = pydeps.ROOT
+FIXTURES = os.path.join(ROOT, "harness", "tests", "fixtures", "lm_eval")
+# Suite file, and how many documents to take (lm-eval's --limit).
+SUITES = {
+    "gsm8k-text": ("suites/gsm8k-text.toml", 50),
+    "gsm8k-mc-text": ("suites/gsm8k-mc-text.toml", 30),
+    "arc": ("harness/tests/fixtures/lm_eval/arc.toml", None),
+    "mmlu": ("harness/tests/fixtures/lm_eval/mmlu.toml", None),
+    "yesno": ("harness/tests/fixtures/lm_eval/yesno.toml", None),
+}
+# How lm-eval's `datasets` loader names each record format.
+LOADERS = {"jsonl": "json", "json": "json", "csv": "csv", "parquet": "parquet"}
+
+
+def task_config(name, suite_path):
+    with open(os.path.join(ROOT, suite_path), "rb") as f:
+        suite = tomllib.load(f)
+    dataset_dir = os.path.normpath(os.path.join(ROOT, os.path.dirname(suite_path), suite["dataset"]["path"]))
+    with open(os.path.join(dataset_dir, "dataset.toml"), "rb") as f:
+        files = [f for f in tomllib.load(f)["files"] if f["key"] == suite["dataset"]["file"]]
+    text = dict(suite["text"])
+    config = {
+        "task": name,
+        "dataset_path": LOADERS[files[0]["format"]],
+        "dataset_kwargs": {"data_files": {"test": [os.path.join(dataset_dir, f["path"]) for f in files]}},
+        "test_split": "test",
+        "output_type": text.pop("output_type"),
+        "num_fewshot": 0,
+    }
+    for key in ("filter", "exact_match"):
+        text.pop(key, None)
+    config.update(text)
+    if config["output_type"] == "generate_until":
+        generation = suite.get("generation", {})
+        config["generation_kwargs"] = {
+            "until": generation.get("stop", [config.get("fewshot_delimiter", "\n\n")]),
+            "max_gen_toks": generation.get("max_tokens", 256),
+            "do_sample": False,
+            "temperature": 0.0,
+        }
+    return config
+
+
+def requests_of(name, suite_path, limit):
+    task = ConfigurableTask(config=task_config(name, suite_path))
+    task.build_all_requests(limit=limit, rank=0, world_size=1)
+    docs = list(task.test_docs())
+    by_doc = {}
+    for instance in sorted(task.instances, key=lambda i: (i.doc_id, i.idx)):
+        entry = by_doc.setdefault(instance.doc_id, {"doc_id": instance.doc_id, "request_type": instance.request_type, "arguments": []})
+        arguments = list(instance.arguments)
+        if instance.request_type == "generate_until":
+            arguments = [arguments[0], {"until": arguments[1]["until"], "max_gen_toks": arguments[1]["max_gen_toks"]}]
+        entry["arguments"].append(arguments)
+    out = []
+    for doc_id, entry in sorted(by_doc.items()):
+        target = task.doc_to_target(docs[doc_id])
+        entry["target"] = target if isinstance(target, (int, str)) else str(target)
+        out.append(entry)
+    return out
+
+
+def main():
+    fixture = {"lm_eval_version": lm_eval.__version__, "suites": {}}
+    for name, (suite_path, limit) in SUITES.items():
+        fixture["suites"][name] = {"suite": suite_path, "limit": limit, "requests": requests_of(name, suite_path, limit)}
+        print(f"{name}: {len(fixture['suites'][name]['requests'])} documents", file=sys.stderr)
+    path = os.path.join(FIXTURES, "requests.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(fixture, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    print(f"wrote {os.path.relpath(path, ROOT)} (lm-eval {lm_eval.__version__})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
