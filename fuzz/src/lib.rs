@@ -54,6 +54,15 @@ pub fn suite_toml(data: &[u8]) {
     check_error(Suite::load(&path), &path);
 }
 
+/// Included files and data files resolve beside the task file, in the scratch folder.
+pub fn lm_eval_task(data: &[u8]) {
+    let dir = scratch().join("lm-eval");
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let path = dir.join("task.yaml");
+    std::fs::write(&path, data).expect("scratch file");
+    check_error(claimbench::spec::lm_eval::import(&path, None, &dir), &path);
+}
+
 pub fn system_toml(data: &[u8]) {
     let path = write("system.toml", data);
     check_error(claimbench::systems::SystemSpec::load(&path), &path);

@@ -33,6 +33,10 @@ SUITES = {
     "arc": ("harness/tests/fixtures/lm_eval/arc.toml", None),
     "mmlu": ("harness/tests/fixtures/lm_eval/mmlu.toml", None),
     "yesno": ("harness/tests/fixtures/lm_eval/yesno.toml", None),
+    # lm-eval task files, read by lm-eval's own loader (include: merged) and imported by
+    # `claimbench suites import-lm-eval`.
+    "arc-yaml": ("harness/tests/fixtures/lm_eval/yaml/arc-mini.yaml", None),
+    "gsm8k-yaml": ("harness/tests/fixtures/lm_eval/yaml/gsm8k.yaml", 20),
 }
 # How lm-eval's `datasets` loader names each record format.
 LOADERS = {"jsonl": "json", "json": "json", "csv": "csv", "parquet": "parquet"}
@@ -67,8 +71,23 @@ def task_config(name, suite_path):
     return config
 
 
+def yaml_config(path):
+    from lm_eval.tasks._yaml_loader import load_yaml
+
+    full = os.path.join(ROOT, path)
+    config = load_yaml(full)
+    # Data files are named from the task file's folder, as claimbench reads them.
+    files = config["dataset_kwargs"]["data_files"]
+    for split, names in files.items():
+        names = names if isinstance(names, list) else [names]
+        files[split] = [os.path.normpath(os.path.join(os.path.dirname(full), n)) for n in names]
+    config.pop("filter_list", None)
+    return config
+
+
 def requests_of(name, suite_path, limit):
-    task = ConfigurableTask(config=task_config(name, suite_path))
+    config = yaml_config(suite_path) if suite_path.endswith(".yaml") else task_config(name, suite_path)
+    task = ConfigurableTask(config=config)
     task.build_all_requests(limit=limit, rank=0, world_size=1)
     docs = list(task.test_docs())
     by_doc = {}
@@ -76,7 +95,9 @@ def requests_of(name, suite_path, limit):
         entry = by_doc.setdefault(instance.doc_id, {"doc_id": instance.doc_id, "request_type": instance.request_type, "arguments": []})
         arguments = list(instance.arguments)
         if instance.request_type == "generate_until":
-            arguments = [arguments[0], {"until": arguments[1]["until"], "max_gen_toks": arguments[1]["max_gen_toks"]}]
+            # A task that sets no max_gen_toks gets the model's default, 256 for every lm-eval model.
+            kwargs = arguments[1]
+            arguments = [arguments[0], {"until": kwargs["until"], "max_gen_toks": kwargs.get("max_gen_toks", 256)}]
         entry["arguments"].append(arguments)
     out = []
     for doc_id, entry in sorted(by_doc.items()):
@@ -89,7 +110,8 @@ def requests_of(name, suite_path, limit):
 def main():
     fixture = {"lm_eval_version": lm_eval.__version__, "suites": {}}
     for name, (suite_path, limit) in SUITES.items():
-        fixture["suites"][name] = {"suite": suite_path, "limit": limit, "requests": requests_of(name, suite_path, limit)}
+        key = "task_file" if suite_path.endswith(".yaml") else "suite"
+        fixture["suites"][name] = {key: suite_path, "limit": limit, "requests": requests_of(name, suite_path, limit)}
         print(f"{name}: {len(fixture['suites'][name]['requests'])} documents", file=sys.stderr)
     path = os.path.join(FIXTURES, "requests.json")
     with open(path, "w", encoding="utf-8") as f:

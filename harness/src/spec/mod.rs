@@ -3,6 +3,7 @@
 
 pub mod dataset;
 pub mod jinja;
+pub mod lm_eval;
 pub mod suite;
 pub mod template;
 

@@ -513,6 +513,12 @@ impl Suite {
     /// Finds a suite by file path or by id among the `*.toml` files of `suites_dir`.
     pub fn resolve(name: &str, suites_dir: &Path) -> Result<Suite> {
         let as_path = Path::new(name);
+        if as_path.is_file() && (name.ends_with(".yaml") || name.ends_with(".yml")) {
+            return Err(Error::in_file(
+                as_path,
+                "an lm-evaluation-harness task file: import it as a suite first, `claimbench suites import-lm-eval FILE -o suites/`",
+            ));
+        }
         if as_path.is_file() {
             return Suite::load(as_path);
         }

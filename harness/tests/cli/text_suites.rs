@@ -76,3 +76,71 @@ fn bad_text_suites_are_named_by_file_and_line() {
         assert!(out.stderr.contains(expected), "{what}: {}", out.stderr);
     }
 }
+
+#[test]
+fn lm_eval_task_files_import_or_are_refused_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = repo_root().join("harness/tests/fixtures/lm_eval/yaml");
+    let out = dir.path().join("suites").display().to_string();
+    let import = |file: &str| claimbench(dir.path(), &["suites", "import-lm-eval", file, "-o", &out]);
+
+    // lm-eval's gsm8k.yaml: one suite per filter chain, each loading with its dataset.
+    let gsm8k = import(&fixtures.join("gsm8k.yaml").display().to_string());
+    assert_eq!(gsm8k.code, 0, "{}", gsm8k.stderr);
+    assert!(
+        gsm8k.stdout.contains("gsm8k-yaml-strict-match 3.0 (text)") && gsm8k.stdout.contains("gsm8k-yaml-flexible-extract"),
+        "{}",
+        gsm8k.stdout
+    );
+    assert_eq!(import(&fixtures.join("gsm8k.yaml").display().to_string()).code, 2, "existing suites are kept without --force");
+    let run = claimbench(
+        dir.path(),
+        &[
+            "run",
+            "suites/gsm8k-yaml-strict-match.toml",
+            "--system",
+            &repo_root().join("examples/systems/sum.toml").display().to_string(),
+            "--out",
+            "runs",
+            "--limit",
+            "5",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let yaml_run = claimbench(dir.path(), &["run", &fixtures.join("gsm8k.yaml").display().to_string(), "--system", "x.toml"]);
+    assert!(yaml_run.code == 2 && yaml_run.stderr.contains("import it as a suite first"), "{}", yaml_run.stderr);
+
+    let base = "task: t\ndataset_path: json\ndataset_kwargs:\n  data_files:\n    test: data/test.jsonl\noutput_type: generate_until\ndoc_to_text: question\ndoc_to_target: answer\n";
+    one_file_dataset(&dir.path().join("data"), "tiny", "test", "test.jsonl", "jsonl", &gsm8k_lines(2));
+    let cases = [
+        ("a !function hook", "process_docs: !function utils.process_docs\n", "t.yaml:9: '!function' names Python code"),
+        ("an unknown key", "process_results: x\n", "t.yaml:9: key 'process_results' is not supported for import"),
+        ("a metric it does not compute", "metric_list:\n  - metric: bleu\n", "t.yaml:9: metric 'bleu' is not computed"),
+        (
+            "a filter it does not apply",
+            "filter_list:\n  - name: vote\n    filter:\n      - function: majority_vote\n",
+            "t.yaml:9: filter 'majority_vote' is not supported",
+        ),
+        ("few-shot examples", "num_fewshot: 5\n", "t.yaml:9: few-shot examples are not supported"),
+    ];
+    for (what, extra, expected) in cases {
+        std::fs::write(dir.path().join("t.yaml"), format!("{base}{extra}")).unwrap();
+        let out = import("t.yaml");
+        assert_eq!((out.code, out.stderr.lines().count()), (2, 1), "{what}: {}", out.stderr);
+        assert!(out.stderr.contains(expected), "{what}: {}", out.stderr);
+    }
+    let hub = base.replace("dataset_path: json", "dataset_path: openai/gsm8k");
+    std::fs::write(dir.path().join("t.yaml"), hub).unwrap();
+    let refused = import("t.yaml");
+    assert!(
+        refused.code == 2
+            && refused.stderr.contains("t.yaml:2: 'openai/gsm8k' is a Hugging Face hub dataset")
+            && refused.stderr.contains("--data DIR"),
+        "{}",
+        refused.stderr
+    );
+    // With the files downloaded and described, --data points at them.
+    let with_data = claimbench(dir.path(), &["suites", "import-lm-eval", "t.yaml", "--data", "data", "-o", &out]);
+    assert_eq!(with_data.code, 0, "{}", with_data.stderr);
+    assert!(with_data.stdout.contains("suite t 1 (text), dataset tiny 1 verified, 2 scored items"), "{}", with_data.stdout);
+}

@@ -354,9 +354,21 @@ mod tests {
         let fixture: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(fixture["lm_eval_version"], "0.4.13");
         let suites = fixture["suites"].as_object().unwrap();
-        assert!(suites.len() >= 5);
+        assert!(suites.len() >= 7);
+        let imported = tempfile::tempdir().unwrap();
         for (name, expected) in suites {
-            let suite = Suite::load(&root.join(expected["suite"].as_str().unwrap())).unwrap();
+            // A suite file, or an lm-eval task file imported as lm-eval reads it (`include:`).
+            let suite_path = match (expected.get("suite"), expected.get("task_file")) {
+                (Some(suite), _) => root.join(suite.as_str().unwrap()),
+                (None, Some(task_file)) => {
+                    let made = crate::spec::lm_eval::import(&root.join(task_file.as_str().unwrap()), None, imported.path()).unwrap();
+                    let path = imported.path().join(&made[0].file_name);
+                    std::fs::write(&path, &made[0].toml).unwrap();
+                    path
+                }
+                _ => panic!("{name}: neither a suite nor a task file"),
+            };
+            let suite = Suite::load(&suite_path).unwrap();
             let dataset = Dataset::load(&suite.dataset_dir()).unwrap();
             let items = crate::tasks::prepare(&suite, &dataset).unwrap().items;
             let requests = expected["requests"].as_array().unwrap();

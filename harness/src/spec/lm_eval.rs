@@ -1,0 +1,387 @@
+//! lm-evaluation-harness task files (YAML) as claimbench text suites: `include:` merged as
+//! lm-eval merges it (included files first, the file's own keys win), the keys of a text suite
+//! carried over under the same names, one suite per entry of `filter_list`. Whatever would change
+//! what is measured and cannot be carried over exactly — a `!function` hook (Python code from
+//! the task's folder, which claimbench never runs), an unknown key, a metric or filter it does
+//! not compute — is refused by name with its file and line, never dropped.
+
+use crate::error::{Error, Result};
+use crate::fsutil::read_to_string;
+use serde_json::{Map, Value};
+use std::path::{Component, Path, PathBuf};
+
+/// One suite made from a task file.
+#[derive(Debug, Clone)]
+pub struct ImportedSuite {
+    pub file_name: String,
+    pub toml: String,
+}
+
+/// Keys that change nothing claimbench measures: accepted and left out.
+const IGNORED: &[&str] =
+    &["tag", "should_decontaminate", "doc_to_decontamination_query", "training_split", "validation_split", "fewshot_split"];
+const CARRIED: &[&str] = &[
+    "task",
+    "dataset_path",
+    "dataset_name",
+    "dataset_kwargs",
+    "test_split",
+    "output_type",
+    "description",
+    "doc_to_text",
+    "doc_to_target",
+    "doc_to_choice",
+    "target_delimiter",
+    "fewshot_delimiter",
+    "num_fewshot",
+    "generation_kwargs",
+    "filter_list",
+    "metric_list",
+    "metadata",
+    "repeats",
+];
+
+/// A merged task file: each key with its value and the file that set it.
+struct TaskFile {
+    keys: Vec<(String, Value, PathBuf)>,
+}
+
+impl TaskFile {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.keys.iter().find(|(k, ..)| k == key).map(|(_, v, _)| v)
+    }
+
+    /// An error about `key`, at the line of the file that set it.
+    fn error(&self, key: &str, message: impl std::fmt::Display) -> Error {
+        match self.keys.iter().find(|(k, ..)| k == key) {
+            Some((_, _, file)) => match line_of_key(file, key) {
+                Some(line) => Error::at_line(file, line, message),
+                None => Error::in_file(file, message),
+            },
+            None => Error::new(message.to_string()),
+        }
+    }
+
+    fn text(&self, key: &str) -> Result<Option<String>> {
+        match self.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(self.error(key, format!("'{key}' must be text, found {other}"))),
+        }
+    }
+}
+
+fn line_of_key(file: &Path, key: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(file).ok()?;
+    text.lines().position(|l| l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(':'))).map(|i| i + 1)
+}
+
+/// Reads `path` with its includes.
+fn load(path: &Path, seen: &mut Vec<PathBuf>) -> Result<TaskFile> {
+    let canonical = path.canonicalize().map_err(|e| Error::in_file(path, e))?;
+    if seen.contains(&canonical) {
+        return Err(Error::in_file(path, "includes itself (an include cycle)"));
+    }
+    seen.push(canonical);
+    let text = read_to_string(path)?;
+    // `!function` (or any tag) names Python code to run: refused before parsing.
+    let tagged = regex::Regex::new(r"(?:^\s*(?:-\s+)?|:\s+)!([A-Za-z_][\w.:/-]*)").expect("a valid pattern");
+    if let Some((i, tag)) = text.lines().enumerate().find_map(|(i, l)| Some((i, tagged.captures(l)?.get(1)?.as_str()))) {
+        return Err(Error::at_line(
+            path,
+            i + 1,
+            format!("'!{tag}' names Python code from the task's folder, which claimbench never runs; write it as a Jinja template over the record instead"),
+        ));
+    }
+    let parsed: serde_norway::Value = serde_norway::from_str(&text).map_err(|e| match e.location() {
+        Some(at) => Error::at(path, at.line(), at.column(), format!("invalid YAML: {e}")),
+        None => Error::in_file(path, format!("invalid YAML: {e}")),
+    })?;
+    let value: Value = serde_json::to_value(&parsed).map_err(|e| Error::in_file(path, format!("unsupported YAML value: {e}")))?;
+    let Value::Object(mut map) = value else { return Err(Error::in_file(path, "expected a mapping of task keys")) };
+    let mut keys: Vec<(String, Value, PathBuf)> = Vec::new();
+    if let Some(include) = map.remove("include") {
+        let includes = match include {
+            Value::String(s) => vec![s],
+            Value::Array(list) => list.into_iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            _ => {
+                return Err(Error::at_line(
+                    path,
+                    line_of_key(path, "include").unwrap_or(1),
+                    "'include' must name a file or a list of files",
+                ))
+            }
+        };
+        for name in includes {
+            // lm-eval's includes are task files (some named `_default_template_yaml`); nothing
+            // else is read through them.
+            if !(name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with("_yaml")) {
+                return Err(Error::at_line(
+                    path,
+                    line_of_key(path, "include").unwrap_or(1),
+                    format!("include '{name}' is not a YAML task file"),
+                ));
+            }
+            let included = path.parent().unwrap_or(Path::new(".")).join(&name);
+            for (key, value, file) in load(&included, seen)?.keys {
+                keys.retain(|(k, ..)| *k != key);
+                keys.push((key, value, file));
+            }
+        }
+    }
+    for (key, value) in map {
+        keys.retain(|(k, ..)| *k != key);
+        keys.push((key, value, path.to_path_buf()));
+    }
+    Ok(TaskFile { keys })
+}
+
+/// The suites a task file declares, written to be saved in `out_dir`; `data` is the dataset
+/// folder when the task names a Hugging Face hub dataset (or to use another copy).
+pub fn import(path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<Vec<ImportedSuite>> {
+    // Every error names the task file, also one about a file it includes or reads.
+    import_suites(path, data, out_dir).map_err(|e| {
+        if e.message().contains(&path.display().to_string()) {
+            e
+        } else {
+            e.context(path.display())
+        }
+    })
+}
+
+fn import_suites(path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<Vec<ImportedSuite>> {
+    let task = load(path, &mut Vec::new())?;
+    if task.get("group").is_some() || task.get("task").is_some_and(Value::is_array) {
+        return Err(task.error("group", "a group file lists several tasks: import each task's own file"));
+    }
+    for (key, ..) in &task.keys {
+        if !CARRIED.contains(&key.as_str()) && !IGNORED.contains(&key.as_str()) {
+            return Err(task.error(key, format!("key '{key}' is not supported for import (claimbench never drops a task key silently)")));
+        }
+    }
+    let name = task.text("task")?.ok_or_else(|| Error::in_file(path, "names no task ('task:')"))?;
+    let output_type = task.text("output_type")?.unwrap_or_else(|| "generate_until".to_string());
+    if !matches!(output_type.as_str(), "generate_until" | "multiple_choice") {
+        return Err(
+            task.error("output_type", format!("output_type '{output_type}' is not supported yet (generate_until, multiple_choice)"))
+        );
+    }
+    if task.get("num_fewshot").and_then(Value::as_u64).unwrap_or(0) > 0 {
+        return Err(task.error("num_fewshot", "few-shot examples are not supported for text suites yet; import with num_fewshot: 0"));
+    }
+    if task.get("repeats").and_then(Value::as_u64).unwrap_or(1) > 1 {
+        return Err(task.error("repeats", "repeats above 1 are not supported yet"));
+    }
+
+    let mut text = Map::new();
+    text.insert("output_type".into(), output_type.clone().into());
+    for key in ["description", "doc_to_text", "target_delimiter", "fewshot_delimiter"] {
+        if let Some(value) = task.text(key)? {
+            text.insert(key.into(), value.into());
+        }
+    }
+    for key in ["doc_to_target", "doc_to_choice"] {
+        match task.get(key) {
+            None | Some(Value::Null) => {}
+            Some(v @ (Value::String(_) | Value::Number(_))) => drop(text.insert(key.into(), v.clone())),
+            Some(Value::Array(list)) if key == "doc_to_choice" && list.iter().all(Value::is_string) => {
+                drop(text.insert(key.into(), Value::Array(list.clone())))
+            }
+            Some(Value::Object(map)) if key == "doc_to_choice" && map.values().all(Value::is_string) => {
+                drop(text.insert(key.into(), Value::Array(map.values().cloned().collect())))
+            }
+            Some(other) => return Err(task.error(key, format!("'{key}' must be a field, a template or a list of texts, found {other}"))),
+        }
+    }
+    if !text.contains_key("doc_to_text") || !text.contains_key("doc_to_target") {
+        return Err(Error::in_file(path, "a task needs doc_to_text and doc_to_target"));
+    }
+    let metrics = metrics_of(&task, &output_type, &mut text)?;
+    let generation = generation_of(&task)?;
+    let dataset = dataset_of(&task, path, data, out_dir)?;
+    let version = match task.get("metadata").and_then(|m| m.get("version")) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => "1".to_string(),
+    };
+
+    let filters: Vec<(Option<String>, Vec<Value>)> = match task.get("filter_list") {
+        None | Some(Value::Null) => vec![(None, Vec::new())],
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|entry| {
+                let name = entry.get("name").and_then(Value::as_str).map(str::to_string);
+                let chain = entry.get("filter").and_then(Value::as_array).cloned().unwrap_or_default();
+                chain.iter().map(|f| filter_of(&task, f)).collect::<Result<Vec<_>>>().map(|c| (name, c))
+            })
+            .collect::<Result<_>>()?,
+        Some(_) => return Err(task.error("filter_list", "'filter_list' must be a list of named filter chains")),
+    };
+    let mut suites = Vec::new();
+    for (filter_name, chain) in filters {
+        let id = match &filter_name {
+            Some(f) if output_type == "generate_until" => format!("{name}-{f}"),
+            _ => name.clone(),
+        };
+        let mut text = text.clone();
+        if !chain.is_empty() {
+            text.insert("filter".into(), Value::Array(chain));
+        }
+        let mut suite = Map::new();
+        suite.insert("id".into(), id.clone().into());
+        suite.insert("version".into(), version.clone().into());
+        suite.insert(
+            "description".into(),
+            format!("Imported from lm-eval task '{name}'{}.", filter_name.map(|f| format!(", filter '{f}'")).unwrap_or_default()).into(),
+        );
+        suite.insert("task".into(), "text".into());
+        suite.insert("metrics".into(), Value::Array(metrics.iter().map(|m| Value::from(*m)).collect()));
+        suite.insert("dataset".into(), dataset.clone());
+        suite.insert("text".into(), Value::Object(text));
+        if let Some(generation) = &generation {
+            suite.insert("generation".into(), generation.clone());
+        }
+        let toml = toml::to_string(&suite).map_err(|e| Error::in_file(path, format!("cannot write the suite: {e}")))?;
+        let header = format!("# Imported from {} by `claimbench suites import-lm-eval`.\n", path.display());
+        suites.push(ImportedSuite { file_name: format!("{id}.toml"), toml: header + &toml });
+    }
+    Ok(suites)
+}
+
+fn metrics_of(task: &TaskFile, output_type: &str, text: &mut Map<String, Value>) -> Result<Vec<&'static str>> {
+    let Some(Value::Array(list)) = task.get("metric_list") else {
+        return Ok(if output_type == "multiple_choice" { vec!["accuracy"] } else { vec!["exact_match"] });
+    };
+    let mut metrics = Vec::new();
+    for entry in list {
+        let metric = entry.get("metric").and_then(Value::as_str).unwrap_or_default();
+        let name = match (metric, output_type) {
+            ("acc", "multiple_choice") => "accuracy",
+            ("acc_norm", "multiple_choice") => "acc_norm",
+            ("exact_match", "generate_until") => "exact_match",
+            _ => return Err(task.error("metric_list", format!("metric '{metric}' is not computed for {output_type} text suites"))),
+        };
+        if entry.get("aggregation").is_some_and(|a| a != "mean") || entry.get("higher_is_better").is_some_and(|h| h != true) {
+            return Err(task.error("metric_list", format!("metric '{metric}': only the mean, higher better, is supported")));
+        }
+        let mut options = Map::new();
+        for (key, value) in entry.as_object().into_iter().flatten() {
+            match key.as_str() {
+                "metric" | "aggregation" | "higher_is_better" => {}
+                "ignore_case" | "ignore_punctuation" | "ignore_numbers" | "regexes_to_ignore" if name == "exact_match" => {
+                    drop(options.insert(key.clone(), value.clone()))
+                }
+                _ => return Err(task.error("metric_list", format!("metric '{metric}': option '{key}' is not supported"))),
+            }
+        }
+        if !options.is_empty() {
+            text.insert("exact_match".into(), Value::Object(options));
+        }
+        metrics.push(name);
+    }
+    Ok(metrics)
+}
+
+fn generation_of(task: &TaskFile) -> Result<Option<Value>> {
+    let Some(kwargs) = task.get("generation_kwargs") else { return Ok(None) };
+    let mut generation = Map::new();
+    for (key, value) in kwargs.as_object().into_iter().flatten() {
+        match key.as_str() {
+            "until" => {
+                drop(generation.insert("stop".into(), if value.is_string() { Value::Array(vec![value.clone()]) } else { value.clone() }))
+            }
+            "max_gen_toks" => drop(generation.insert("max_tokens".into(), value.clone())),
+            "temperature" => drop(generation.insert("temperature".into(), value.as_f64().unwrap_or(0.0).into())),
+            "top_p" => drop(generation.insert("top_p".into(), value.clone())),
+            "do_sample" => {}
+            _ => return Err(task.error("generation_kwargs", format!("generation_kwargs.{key} is not supported"))),
+        }
+    }
+    Ok(Some(Value::Object(generation)))
+}
+
+fn filter_of(task: &TaskFile, filter: &Value) -> Result<Value> {
+    let function = filter.get("function").and_then(Value::as_str).unwrap_or_default();
+    if !matches!(function, "regex" | "take_first" | "remove_whitespace" | "lowercase" | "uppercase") {
+        return Err(task.error(
+            "filter_list",
+            format!("filter '{function}' is not supported (regex, take_first, remove_whitespace, lowercase, uppercase)"),
+        ));
+    }
+    Ok(filter.clone())
+}
+
+/// `[dataset]`: the folder holding the task's data files and the key they are under in its
+/// dataset.toml, as a path from `out_dir`.
+fn dataset_of(task: &TaskFile, path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<Value> {
+    let dataset_path = task.text("dataset_path")?.unwrap_or_default();
+    let split = task.text("test_split")?.unwrap_or_else(|| "test".to_string());
+    let task_dir = path.parent().unwrap_or(Path::new("."));
+    let (dir, key) = match (data, dataset_path.as_str()) {
+        (Some(dir), _) => (dir.to_path_buf(), key_in(dir, &task.text("dataset_name")?, &split)?),
+        (None, "json" | "csv" | "parquet" | "text") => {
+            let files = task.get("dataset_kwargs").and_then(|k| k.get("data_files")).and_then(|f| f.get(&split));
+            let first = match files {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Array(list)) => list.first().and_then(Value::as_str).unwrap_or_default().to_string(),
+                _ => return Err(task.error("dataset_kwargs", format!("dataset_kwargs.data_files names no '{split}' files"))),
+            };
+            // lm-eval reads a relative path from where it runs; here, from the task file.
+            let file = task_dir.join(first);
+            described(&file).ok_or_else(|| {
+                Error::in_file(&file, "is not listed in a dataset.toml beside it or above: run `claimbench datasets add FOLDER --name … --license … --source …` first")
+            })?
+        }
+        (None, local) if task_dir.join(local).is_dir() => {
+            let dir = task_dir.join(local);
+            let key = key_in(&dir, &task.text("dataset_name")?, &split)?;
+            (dir, key)
+        }
+        (None, hub) => {
+            return Err(task.error(
+                "dataset_path",
+                format!("'{hub}' is a Hugging Face hub dataset: download its files, describe them with `claimbench datasets add DIR --name … --hf-repo {hub} --revision SHA`, and import again with --data DIR"),
+            ))
+        }
+    };
+    let relative = relative_path(&dir, out_dir)?;
+    Ok(serde_json::json!({ "path": relative, "file": key }))
+}
+
+/// The dataset folder and key whose dataset.toml lists `file`, looking in its folder and above.
+fn described(file: &Path) -> Option<(PathBuf, String)> {
+    let file = file.canonicalize().ok()?;
+    for dir in file.ancestors().skip(1).take(4) {
+        let Ok((spec, _)) = super::dataset::Dataset::read_spec(dir) else { continue };
+        let relative = file.strip_prefix(dir).ok()?;
+        if let Some(entry) = spec.files.iter().find(|f| Path::new(f.path.get_ref()) == relative) {
+            return Some((dir.to_path_buf(), entry.key.clone()));
+        }
+    }
+    None
+}
+
+/// The key of split `split` (of config `name`, when given) in `dir`'s dataset.toml.
+fn key_in(dir: &Path, name: &Option<String>, split: &str) -> Result<String> {
+    let (spec, _) = super::dataset::Dataset::read_spec(dir)?;
+    let wanted: Vec<String> = match name {
+        Some(config) => vec![format!("{config}/{split}"), split.to_string()],
+        None => vec![split.to_string()],
+    };
+    wanted.into_iter().find(|k| spec.files.iter().any(|f| f.key == *k)).ok_or_else(|| {
+        let mut keys: Vec<&str> = spec.files.iter().map(|f| f.key.as_str()).collect();
+        keys.dedup();
+        Error::in_file(&dir.join("dataset.toml"), format!("has no key for split '{split}' (it has: {})", keys.join(", ")))
+    })
+}
+
+/// `target` written from `base` (both made absolute), with `..` where needed.
+fn relative_path(target: &Path, base: &Path) -> Result<String> {
+    let target = target.canonicalize().map_err(|e| Error::in_file(target, e))?;
+    let base = base.canonicalize().map_err(|e| Error::in_file(base, e))?;
+    let (t, b): (Vec<Component>, Vec<Component>) = (target.components().collect(), base.components().collect());
+    let shared = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); b.len() - shared];
+    parts.extend(t[shared..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    Ok(if parts.is_empty() { ".".to_string() } else { parts.join("/") })
+}
