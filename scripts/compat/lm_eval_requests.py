@@ -30,6 +30,7 @@ FIXTURES = os.path.join(ROOT, "harness", "tests", "fixtures", "lm_eval")
 SUITES = {
     "gsm8k-text": ("suites/gsm8k-text.toml", 50),
     "gsm8k-mc-text": ("suites/gsm8k-mc-text.toml", 30),
+    "gsm8k-5shot-text": ("suites/gsm8k-5shot-text.toml", 25),
     "arc": ("harness/tests/fixtures/lm_eval/arc.toml", None),
     "mmlu": ("harness/tests/fixtures/lm_eval/mmlu.toml", None),
     "yesno": ("harness/tests/fixtures/lm_eval/yesno.toml", None),
@@ -37,6 +38,7 @@ SUITES = {
     # `claimbench suites import-lm-eval`.
     "arc-yaml": ("harness/tests/fixtures/lm_eval/yaml/arc-mini.yaml", None),
     "gsm8k-yaml": ("harness/tests/fixtures/lm_eval/yaml/gsm8k.yaml", 20),
+    "gsm8k-5shot-yaml": ("harness/tests/fixtures/lm_eval/yaml/gsm8k-5shot.yaml", 10),
 }
 # How lm-eval's `datasets` loader names each record format.
 LOADERS = {"jsonl": "json", "json": "json", "csv": "csv", "parquet": "parquet"}
@@ -47,16 +49,31 @@ def task_config(name, suite_path):
         suite = tomllib.load(f)
     dataset_dir = os.path.normpath(os.path.join(ROOT, os.path.dirname(suite_path), suite["dataset"]["path"]))
     with open(os.path.join(dataset_dir, "dataset.toml"), "rb") as f:
-        files = [f for f in tomllib.load(f)["files"] if f["key"] == suite["dataset"]["file"]]
+        listed = tomllib.load(f)["files"]
+
+    def paths(key):
+        return [os.path.join(dataset_dir, f["path"]) for f in listed if f["key"] == key]
+
+    files = [f for f in listed if f["key"] == suite["dataset"]["file"]]
+    data_files = {"test": paths(suite["dataset"]["file"])}
+    fewshot = suite.get("fewshot", {})
     text = dict(suite["text"])
     config = {
         "task": name,
         "dataset_path": LOADERS[files[0]["format"]],
-        "dataset_kwargs": {"data_files": {"test": [os.path.join(dataset_dir, f["path"]) for f in files]}},
+        "dataset_kwargs": {"data_files": data_files},
         "test_split": "test",
         "output_type": text.pop("output_type"),
-        "num_fewshot": 0,
+        "num_fewshot": fewshot.get("k", 0),
     }
+    if fewshot.get("k", 0) > 0:
+        # Examples from another key are lm-eval's fewshot split; without one, the test split.
+        key = fewshot.get("file")
+        if key and key != suite["dataset"]["file"]:
+            data_files["fewshot"] = paths(key)
+            config["fewshot_split"] = "fewshot"
+        else:
+            config["fewshot_split"] = "test"
     for key in ("filter", "exact_match"):
         text.pop(key, None)
     config.update(text)
@@ -85,9 +102,18 @@ def yaml_config(path):
     return config
 
 
+def fewshot_seed(suite_path):
+    if suite_path.endswith(".yaml"):
+        return 1234
+    with open(os.path.join(ROOT, suite_path), "rb") as f:
+        return tomllib.load(f).get("fewshot", {}).get("seed", 1234)
+
+
 def requests_of(name, suite_path, limit):
     config = yaml_config(suite_path) if suite_path.endswith(".yaml") else task_config(name, suite_path)
     task = ConfigurableTask(config=config)
+    # What lm-eval's evaluator does before building requests (its --fewshot_random_seed).
+    task.set_fewshot_seed(seed=fewshot_seed(suite_path))
     task.build_all_requests(limit=limit, rank=0, world_size=1)
     docs = list(task.test_docs())
     by_doc = {}

@@ -166,9 +166,6 @@ fn import_suites(path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<Vec
             task.error("output_type", format!("output_type '{output_type}' is not supported yet (generate_until, multiple_choice)"))
         );
     }
-    if task.get("num_fewshot").and_then(Value::as_u64).unwrap_or(0) > 0 {
-        return Err(task.error("num_fewshot", "few-shot examples are not supported for text suites yet; import with num_fewshot: 0"));
-    }
     if task.get("repeats").and_then(Value::as_u64).unwrap_or(1) > 1 {
         return Err(task.error("repeats", "repeats above 1 are not supported yet"));
     }
@@ -198,7 +195,18 @@ fn import_suites(path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<Vec
     }
     let metrics = metrics_of(&task, &output_type, &mut text)?;
     let generation = generation_of(&task)?;
-    let dataset = dataset_of(&task, path, data, out_dir)?;
+    let (dataset, fewshot_key) = dataset_of(&task, path, data, out_dir)?;
+    // lm-eval's evaluator seeds the few-shot sampler with 1234 unless told otherwise.
+    let fewshot = match task.get("num_fewshot").and_then(Value::as_u64).unwrap_or(0) {
+        0 => None,
+        k => {
+            let mut table = serde_json::json!({ "k": k, "seed": 1234 });
+            if let Some(key) = fewshot_key {
+                table["file"] = key.into();
+            }
+            Some(table)
+        }
+    };
     let version = match task.get("metadata").and_then(|m| m.get("version")) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
@@ -240,6 +248,9 @@ fn import_suites(path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<Vec
         suite.insert("text".into(), Value::Object(text));
         if let Some(generation) = &generation {
             suite.insert("generation".into(), generation.clone());
+        }
+        if let Some(fewshot) = &fewshot {
+            suite.insert("fewshot".into(), fewshot.clone());
         }
         let toml = toml::to_string(&suite).map_err(|e| Error::in_file(path, format!("cannot write the suite: {e}")))?;
         let header = format!("# Imported from {} by `claimbench suites import-lm-eval`.\n", path.display());
@@ -311,16 +322,40 @@ fn filter_of(task: &TaskFile, filter: &Value) -> Result<Value> {
     Ok(filter.clone())
 }
 
-/// `[dataset]`: the folder holding the task's data files and the key they are under in its
-/// dataset.toml, as a path from `out_dir`.
-fn dataset_of(task: &TaskFile, path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<Value> {
-    let dataset_path = task.text("dataset_path")?.unwrap_or_default();
+/// `[dataset]`: the folder holding the task's test split and its key in the folder's
+/// dataset.toml, as a path from `out_dir`; and the key of the few-shot split (lm-eval's
+/// `fewshot_split`, else its training, validation or test split) when it is another.
+fn dataset_of(task: &TaskFile, path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<(Value, Option<String>)> {
     let split = task.text("test_split")?.unwrap_or_else(|| "test".to_string());
+    let (dir, key) = split_key(task, path, data, &split)?;
+    let mut fewshot_key = None;
+    if task.get("num_fewshot").and_then(Value::as_u64).unwrap_or(0) > 0 {
+        let mut fewshot_split = split.clone();
+        for name in ["fewshot_split", "training_split", "validation_split"] {
+            if let Some(s) = task.text(name)? {
+                fewshot_split = s;
+                break;
+            }
+        }
+        let (fewshot_dir, found) = split_key(task, path, data, &fewshot_split)?;
+        if fewshot_dir.canonicalize().ok() != dir.canonicalize().ok() {
+            return Err(task
+                .error("fewshot_split", format!("split '{fewshot_split}' is in another dataset folder than '{split}'; put both in one")));
+        }
+        fewshot_key = (found != key).then_some(found);
+    }
+    let relative = relative_path(&dir, out_dir)?;
+    Ok((serde_json::json!({ "path": relative, "file": key }), fewshot_key))
+}
+
+/// The dataset folder holding `split`, and its key there.
+fn split_key(task: &TaskFile, path: &Path, data: Option<&Path>, split: &str) -> Result<(PathBuf, String)> {
+    let dataset_path = task.text("dataset_path")?.unwrap_or_default();
     let task_dir = path.parent().unwrap_or(Path::new("."));
-    let (dir, key) = match (data, dataset_path.as_str()) {
-        (Some(dir), _) => (dir.to_path_buf(), key_in(dir, &task.text("dataset_name")?, &split)?),
+    match (data, dataset_path.as_str()) {
+        (Some(dir), _) => Ok((dir.to_path_buf(), key_in(dir, &task.text("dataset_name")?, split)?)),
         (None, "json" | "csv" | "parquet" | "text") => {
-            let files = task.get("dataset_kwargs").and_then(|k| k.get("data_files")).and_then(|f| f.get(&split));
+            let files = task.get("dataset_kwargs").and_then(|k| k.get("data_files")).and_then(|f| f.get(split));
             let first = match files {
                 Some(Value::String(s)) => s.clone(),
                 Some(Value::Array(list)) => list.first().and_then(Value::as_str).unwrap_or_default().to_string(),
@@ -330,22 +365,18 @@ fn dataset_of(task: &TaskFile, path: &Path, data: Option<&Path>, out_dir: &Path)
             let file = task_dir.join(first);
             described(&file).ok_or_else(|| {
                 Error::in_file(&file, "is not listed in a dataset.toml beside it or above: run `claimbench datasets add FOLDER --name … --license … --source …` first")
-            })?
+            })
         }
         (None, local) if task_dir.join(local).is_dir() => {
             let dir = task_dir.join(local);
-            let key = key_in(&dir, &task.text("dataset_name")?, &split)?;
-            (dir, key)
+            let key = key_in(&dir, &task.text("dataset_name")?, split)?;
+            Ok((dir, key))
         }
-        (None, hub) => {
-            return Err(task.error(
-                "dataset_path",
-                format!("'{hub}' is a Hugging Face hub dataset: download its files, describe them with `claimbench datasets add DIR --name … --hf-repo {hub} --revision SHA`, and import again with --data DIR"),
-            ))
-        }
-    };
-    let relative = relative_path(&dir, out_dir)?;
-    Ok(serde_json::json!({ "path": relative, "file": key }))
+        (None, hub) => Err(task.error(
+            "dataset_path",
+            format!("'{hub}' is a Hugging Face hub dataset: download its files, describe them with `claimbench datasets add DIR --name … --hf-repo {hub} --revision SHA`, and import again with --data DIR"),
+        )),
+    }
 }
 
 /// The dataset folder and key whose dataset.toml lists `file`, looking in its folder and above.

@@ -672,9 +672,6 @@ fn validate_text(path: &Path, text: &str, spec: &SuiteSpec, t: &Spanned<TextSpec
             format!("metric '{}' does not apply to {:?} text suites ({suits} do)", wrong.name(), body.output_type),
         ));
     }
-    if spec.fewshot.k > 0 {
-        return Err(Error::in_file(path, "few-shot examples are not supported for text suites yet; set fewshot.k = 0"));
-    }
     Ok(())
 }
 

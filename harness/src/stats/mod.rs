@@ -8,6 +8,7 @@ pub mod multiple;
 pub mod paired;
 pub mod power;
 pub mod proportion;
+pub mod python_random;
 pub use claimbench_rng as rng;
 pub mod special;
 pub mod timing;

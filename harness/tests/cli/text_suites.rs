@@ -121,7 +121,7 @@ fn lm_eval_task_files_import_or_are_refused_by_line() {
             "filter_list:\n  - name: vote\n    filter:\n      - function: majority_vote\n",
             "t.yaml:9: filter 'majority_vote' is not supported",
         ),
-        ("few-shot examples", "num_fewshot: 5\n", "t.yaml:9: few-shot examples are not supported"),
+        ("repeated sampling", "repeats: 4\n", "t.yaml:9: repeats above 1 are not supported yet"),
     ];
     for (what, extra, expected) in cases {
         std::fs::write(dir.path().join("t.yaml"), format!("{base}{extra}")).unwrap();

@@ -56,11 +56,13 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
     let spec = spec_of(suite)?;
     let env = jinja::environment();
     let source = load_records(dataset, &suite.spec.dataset.file)?;
+    let mut shots = Shots::new(suite, dataset, &source)?;
     let mut items = Vec::with_capacity(source.records.len());
     for record in &source.records {
         let context = Value::from_serialize(&record.fields);
-        let description =
+        let mut description =
             if spec.description.is_empty() { String::new() } else { render(&env, &spec.description, &context, record, "description")? };
+        description.push_str(&shots.examples_for(&env, spec, record)?);
         let text = text_of(&env, spec.doc_to_text.get_ref(), &context, record)?;
         let choices = spec.doc_to_choice.as_ref().map(|c| choices_of(&env, c.get_ref(), &context, record)).transpose()?;
         let target = target_of(&env, spec.doc_to_target.get_ref(), &context, record, choices.is_some())?;
@@ -99,6 +101,91 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
         });
     }
     Ok(PreparedTask { kind: TaskKind::Text, items, source, fewshot_ids: Vec::new() })
+}
+
+/// Few-shot examples as lm-eval draws them: one `random.Random(seed)` for the whole suite,
+/// `sample(pool, k)` per item in dataset order, and when the examples come from the scored split,
+/// `k + 1` drawn and the item itself left out.
+struct Shots<'a> {
+    k: usize,
+    pool: std::borrow::Cow<'a, [Record]>,
+    same_split: bool,
+    random: crate::stats::python_random::PythonRandom,
+    /// Each pool record's example text, rendered once.
+    rendered: Vec<Option<String>>,
+}
+
+impl<'a> Shots<'a> {
+    fn new(suite: &Suite, dataset: &Dataset, source: &'a crate::data::RecordFile) -> Result<Shots<'a>> {
+        let fewshot = &suite.spec.fewshot;
+        let same_split = fewshot.file.as_ref().is_none_or(|f| *f == suite.spec.dataset.file);
+        let pool = match (&fewshot.file, fewshot.k) {
+            (_, 0) => std::borrow::Cow::Borrowed(&[][..]),
+            (Some(key), _) if !same_split => std::borrow::Cow::Owned(load_records(dataset, key)?.records),
+            _ => std::borrow::Cow::Borrowed(&source.records[..]),
+        };
+        let needed = fewshot.k + usize::from(same_split);
+        if fewshot.k > 0 && pool.len() < needed {
+            return Err(Error::in_file(
+                &suite.path,
+                format!("fewshot.k = {} needs {needed} records to draw from; there are {}", fewshot.k, pool.len()),
+            ));
+        }
+        let rendered = vec![None; pool.len()];
+        Ok(Shots { k: fewshot.k, pool, same_split, random: crate::stats::python_random::PythonRandom::new(fewshot.seed), rendered })
+    }
+
+    fn examples_for(&mut self, env: &Environment<'_>, spec: &TextSpec, record: &Record) -> Result<String> {
+        if self.k == 0 {
+            return Ok(String::new());
+        }
+        let n = self.pool.len();
+        let chosen = if self.same_split {
+            let drawn = self.random.sample(n, self.k + 1).unwrap_or_default();
+            let mut kept: Vec<usize> = drawn.into_iter().filter(|&i| self.pool[i].fields != record.fields).take(self.k).collect();
+            if kept.len() < self.k {
+                // Copies of the item itself were drawn: draw again from the pool without them.
+                let others: Vec<usize> = (0..n).filter(|&i| self.pool[i].fields != record.fields).collect();
+                let again = self
+                    .random
+                    .sample(others.len(), self.k)
+                    .ok_or_else(|| record.error(format!("fewer than {} other records to draw examples from", self.k)))?;
+                kept = again.into_iter().map(|i| others[i]).collect();
+            }
+            kept
+        } else {
+            self.random.sample(n, self.k).unwrap_or_default()
+        };
+        let mut text = String::new();
+        for i in chosen {
+            if self.rendered[i].is_none() {
+                self.rendered[i] = Some(example(env, spec, &self.pool[i])?);
+            }
+            text.push_str(self.rendered[i].as_deref().unwrap_or_default());
+        }
+        Ok(text)
+    }
+}
+
+/// One example as lm-eval writes it: the prompt, the target delimiter, the answer (the right
+/// choice's text where there are choices) and the few-shot delimiter.
+fn example(env: &Environment<'_>, spec: &TextSpec, record: &Record) -> Result<String> {
+    let context = Value::from_serialize(&record.fields);
+    let question = text_of(env, spec.doc_to_text.get_ref(), &context, record)?;
+    let choices = spec.doc_to_choice.as_ref().map(|c| choices_of(env, c.get_ref(), &context, record)).transpose()?;
+    let answer = match (target_of(env, spec.doc_to_target.get_ref(), &context, record, choices.is_some())?, &choices) {
+        (Target::Index(i), Some(choices)) => choices
+            .get(i)
+            .cloned()
+            .ok_or_else(|| record.error(format!("doc_to_target: index {i} is past the {} choices", choices.len())))?,
+        (Target::Index(i), None) => i.to_string(),
+        (Target::Text(t), _) => t,
+    };
+    // lm-eval leaves out the delimiters of an example without an answer.
+    if answer.is_empty() {
+        return Ok(question);
+    }
+    Ok(format!("{question}{}{answer}{}", spec.target_delimiter, spec.fewshot_delimiter))
 }
 
 enum Target {
