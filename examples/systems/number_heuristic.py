@@ -5,6 +5,8 @@ It reads one JSON request per line on stdin and writes one JSON response per lin
 
     request:  {"type": "generate", "id": "...", "prompt": "...", "max_tokens": 256, ...}
     response: {"id": "...", "output": "...", "latency_s": 0.0001}
+    request:  {"type": "loglikelihood", "id": "...", "context": "...", "continuations": [" 18", ...]}
+    response: {"id": "...", "logprobs": [-0.1, -2.3, ...]}
 
 It does not understand the question; it guesses from the numbers in it, so its accuracy is low
 but real. The --*-after options make it misbehave on purpose, for testing how claimbench copes.
@@ -43,6 +45,12 @@ def guess(strategy, prompt):
     return f"The numbers are {', '.join(f'{v:g}' for v in values)}. #### {text}"
 
 
+def loglikelihoods(strategy, context, continuations):
+    """The guessed number's continuation is likely, the others not."""
+    wanted = guess(strategy, context).rsplit("#### ", 1)[-1]
+    return [-0.1 if c.strip() == wanted else -2.3 for c in continuations]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strategy", default="sum", choices=["last-number", "sum", "product-of-two-largest"])
@@ -76,8 +84,12 @@ def main():
         started = time.perf_counter()
         time.sleep(args.delay)
         request = json.loads(line)
-        output = guess(args.strategy, request["prompt"])
-        response = {"id": request["id"], "output": output, "latency_s": time.perf_counter() - started}
+        if request.get("type") == "loglikelihood":
+            logprobs = loglikelihoods(args.strategy, request["context"], request["continuations"])
+            response = {"id": request["id"], "logprobs": logprobs, "latency_s": time.perf_counter() - started}
+        else:
+            output = guess(args.strategy, request["prompt"])
+            response = {"id": request["id"], "output": output, "latency_s": time.perf_counter() - started}
         print(json.dumps(response), flush=True)
         answered += 1
 

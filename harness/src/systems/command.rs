@@ -3,8 +3,10 @@
 //!
 //! request:  `{"type": "generate", "id", "index", "prompt", "max_tokens", "stop", "temperature", "seed"}`
 //!           `{"type": "transcribe", "id", "audio_path", "sample_rate", "duration_s"}`
+//!           `{"type": "loglikelihood", "id", "context", "continuations"}`
 //! response: `{"id", "output"}` (or `"text"` for `output`) plus optional `"latency_s"` and
-//!           `"output_tokens"`.
+//!           `"output_tokens"`; to a log-likelihood request `{"id", "logprobs"}`, one summed
+//!           log-probability per continuation, plus optional `"greedy"` and `"tokens"` lists.
 //!
 //! The program is started directly (no shell) with its arguments as a list.
 
@@ -147,8 +149,17 @@ impl CommandSystem {
         }
     }
 
-    /// Sends one request line and waits for its response line.
+    /// Sends one request line and waits for its response.
     fn exchange<T: Serialize>(&mut self, kind: &'static str, request: &T, id: &str) -> Result<Response> {
+        let reply = self.exchange_line(kind, request, id)?;
+        parse_response(&reply, id).map_err(|message| {
+            self.kill();
+            Error::new(format!("item {id}: command '{}' sent a bad response: {message}", self.label))
+        })
+    }
+
+    /// Sends one request line and waits for its response line, which names the item.
+    fn exchange_line<T: Serialize>(&mut self, kind: &'static str, request: &T, id: &str) -> Result<String> {
         let item = |message: String| Error::new(format!("item {id}: {message}"));
         let mut line = serde_json::to_string(&WireRequest { kind, request }).expect("requests serialise");
         line.push('\n');
@@ -180,10 +191,7 @@ impl CommandSystem {
         if let Some(message) = reported_error(&reply, id) {
             return Err(item(format!("command '{}' reported an error: {message}", self.label)));
         }
-        parse_response(&reply, id).map_err(|message| {
-            self.kill();
-            item(format!("command '{}' sent a bad response: {message}", self.label))
-        })
+        Ok(reply)
     }
 
     /// Stops the program and everything it started.
@@ -203,6 +211,21 @@ impl System for CommandSystem {
 
     fn transcribe(&mut self, request: &super::AudioRequest) -> Result<Response> {
         self.exchange("transcribe", request, &request.id)
+    }
+
+    fn loglikelihood(&mut self, request: &crate::protocol::ChoicesRequest<'_>) -> Result<Vec<crate::protocol::ContinuationScore>> {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            id: &'a str,
+            context: &'a str,
+            continuations: &'a [String],
+        }
+        let wire = Wire { id: request.id, context: request.context, continuations: request.continuations };
+        let reply = self.exchange_line("loglikelihood", &wire, request.id)?;
+        scores_of(&reply, request.continuations.len()).map_err(|message| {
+            self.kill();
+            Error::new(format!("item {}: command '{}' sent a bad response: {message}", request.id, self.label))
+        })
     }
 
     fn close(&mut self) -> Result<()> {
@@ -236,6 +259,25 @@ fn reported_error(line: &str, expected_id: &str) -> Option<String> {
     }
     let message = object.get("error")?;
     Some(message.as_str().map(|m| crate::text::shorten(m, 200)).unwrap_or_else(|| message.to_string()))
+}
+
+/// A log-likelihood reply: one finite, non-positive log-probability per continuation, and
+/// optionally whether each is the greedy continuation and its length in tokens.
+fn scores_of(line: &str, continuations: usize) -> std::result::Result<Vec<crate::protocol::ContinuationScore>, String> {
+    let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e})"))?;
+    let list = |key: &str| value.get(key).and_then(Value::as_array).filter(|l| l.len() == continuations);
+    let logprobs = list("logprobs").ok_or_else(|| format!("'logprobs' must be a list of {continuations} numbers"))?;
+    let mut scores = Vec::with_capacity(continuations);
+    for (i, logprob) in logprobs.iter().enumerate() {
+        let logprob = logprob
+            .as_f64()
+            .filter(|l| l.is_finite() && *l <= 0.0)
+            .ok_or_else(|| format!("logprobs[{i}] = {logprob} is not a log-probability"))?;
+        let greedy = list("greedy").and_then(|g| g[i].as_bool()).unwrap_or(false);
+        let tokens = list("tokens").and_then(|t| t[i].as_u64()).unwrap_or(0) as usize;
+        scores.push(crate::protocol::ContinuationScore { logprob, greedy, tokens });
+    }
+    Ok(scores)
 }
 
 fn parse_response(line: &str, expected_id: &str) -> std::result::Result<Response, String> {
@@ -279,6 +321,16 @@ fn parse_response(line: &str, expected_id: &str) -> std::result::Result<Response
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_likelihood_replies_are_checked() {
+        let scores = scores_of(r#"{"id": "a", "logprobs": [-0.5, -2], "greedy": [true, false], "tokens": [1, 3]}"#, 2).unwrap();
+        assert_eq!((scores[0].logprob, scores[0].greedy, scores[1].tokens), (-0.5, true, 3));
+        assert_eq!(scores_of(r#"{"id": "a", "logprobs": [-1, -2]}"#, 2).unwrap()[1].tokens, 0);
+        assert!(scores_of(r#"{"id": "a", "logprobs": [-1]}"#, 2).unwrap_err().contains("a list of 2 numbers"));
+        assert!(scores_of(r#"{"id": "a", "logprobs": [-1, 0.5]}"#, 2).unwrap_err().contains("logprobs[1] = 0.5 is not a log-probability"));
+        assert!(scores_of(r#"{"id": "a", "output": "B"}"#, 2).is_err());
+    }
 
     #[test]
     fn responses_are_checked() {

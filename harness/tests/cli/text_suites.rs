@@ -144,3 +144,21 @@ fn lm_eval_task_files_import_or_are_refused_by_line() {
     assert_eq!(with_data.code, 0, "{}", with_data.stderr);
     assert!(with_data.stdout.contains("suite t 1 (text), dataset tiny 1 verified, 2 scored items"), "{}", with_data.stdout);
 }
+
+#[test]
+fn a_program_answers_multiple_choice_by_log_likelihood_over_the_command_protocol() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    let system = root.join("examples/systems/last-number.toml").display().to_string();
+    let out = dir.path().display().to_string();
+    let mut runs = Vec::new();
+    for suite in ["gsm8k-mc", "gsm8k-mc-text"] {
+        let run = claimbench(&root, &["run", suite, "--system", &system, "--out", &out]);
+        assert_eq!(run.code, 0, "{suite}: {}", run.stderr);
+        runs.push(verdicts(&run_dir(&run.stdout)));
+    }
+    assert_eq!(runs[0].len(), 100);
+    let right = runs[0].values().filter(|c| **c).count();
+    assert!(right > 5 && right < 100, "the last number is sometimes the answer: {right}");
+    assert_eq!(runs[0], runs[1], "the same log-likelihoods pick the same choices in both kinds");
+}
