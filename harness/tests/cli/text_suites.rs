@@ -162,3 +162,18 @@ fn a_program_answers_multiple_choice_by_log_likelihood_over_the_command_protocol
     assert!(right > 5 && right < 100, "the last number is sometimes the answer: {right}");
     assert_eq!(runs[0], runs[1], "the same log-likelihoods pick the same choices in both kinds");
 }
+
+#[test]
+fn the_shipped_examples_import_and_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    let out = dir.path().display().to_string();
+    for (task_file, suites) in [("examples/lm-eval/gsm8k.yaml", 2), ("examples/lm-eval/gsm8k-mc.yaml", 1)] {
+        let import = claimbench(&root, &["suites", "import-lm-eval", task_file, "-o", &out]);
+        assert_eq!(import.code, 0, "{task_file}: {}", import.stderr);
+        assert_eq!(import.stdout.lines().filter(|l| l.starts_with("ok: ")).count(), suites, "{}", import.stdout);
+    }
+    let capitals = claimbench(&root, &["suites", "validate", "examples/suites/capitals.toml"]);
+    assert_eq!(capitals.code, 0, "{}", capitals.stderr);
+    assert!(capitals.stdout.contains("16 scored items"), "{}", capitals.stdout);
+}
