@@ -18,6 +18,9 @@ PACKAGES = {
     "jiwer": "jiwer==4.0.0",
     "whisper_normalizer": "whisper-normalizer==0.1.15",
     "lm_eval": "lm-eval==0.4.13",
+    # lm-eval's API models (local-completions) import these.
+    "tenacity": "lm-eval[api]==0.4.13",
+    "tiktoken": "lm-eval[api]==0.4.13",
 }
 
 sys.path.insert(0, DEPS)

@@ -561,3 +561,46 @@ fn a_rerun_is_answered_from_the_response_cache() {
     assert_eq!(scored(&a), scored(&b));
     assert!(b.iter().all(|s| s.measures.get("cache_hit") == Some(&1.0)) && a.iter().all(|s| !s.measures.contains_key("cache_hit")));
 }
+
+/// The real lm-evaluation-harness (`local-completions`, through `scripts/compat/lm_eval_live.py`)
+/// and claimbench's `openai` system run GSM8K as lm-eval declares it against the same server:
+/// the same responses, filtered answers and verdicts, item for item (the full figures are in
+/// the README). lm-eval is installed with pip into .tools/python the first time.
+#[test]
+fn lm_eval_and_claimbench_agree_item_by_item_against_the_same_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    const ITEMS: usize = 20;
+    let suite = shipped_suite("gsm8k-text");
+    let lm_eval_out = d.join("lm-eval.json");
+    let script = repo_root().join("scripts/compat/lm_eval_live.py");
+    let status = std::process::Command::new("python3")
+        .args([script.to_str().unwrap(), &shared_server(), &suite, &ITEMS.to_string(), lm_eval_out.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "lm-eval did not finish");
+    let lm_eval: Value = read(&lm_eval_out);
+    assert_eq!(lm_eval["lm_eval_version"], "0.4.13");
+    let documents = lm_eval["documents"].as_array().unwrap();
+    assert_eq!(documents.len(), ITEMS);
+
+    // No repetition penalty, as the script asks of lm-eval's requests.
+    let server = openai_system(d, "server", &shared_server(), "timeout_s = 300\n");
+    let out = run(d, &["run", &suite, "--system", &server, "--limit", &ITEMS.to_string(), "--out", "runs"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let mut samples = claimbench::store::samples::read_parquet(&d.join(run_dir(&out)).join("samples.parquet")).unwrap();
+    samples.sort_by_key(|s| s.index);
+    let mut disagreements = Vec::new();
+    for (document, sample) in documents.iter().zip(&samples) {
+        assert_eq!(document["doc_id"].as_u64(), Some(sample.index as u64));
+        let same = document["response"].as_str() == Some(sample.output.as_str())
+            && document["filtered"].as_str() == sample.extracted.as_deref()
+            && (document["exact_match"].as_f64() == Some(1.0)) == sample.correct;
+        if !same {
+            disagreements.push(format!("item {}: lm-eval {document}, claimbench {:?} -> {:?} ({})", sample.index, sample.output, sample.extracted, sample.correct));
+        }
+    }
+    println!("lm-eval vs claimbench on {ITEMS} GSM8K items: {} disagree", disagreements.len());
+    // At least 99% of verdicts agree: on 20 items, every one.
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
