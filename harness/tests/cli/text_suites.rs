@@ -14,18 +14,25 @@ fn run_dir(stdout: &str) -> String {
     stdout.lines().find_map(|l| l.strip_prefix("run: ")).unwrap().to_string()
 }
 
+/// Runs each shipped suite with the example program guessing the last number, into `out`.
+fn run_each(out: &Path, suites: &[&str]) -> Vec<Outcome> {
+    let system = repo_root().join("examples/systems/last-number.toml").display().to_string();
+    let out = out.display().to_string();
+    suites
+        .iter()
+        .map(|suite| {
+            let run = claimbench(&repo_root(), &["run", suite, "--system", &system, "--out", &out]);
+            assert_eq!(run.code, 0, "{suite}: {}", run.stderr);
+            run
+        })
+        .collect()
+}
+
 #[test]
 fn gsm8k_declared_as_lm_eval_does_gives_every_item_the_builtin_verdict() {
     let dir = tempfile::tempdir().unwrap();
     let root = repo_root();
-    let system = root.join("examples/systems/last-number.toml").display().to_string();
-    let out = dir.path().display().to_string();
-    let mut runs = Vec::new();
-    for suite in ["gsm8k", "gsm8k-text"] {
-        let run = claimbench(&root, &["run", suite, "--system", &system, "--out", &out]);
-        assert_eq!(run.code, 0, "{suite}: {}", run.stderr);
-        runs.push(run);
-    }
+    let runs = run_each(dir.path(), &["gsm8k", "gsm8k-text"]);
     assert!(runs[1].stdout.contains("exact_match: ") && runs[1].stdout.contains("(n=1319,"), "{}", runs[1].stdout);
     let (builtin, text) = (verdicts(&run_dir(&runs[0].stdout)), verdicts(&run_dir(&runs[1].stdout)));
     assert_eq!(builtin.len(), 1319);
@@ -148,15 +155,7 @@ fn lm_eval_task_files_import_or_are_refused_by_line() {
 #[test]
 fn a_program_answers_multiple_choice_by_log_likelihood_over_the_command_protocol() {
     let dir = tempfile::tempdir().unwrap();
-    let root = repo_root();
-    let system = root.join("examples/systems/last-number.toml").display().to_string();
-    let out = dir.path().display().to_string();
-    let mut runs = Vec::new();
-    for suite in ["gsm8k-mc", "gsm8k-mc-text"] {
-        let run = claimbench(&root, &["run", suite, "--system", &system, "--out", &out]);
-        assert_eq!(run.code, 0, "{suite}: {}", run.stderr);
-        runs.push(verdicts(&run_dir(&run.stdout)));
-    }
+    let runs: Vec<_> = run_each(dir.path(), &["gsm8k-mc", "gsm8k-mc-text"]).iter().map(|r| verdicts(&run_dir(&r.stdout))).collect();
     assert_eq!(runs[0].len(), 100);
     let right = runs[0].values().filter(|c| **c).count();
     assert!(right > 5 && right < 100, "the last number is sometimes the answer: {right}");

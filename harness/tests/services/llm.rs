@@ -597,7 +597,10 @@ fn lm_eval_and_claimbench_agree_item_by_item_against_the_same_server() {
             && document["filtered"].as_str() == sample.extracted.as_deref()
             && (document["exact_match"].as_f64() == Some(1.0)) == sample.correct;
         if !same {
-            disagreements.push(format!("item {}: lm-eval {document}, claimbench {:?} -> {:?} ({})", sample.index, sample.output, sample.extracted, sample.correct));
+            disagreements.push(format!(
+                "item {}: lm-eval {document}, claimbench {:?} -> {:?} ({})",
+                sample.index, sample.output, sample.extracted, sample.correct
+            ));
         }
     }
     println!("lm-eval vs claimbench on {ITEMS} GSM8K items: {} disagree", disagreements.len());
