@@ -49,7 +49,7 @@ pub trait System {
     /// Log-likelihood of each continuation after the context.
     fn loglikelihood(&mut self, _request: &ChoicesRequest<'_>) -> Result<Vec<ContinuationScore>> {
         Err(Error::new(format!(
-            "a {} system cannot score continuations by log-likelihood; use the gguf or openai system, or a multiple-choice suite with mode = \"letter\"",
+            "a {} system cannot score continuations by log-likelihood; use the gguf, openai or command system, or a multiple-choice suite with mode = \"letter\"",
             self.kind()
         )))
     }

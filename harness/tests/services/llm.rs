@@ -461,12 +461,10 @@ fn bad_llm_inputs_say_what_to_do() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("log-probabilities") && out.stderr.contains("mode = \"letter\""), "{}", out.stderr);
 
-    // A system that only generates is told so.
-    let out = run(
-        d,
-        &["run", &shipped_suite("gsm8k-mc"), "--system", &format!("command:python3 {}", example_system()), "--limit", "1", "--out", "runs"],
-    );
-    assert_eq!(out.code, 2);
+    // A system that only has outputs (submitted predictions) is told so.
+    std::fs::write(d.join("preds.jsonl"), "{\"index\": 0, \"output\": \"A\"}\n").unwrap();
+    let out = run(d, &["run", &shipped_suite("gsm8k-mc"), "--system", "predictions:preds.jsonl", "--limit", "1", "--out", "runs"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("cannot score continuations"), "{}", out.stderr);
 }
 
