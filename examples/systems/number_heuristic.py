@@ -7,6 +7,8 @@ It reads one JSON request per line on stdin and writes one JSON response per lin
     response: {"id": "...", "output": "...", "latency_s": 0.0001}
     request:  {"type": "loglikelihood", "id": "...", "context": "...", "continuations": [" 18", ...]}
     response: {"id": "...", "logprobs": [-0.1, -2.3, ...]}
+    request:  {"type": "loglikelihood_rolling", "id": "...", "text": "..."}
+    response: {"id": "...", "logprob": -42.0}
 
 It does not understand the question; it guesses from the numbers in it, so its accuracy is low
 but real. The --*-after options make it misbehave on purpose, for testing how claimbench copes.
@@ -51,6 +53,11 @@ def loglikelihoods(strategy, context, continuations):
     return [-0.1 if c.strip() == wanted else -2.3 for c in continuations]
 
 
+def text_loglikelihood(text):
+    """A character model that finds digits less likely than letters, and knows nothing else."""
+    return -sum(3.0 if c.isdigit() else 1.5 for c in text)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strategy", default="sum", choices=["last-number", "sum", "product-of-two-largest"])
@@ -84,7 +91,10 @@ def main():
         started = time.perf_counter()
         time.sleep(args.delay)
         request = json.loads(line)
-        if request.get("type") == "loglikelihood":
+        if request.get("type") == "loglikelihood_rolling":
+            logprob = text_loglikelihood(request["text"])
+            response = {"id": request["id"], "logprob": logprob, "latency_s": time.perf_counter() - started}
+        elif request.get("type") == "loglikelihood":
             logprobs = loglikelihoods(args.strategy, request["context"], request["continuations"])
             response = {"id": request["id"], "logprobs": logprobs, "latency_s": time.perf_counter() - started}
         else:

@@ -30,6 +30,10 @@ pub struct Choices {
     pub continuations: Vec<String>,
     /// Scored by log-likelihood; otherwise the prompt lists them and a letter is generated.
     pub by_loglikelihood: bool,
+    /// One continuation that is a whole text, scored from its start (lm-evaluation-harness's
+    /// `loglikelihood_rolling`, for perplexity): no context, the first token conditioned on the
+    /// model's beginning-of-text token, a text longer than the model's window in windows.
+    pub rolling: bool,
 }
 
 /// A prepared task: the scored items in dataset order, the ids of every record of the scored
@@ -74,6 +78,8 @@ pub struct ChoicesRequest<'a> {
     pub id: &'a str,
     pub context: &'a str,
     pub continuations: &'a [String],
+    /// A whole text (the one continuation) scored from its start; see [`Choices::rolling`].
+    pub rolling: bool,
 }
 
 /// One continuation's summed log-probability, whether greedy decoding would produce it, and

@@ -31,6 +31,8 @@ SUITES = {
     "gsm8k-text": ("suites/gsm8k-text.toml", 50),
     "gsm8k-mc-text": ("suites/gsm8k-mc-text.toml", 30),
     "gsm8k-5shot-text": ("suites/gsm8k-5shot-text.toml", 25),
+    "gsm8k-perplexity-text": ("suites/gsm8k-perplexity-text.toml", 30),
+    "gsm8k-lastword-text": ("suites/gsm8k-lastword-text.toml", 30),
     "arc": ("harness/tests/fixtures/lm_eval/arc.toml", None),
     "mmlu": ("harness/tests/fixtures/lm_eval/mmlu.toml", None),
     "yesno": ("harness/tests/fixtures/lm_eval/yesno.toml", None),
@@ -39,6 +41,7 @@ SUITES = {
     "arc-yaml": ("harness/tests/fixtures/lm_eval/yaml/arc-mini.yaml", None),
     "gsm8k-yaml": ("harness/tests/fixtures/lm_eval/yaml/gsm8k.yaml", 20),
     "gsm8k-5shot-yaml": ("harness/tests/fixtures/lm_eval/yaml/gsm8k-5shot.yaml", 10),
+    "gsm8k-perplexity-yaml": ("harness/tests/fixtures/lm_eval/yaml/gsm8k-perplexity.yaml", 10),
 }
 # How lm-eval's `datasets` loader names each record format.
 LOADERS = {"jsonl": "json", "json": "json", "csv": "csv", "parquet": "parquet"}
@@ -130,14 +133,51 @@ def requests_of(name, suite_path, limit):
         target = task.doc_to_target(docs[doc_id])
         entry["target"] = target if isinstance(target, (int, str)) else str(target)
         out.append(entry)
-    return out
+    return out, task, docs
+
+
+def scored(task, docs, requests):
+    """lm-eval's metrics for made-up log-likelihoods of a loglikelihood(_rolling) task: each
+    document's results through the task's process_results, then its aggregations."""
+    per_metric = {}
+    logliks, greedy = [], []
+    for entry in requests:
+        doc_id = entry["doc_id"]
+        loglik = -1.5 * (doc_id % 7 + 1) - 0.25 * len(entry["arguments"][0][-1])
+        is_greedy = doc_id % 3 == 0
+        results = [loglik] if entry["request_type"] == "loglikelihood_rolling" else [(loglik, is_greedy)]
+        logliks.append(loglik)
+        greedy.append(is_greedy)
+        for name, value in task.process_results(docs[doc_id], results).items():
+            per_metric.setdefault(name, []).append(value)
+    aggregations = task.aggregation()
+    metrics = {name: float(aggregations[name](values)) for name, values in per_metric.items()}
+    return {"logliks": logliks, "greedy": greedy, "metrics": metrics}
+
+
+# Token counts, windows and prefix token for lm-eval's rolling windows (a context of one token).
+WINDOW_CASES = [(10, 4), (10, 20), (9, 3), (1, 4), (4096, 1000)]
+
+
+def rolling_windows():
+    """lm-eval's rolling log-likelihood windows over tokens 0..n-1 with prefix token -1."""
+    from lm_eval.utils import get_rolling_token_windows, make_disjoint_window
+
+    cases = []
+    for n, window in WINDOW_CASES:
+        windows = get_rolling_token_windows(token_list=list(range(n)), prefix_token=-1, max_seq_len=window, context_len=1)
+        cases.append({"tokens": n, "window": window, "windows": [list(map(list, make_disjoint_window(w))) for w in windows]})
+    return cases
 
 
 def main():
-    fixture = {"lm_eval_version": lm_eval.__version__, "suites": {}}
+    fixture = {"lm_eval_version": lm_eval.__version__, "rolling_windows": rolling_windows(), "suites": {}}
     for name, (suite_path, limit) in SUITES.items():
         key = "task_file" if suite_path.endswith(".yaml") else "suite"
-        fixture["suites"][name] = {key: suite_path, "limit": limit, "requests": requests_of(name, suite_path, limit)}
+        requests, task, docs = requests_of(name, suite_path, limit)
+        fixture["suites"][name] = {key: suite_path, "limit": limit, "requests": requests}
+        if task.OUTPUT_TYPE in ("loglikelihood", "loglikelihood_rolling"):
+            fixture["suites"][name]["scored"] = scored(task, docs, requests)
         print(f"{name}: {len(fixture['suites'][name]['requests'])} documents", file=sys.stderr)
     path = os.path.join(FIXTURES, "requests.json")
     with open(path, "w", encoding="utf-8") as f:

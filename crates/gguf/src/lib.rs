@@ -508,11 +508,86 @@ impl LanguageModel {
         }
         Ok(scores)
     }
+
+    /// The log-likelihood of the whole of `text` (lm-evaluation-harness's
+    /// `loglikelihood_rolling`): the first token conditioned on the BOS token, and a text longer
+    /// than `window` tokens (the model's context when `None`) in disjoint windows, each
+    /// conditioned on as many of the tokens before it as fit.
+    pub fn loglikelihood_rolling(&mut self, text: &str, window: Option<usize>) -> Result<ContinuationLogprob> {
+        let prefix = self.tokenizer.bos.ok_or_else(|| Error::new("no BOS token to condition a text's first token on"))?;
+        let tokens = self.tokenizer.encode(text);
+        let window = window.unwrap_or(self.context_length).clamp(1, self.context_length);
+        let (mut total, mut greedy) = (0.0, true);
+        for (context, predicted) in rolling_windows(&tokens, prefix, window) {
+            let (logits, _) = self.prefill(&context)?;
+            self.follow(logits, context.len(), predicted, |values, token| {
+                let (logprob, is_greedy) = log_prob_at(values, token)?;
+                total += logprob;
+                greedy &= is_greedy;
+                Ok(())
+            })?;
+        }
+        Ok(ContinuationLogprob { logprob: total, greedy, tokens: tokens.len() })
+    }
+}
+
+/// lm-evaluation-harness's rolling windows over `tokens` for a model that sees `window` tokens
+/// (`get_rolling_token_windows` with a context of one, then `make_disjoint_window`): each
+/// window's context and the tokens it predicts, which together cover every token once.
+pub fn rolling_windows(tokens: &[u32], prefix: u32, window: usize) -> Vec<(Vec<u32>, &[u32])> {
+    let mut windows = Vec::new();
+    if tokens.is_empty() {
+        return windows;
+    }
+    let first = window.min(tokens.len());
+    windows.push((vec![prefix], &tokens[..first]));
+    let mut predicted = first;
+    while predicted < tokens.len() {
+        let length = (tokens.len() - predicted).min(window);
+        let end = predicted + length;
+        windows.push((tokens[end - window - 1..end - length].to_vec(), &tokens[end - length..end]));
+        predicted = end;
+    }
+    windows
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The windows lm-eval 0.4.13 makes for ten tokens, a window of four and prefix 99
+    /// (`get_rolling_token_windows(list(range(10)), 99, 4, 1)` through `make_disjoint_window`).
+    #[test]
+    fn rolling_windows_as_lm_eval_makes_them() {
+        let tokens: Vec<u32> = (0..10).collect();
+        let windows = rolling_windows(&tokens, 99, 4);
+        let expected: [(&[u32], &[u32]); 3] = [(&[99], &[0, 1, 2, 3]), (&[3], &[4, 5, 6, 7]), (&[5, 6, 7], &[8, 9])];
+        assert_eq!(windows.len(), expected.len());
+        for ((context, predicted), (c, p)) in windows.iter().zip(expected) {
+            assert_eq!((context.as_slice(), *predicted), (c, p));
+        }
+        assert_eq!(rolling_windows(&tokens, 99, 20), vec![(vec![99], &tokens[..])]);
+        assert!(rolling_windows(&[], 99, 4).is_empty());
+    }
+
+    /// The windows lm-eval itself made (`scripts/compat/lm_eval_requests.py`), prefix -1.
+    #[test]
+    fn rolling_windows_equal_lm_evals_own() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../harness/tests/fixtures/lm_eval/requests.json");
+        let fixture: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let cases = fixture["rolling_windows"].as_array().unwrap();
+        assert!(cases.len() >= 4);
+        let ids = |v: &serde_json::Value| -> Vec<u32> { v.as_array().unwrap().iter().map(|t| t.as_i64().unwrap() as u32).collect() };
+        for case in cases {
+            let tokens: Vec<u32> = (0..case["tokens"].as_u64().unwrap() as u32).collect();
+            let ours = rolling_windows(&tokens, u32::MAX, case["window"].as_u64().unwrap() as usize);
+            let theirs = case["windows"].as_array().unwrap();
+            assert_eq!(ours.len(), theirs.len(), "{case}");
+            for ((context, predicted), window) in ours.iter().zip(theirs) {
+                assert_eq!((context.clone(), predicted.to_vec()), (ids(&window[0]), ids(&window[1])), "{case}");
+            }
+        }
+    }
 
     #[test]
     fn non_gguf_and_truncated_files_are_named() {

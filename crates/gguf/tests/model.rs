@@ -92,3 +92,23 @@ fn a_shared_prompt_prefix_is_reused_without_changing_a_single_logit() {
     let _ = generate(&mut candle, &first);
     assert_eq!(generate(&mut candle, &second).2.cached_prompt_tokens, 0);
 }
+
+/// A whole text scored from its start: in one window it is the text as a continuation of the
+/// BOS token; in lm-eval's disjoint windows every token is still scored once, each window
+/// conditioned only on what fits, which costs likelihood.
+#[test]
+fn a_whole_text_is_scored_in_windows_as_lm_eval_scores_it() {
+    let model = test_model();
+    let mut native = LanguageModel::load(&model, &Options { threads: 2, ..Default::default() }).unwrap();
+    let text = "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?";
+    let whole = native.loglikelihood_rolling(text, None).unwrap();
+    let as_continuation = native.loglikelihood("", &[text.to_string()], true).unwrap().remove(0);
+    assert_eq!((whole.logprob, whole.tokens), (as_continuation.logprob, as_continuation.tokens));
+    assert!(whole.tokens > 30 && whole.logprob < 0.0, "{whole:?}");
+    let windowed = native.loglikelihood_rolling(text, Some(8)).unwrap();
+    assert_eq!(windowed.tokens, whole.tokens);
+    // Windows of 8 tokens see at most 7 tokens before each prediction.
+    assert!(windowed.logprob < whole.logprob, "{windowed:?} vs {whole:?}");
+    // The same windows again give the same figure.
+    assert_eq!(native.loglikelihood_rolling(text, Some(8)).unwrap(), windowed);
+}

@@ -8,13 +8,13 @@ pub mod plan;
 
 use crate::error::{Error, Result};
 use crate::stats::bootstrap::{sum_statistic, Distribution, Method};
-use crate::stats::paired::ratio_improvement;
+use crate::stats::paired::linked_ratio_improvement;
 use crate::stats::paired::{mcnemar, mean_improvement, pair_by_id, permutation, Direction, Scale};
 use crate::stats::StatsError;
 use crate::store::manifest::{Manifest, Status};
 use crate::store::StoredRun;
-use crate::tasks::asr::ratio_parts;
 use crate::tasks::item_value;
+use crate::tasks::{ratio_link, ratio_parts};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -209,7 +209,8 @@ impl Paired {
         seed: u64,
     ) -> Result<std::result::Result<Distribution, StatsError>> {
         if let Some((a, b, words)) = self.ratio_values(metric) {
-            return Ok(ratio_improvement(&a, &b, &words, direction, scale, resamples, seed));
+            let link = ratio_link(metric).unwrap_or(crate::tasks::Link::Identity).function();
+            return Ok(linked_ratio_improvement(&a, &b, &words, link, direction, scale, resamples, seed));
         }
         let (a, b) = self.values(metric)?;
         Ok(mean_improvement(&a, &b, direction, scale, resamples, seed))

@@ -241,9 +241,12 @@ pub(crate) fn execute(
             let requests: Vec<TextRequest<'_>> = chunk
                 .iter()
                 .map(|item| match &item.choices {
-                    Some(choices) if choices.by_loglikelihood => {
-                        TextRequest::Choices(ChoicesRequest { id: &item.id, context: &item.prompt, continuations: &choices.continuations })
-                    }
+                    Some(choices) if choices.by_loglikelihood => TextRequest::Choices(ChoicesRequest {
+                        id: &item.id,
+                        context: &item.prompt,
+                        continuations: &choices.continuations,
+                        rolling: choices.rolling,
+                    }),
                     _ => TextRequest::Generate(GenerateRequest {
                         id: &item.id,
                         index: item.index,

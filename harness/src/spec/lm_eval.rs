@@ -161,10 +161,11 @@ fn import_suites(path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<Vec
     }
     let name = task.text("task")?.ok_or_else(|| Error::in_file(path, "names no task ('task:')"))?;
     let output_type = task.text("output_type")?.unwrap_or_else(|| "generate_until".to_string());
-    if !matches!(output_type.as_str(), "generate_until" | "multiple_choice") {
-        return Err(
-            task.error("output_type", format!("output_type '{output_type}' is not supported yet (generate_until, multiple_choice)"))
-        );
+    if !matches!(output_type.as_str(), "generate_until" | "multiple_choice" | "loglikelihood" | "loglikelihood_rolling") {
+        return Err(task.error(
+            "output_type",
+            format!("output_type '{output_type}' is not one of generate_until, multiple_choice, loglikelihood, loglikelihood_rolling"),
+        ));
     }
     if task.get("repeats").and_then(Value::as_u64).unwrap_or(1) > 1 {
         return Err(task.error("repeats", "repeats above 1 are not supported yet"));
@@ -189,6 +190,10 @@ fn import_suites(path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<Vec
             }
             Some(other) => return Err(task.error(key, format!("'{key}' must be a field, a template or a list of texts, found {other}"))),
         }
+    }
+    if output_type == "loglikelihood_rolling" {
+        // lm-eval scores the target alone; its tasks leave the prompt empty or out.
+        text.entry("doc_to_text").or_insert_with(|| "".into());
     }
     if !text.contains_key("doc_to_text") || !text.contains_key("doc_to_target") {
         return Err(Error::in_file(path, "a task needs doc_to_text and doc_to_target"));
@@ -260,20 +265,39 @@ fn import_suites(path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<Vec
 }
 
 fn metrics_of(task: &TaskFile, output_type: &str, text: &mut Map<String, Value>) -> Result<Vec<&'static str>> {
+    // lm-eval's metrics when a task lists none.
     let Some(Value::Array(list)) = task.get("metric_list") else {
-        return Ok(if output_type == "multiple_choice" { vec!["accuracy"] } else { vec!["exact_match"] });
+        return Ok(match output_type {
+            "multiple_choice" => vec!["accuracy"],
+            "loglikelihood" => vec!["perplexity", "accuracy"],
+            "loglikelihood_rolling" => vec!["word_perplexity", "byte_perplexity", "bits_per_byte"],
+            _ => vec!["exact_match"],
+        });
     };
     let mut metrics = Vec::new();
     for entry in list {
         let metric = entry.get("metric").and_then(Value::as_str).unwrap_or_default();
-        let name = match (metric, output_type) {
-            ("acc", "multiple_choice") => "accuracy",
-            ("acc_norm", "multiple_choice") => "acc_norm",
-            ("exact_match", "generate_until") => "exact_match",
+        // The name here, and lm-eval's aggregation of it (a mean, higher better, or a ratio of sums).
+        let (name, aggregation) = match (metric, output_type) {
+            ("acc", "multiple_choice" | "loglikelihood") => ("accuracy", "mean"),
+            ("acc_norm", "multiple_choice") => ("acc_norm", "mean"),
+            ("exact_match", "generate_until") => ("exact_match", "mean"),
+            ("perplexity", "loglikelihood") => ("perplexity", "perplexity"),
+            ("word_perplexity", "loglikelihood_rolling") => ("word_perplexity", "weighted_perplexity"),
+            ("byte_perplexity", "loglikelihood_rolling") => ("byte_perplexity", "weighted_perplexity"),
+            ("bits_per_byte", "loglikelihood_rolling") => ("bits_per_byte", "bits_per_byte"),
             _ => return Err(task.error("metric_list", format!("metric '{metric}' is not computed for {output_type} text suites"))),
         };
-        if entry.get("aggregation").is_some_and(|a| a != "mean") || entry.get("higher_is_better").is_some_and(|h| h != true) {
-            return Err(task.error("metric_list", format!("metric '{metric}': only the mean, higher better, is supported")));
+        let higher_is_better = aggregation == "mean";
+        if entry.get("aggregation").is_some_and(|a| a != aggregation)
+            || entry.get("higher_is_better").is_some_and(|h| *h != higher_is_better)
+        {
+            return Err(task.error(
+                "metric_list",
+                format!(
+                    "metric '{metric}': only lm-eval's own aggregation ({aggregation}, higher_is_better: {higher_is_better}) is supported"
+                ),
+            ));
         }
         let mut options = Map::new();
         for (key, value) in entry.as_object().into_iter().flatten() {

@@ -65,6 +65,36 @@ pub struct TextSpec {
     pub filter: Vec<Spanned<FilterSpec>>,
     #[serde(default)]
     pub exact_match: ExactMatchSpec,
+    /// The regexes above, compiled once when the suite is checked.
+    #[serde(skip)]
+    compiled: std::sync::OnceLock<TextRegexes>,
+}
+
+/// A text suite's compiled regexes: each filter's (for `regex` filters) and those exact match
+/// ignores.
+#[derive(Debug, Clone, Default)]
+pub struct TextRegexes {
+    pub filters: Vec<Option<regex::Regex>>,
+    pub regexes_to_ignore: Vec<regex::Regex>,
+}
+
+impl TextSpec {
+    /// The compiled regexes; a pattern that does not compile (which a checked suite does not
+    /// have) matches nothing.
+    pub fn regexes(&self) -> &TextRegexes {
+        self.compiled.get_or_init(|| {
+            let filters = self
+                .filter
+                .iter()
+                .map(|f| match f.get_ref() {
+                    FilterSpec::Regex { regex_pattern, .. } => regex::Regex::new(regex_pattern).ok(),
+                    _ => None,
+                })
+                .collect();
+            let regexes_to_ignore = self.exact_match.regexes_to_ignore.iter().filter_map(|p| regex::Regex::new(p).ok()).collect();
+            TextRegexes { filters, regexes_to_ignore }
+        })
+    }
 }
 
 fn default_target_delimiter() -> String {
@@ -82,6 +112,32 @@ pub enum OutputType {
     GenerateUntil,
     /// Score each choice's log-likelihood after the prompt; the likeliest is the answer.
     MultipleChoice,
+    /// Score the target's log-likelihood after the prompt (perplexity, and whether greedy
+    /// decoding would produce it).
+    Loglikelihood,
+    /// Score the target as a whole text from its start (perplexity per word and per byte).
+    LoglikelihoodRolling,
+}
+
+impl OutputType {
+    /// The metrics a text suite of this output type can report.
+    pub fn metrics(self) -> &'static [Metric] {
+        match self {
+            OutputType::GenerateUntil => &[Metric::ExactMatch, Metric::F1],
+            OutputType::MultipleChoice => &[Metric::Accuracy, Metric::AccNorm],
+            OutputType::Loglikelihood => &[Metric::Accuracy, Metric::Perplexity],
+            OutputType::LoglikelihoodRolling => &[Metric::WordPerplexity, Metric::BytePerplexity, Metric::BitsPerByte],
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputType::GenerateUntil => "generate_until",
+            OutputType::MultipleChoice => "multiple_choice",
+            OutputType::Loglikelihood => "loglikelihood",
+            OutputType::LoglikelihoodRolling => "loglikelihood_rolling",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -356,10 +412,14 @@ pub enum Metric {
     Rtfx,
     ExactMatch,
     F1,
+    Perplexity,
+    WordPerplexity,
+    BytePerplexity,
+    BitsPerByte,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 14] = [
+    pub const ALL: [Metric; 18] = [
         Metric::Accuracy,
         Metric::AccNorm,
         Metric::TimestepsPerS,
@@ -374,6 +434,10 @@ impl Metric {
         Metric::Rtfx,
         Metric::ExactMatch,
         Metric::F1,
+        Metric::Perplexity,
+        Metric::WordPerplexity,
+        Metric::BytePerplexity,
+        Metric::BitsPerByte,
     ];
 
     /// The metric a suite's `metrics` list calls `name`.
@@ -397,6 +461,10 @@ impl Metric {
             Metric::Rtfx => "rtfx",
             Metric::ExactMatch => "exact_match",
             Metric::F1 => "f1",
+            Metric::Perplexity => "perplexity",
+            Metric::WordPerplexity => "word_perplexity",
+            Metric::BytePerplexity => "byte_perplexity",
+            Metric::BitsPerByte => "bits_per_byte",
         }
     }
 
@@ -405,7 +473,12 @@ impl Metric {
         match self {
             Metric::Accuracy => matches!(task, TaskKind::ReasoningGsm8k | TaskKind::ReasoningMultipleChoice | TaskKind::Text),
             Metric::AccNorm => matches!(task, TaskKind::ReasoningMultipleChoice | TaskKind::Text),
-            Metric::ExactMatch | Metric::F1 => task == TaskKind::Text,
+            Metric::ExactMatch
+            | Metric::F1
+            | Metric::Perplexity
+            | Metric::WordPerplexity
+            | Metric::BytePerplexity
+            | Metric::BitsPerByte => task == TaskKind::Text,
             Metric::TimestepsPerS | Metric::MatomStepsPerS | Metric::TauPerDay | Metric::NsPerDay | Metric::LoopTimeS => {
                 task == TaskKind::MaterialsMd
             }
@@ -417,12 +490,34 @@ impl Metric {
     pub fn is_speed(self) -> bool {
         !matches!(
             self,
-            Metric::Accuracy | Metric::AccNorm | Metric::Wer | Metric::Cer | Metric::Mer | Metric::Wil | Metric::ExactMatch | Metric::F1
+            Metric::Accuracy
+                | Metric::AccNorm
+                | Metric::Wer
+                | Metric::Cer
+                | Metric::Mer
+                | Metric::Wil
+                | Metric::ExactMatch
+                | Metric::F1
+                | Metric::Perplexity
+                | Metric::WordPerplexity
+                | Metric::BytePerplexity
+                | Metric::BitsPerByte
         )
     }
 
     pub fn higher_is_better(self) -> bool {
-        !matches!(self, Metric::LoopTimeS | Metric::Wer | Metric::Cer | Metric::Mer | Metric::Wil)
+        !matches!(
+            self,
+            Metric::LoopTimeS
+                | Metric::Wer
+                | Metric::Cer
+                | Metric::Mer
+                | Metric::Wil
+                | Metric::Perplexity
+                | Metric::WordPerplexity
+                | Metric::BytePerplexity
+                | Metric::BitsPerByte
+        )
     }
 }
 
@@ -658,19 +753,35 @@ fn validate_text(path: &Path, text: &str, spec: &SuiteSpec, t: &Spanned<TextSpec
             at(t.span(), format!("exact_match.regexes_to_ignore: '{pattern}' does not compile: {}", one_line_regex_error(&e)))
         })?;
     }
-    let fits = |m: &Metric| match body.output_type {
-        OutputType::GenerateUntil => matches!(m, Metric::ExactMatch | Metric::F1),
-        OutputType::MultipleChoice => matches!(m, Metric::Accuracy | Metric::AccNorm),
-    };
-    if let Some(wrong) = spec.metrics.get_ref().iter().find(|m| !fits(m)) {
-        let suits = match body.output_type {
-            OutputType::GenerateUntil => "exact_match, f1",
-            OutputType::MultipleChoice => "accuracy, acc_norm",
-        };
+    let suits = body.output_type.metrics();
+    if let Some(wrong) = spec.metrics.get_ref().iter().find(|m| !suits.contains(m)) {
+        let names: Vec<&str> = suits.iter().map(|m| m.name()).collect();
         return Err(at(
             spec.metrics.span(),
-            format!("metric '{}' does not apply to {:?} text suites ({suits} do)", wrong.name(), body.output_type),
+            format!("metric '{}' does not apply to {} text suites ({} do)", wrong.name(), body.output_type.name(), names.join(", ")),
         ));
+    }
+    let scores_a_target = matches!(body.output_type, OutputType::Loglikelihood | OutputType::LoglikelihoodRolling);
+    if let (true, Some(c)) = (scores_a_target, &body.doc_to_choice) {
+        return Err(at(
+            c.span(),
+            format!("doc_to_choice does not apply to {} text suites, which score the target", body.output_type.name()),
+        ));
+    }
+    if body.output_type == OutputType::LoglikelihoodRolling {
+        // lm-eval scores the target alone: a prompt or examples would be silently left out.
+        if spec.fewshot.k > 0 {
+            return Err(at(
+                t.span(),
+                "loglikelihood_rolling text suites score the target alone; few-shot examples do not apply".to_string(),
+            ));
+        }
+        if !body.description.is_empty() || !body.doc_to_text.get_ref().is_empty() {
+            return Err(at(
+                body.doc_to_text.span(),
+                "loglikelihood_rolling text suites score the target alone: leave doc_to_text and description empty".to_string(),
+            ));
+        }
     }
     Ok(())
 }

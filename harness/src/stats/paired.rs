@@ -94,11 +94,27 @@ pub fn ratio_improvement(
     resamples: usize,
     seed: u64,
 ) -> Result<Distribution, StatsError> {
+    linked_ratio_improvement(numerator_a, numerator_b, denominator, |x| x, direction, scale, resamples, seed)
+}
+
+/// [`ratio_improvement`] of a figure that is an increasing function `link` of the ratio, e.g. a
+/// perplexity, `exp` of the negative log-likelihood per word.
+#[allow(clippy::too_many_arguments)]
+pub fn linked_ratio_improvement(
+    numerator_a: &[f64],
+    numerator_b: &[f64],
+    denominator: &[f64],
+    link: fn(f64) -> f64,
+    direction: Direction,
+    scale: Scale,
+    resamples: usize,
+    seed: u64,
+) -> Result<Distribution, StatsError> {
     if numerator_a.len() != numerator_b.len() || numerator_a.len() != denominator.len() {
         return Err(StatsError::LengthMismatch);
     }
     let items: Vec<[f64; 3]> = (0..denominator.len()).map(|i| [numerator_a[i], numerator_b[i], denominator[i]]).collect();
-    sum_statistic(&items, move |s, _| improvement(s[0] / s[2], s[1] / s[2], direction, scale), resamples, seed)
+    sum_statistic(&items, move |s, _| improvement(link(s[0] / s[2]), link(s[1] / s[2]), direction, scale), resamples, seed)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,9 +4,12 @@
 //! request:  `{"type": "generate", "id", "index", "prompt", "max_tokens", "stop", "temperature", "seed"}`
 //!           `{"type": "transcribe", "id", "audio_path", "sample_rate", "duration_s"}`
 //!           `{"type": "loglikelihood", "id", "context", "continuations"}`
+//!           `{"type": "loglikelihood_rolling", "id", "text"}`
 //! response: `{"id", "output"}` (or `"text"` for `output`) plus optional `"latency_s"` and
 //!           `"output_tokens"`; to a log-likelihood request `{"id", "logprobs"}`, one summed
-//!           log-probability per continuation, plus optional `"greedy"` and `"tokens"` lists.
+//!           log-probability per continuation, plus optional `"greedy"` and `"tokens"` lists;
+//!           to a rolling one `{"id", "logprob"}`, the whole text's log-probability from its
+//!           start, plus optional `"tokens"`.
 //!
 //! The program is started directly (no shell) with its arguments as a list.
 
@@ -220,9 +223,21 @@ impl System for CommandSystem {
             context: &'a str,
             continuations: &'a [String],
         }
-        let wire = Wire { id: request.id, context: request.context, continuations: request.continuations };
-        let reply = self.exchange_line("loglikelihood", &wire, request.id)?;
-        scores_of(&reply, request.continuations.len()).map_err(|message| {
+        #[derive(Serialize)]
+        struct Rolling<'a> {
+            id: &'a str,
+            text: &'a str,
+        }
+        let reply = match (request.rolling, request.continuations) {
+            (true, [text]) => self.exchange_line("loglikelihood_rolling", &Rolling { id: request.id, text }, request.id)?,
+            _ => {
+                let wire = Wire { id: request.id, context: request.context, continuations: request.continuations };
+                self.exchange_line("loglikelihood", &wire, request.id)?
+            }
+        };
+        let scores =
+            if request.rolling { rolling_score_of(&reply).map(|s| vec![s]) } else { scores_of(&reply, request.continuations.len()) };
+        scores.map_err(|message| {
             self.kill();
             Error::new(format!("item {}: command '{}' sent a bad response: {message}", request.id, self.label))
         })
@@ -280,6 +295,17 @@ fn scores_of(line: &str, continuations: usize) -> std::result::Result<Vec<crate:
     Ok(scores)
 }
 
+/// A rolling log-likelihood reply: the text's finite, non-positive log-probability and
+/// optionally its length in tokens.
+fn rolling_score_of(line: &str) -> std::result::Result<crate::protocol::ContinuationScore, String> {
+    let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e})"))?;
+    let logprob = value.get("logprob").ok_or("'logprob' must be the text's log-probability")?;
+    let logprob =
+        logprob.as_f64().filter(|l| l.is_finite() && *l <= 0.0).ok_or_else(|| format!("logprob = {logprob} is not a log-probability"))?;
+    let tokens = value.get("tokens").and_then(Value::as_u64).unwrap_or(0) as usize;
+    Ok(crate::protocol::ContinuationScore { logprob, greedy: false, tokens })
+}
+
 fn parse_response(line: &str, expected_id: &str) -> std::result::Result<Response, String> {
     let shown = || {
         let short: String = line.chars().take(80).collect();
@@ -330,6 +356,10 @@ mod tests {
         assert!(scores_of(r#"{"id": "a", "logprobs": [-1]}"#, 2).unwrap_err().contains("a list of 2 numbers"));
         assert!(scores_of(r#"{"id": "a", "logprobs": [-1, 0.5]}"#, 2).unwrap_err().contains("logprobs[1] = 0.5 is not a log-probability"));
         assert!(scores_of(r#"{"id": "a", "output": "B"}"#, 2).is_err());
+        let rolling = rolling_score_of(r#"{"id": "a", "logprob": -42.5, "tokens": 17}"#).unwrap();
+        assert_eq!((rolling.logprob, rolling.tokens), (-42.5, 17));
+        assert!(rolling_score_of(r#"{"id": "a", "logprobs": [-1]}"#).unwrap_err().contains("'logprob' must be"));
+        assert!(rolling_score_of(r#"{"id": "a", "logprob": 3}"#).unwrap_err().contains("is not a log-probability"));
     }
 
     #[test]

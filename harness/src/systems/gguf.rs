@@ -182,10 +182,11 @@ impl System for GgufSystem {
     }
 
     fn loglikelihood(&mut self, request: &ChoicesRequest<'_>) -> Result<Vec<ContinuationScore>> {
-        let scores = self
-            .model
-            .loglikelihood(request.context, request.continuations, self.loglikelihood_bos)
-            .map_err(|e| Error::new(format!("item {}: {e}", request.id)))?;
+        let item = |e: claimbench_gguf::Error| Error::new(format!("item {}: {e}", request.id));
+        let scores = match (request.rolling, request.continuations) {
+            (true, [text]) => vec![self.model.loglikelihood_rolling(text, None).map_err(item)?],
+            _ => self.model.loglikelihood(request.context, request.continuations, self.loglikelihood_bos).map_err(item)?,
+        };
         Ok(scores.into_iter().map(|s| ContinuationScore { logprob: s.logprob, greedy: s.greedy, tokens: s.tokens }).collect())
     }
 }

@@ -175,6 +175,10 @@ impl OpenAiSystem {
     fn loglikelihood_one(&self, request: &ChoicesRequest<'_>) -> Result<Vec<ContinuationScore>> {
         let item = |message: String| Error::new(format!("item {}: {message}", request.id));
         let prefix = self.config.bos_text.as_deref().unwrap_or_default();
+        if request.rolling && prefix.is_empty() {
+            // Without it the server gives the text's first token no log-probability.
+            return Err(item("scoring a whole text needs bos_text, the model's beginning-of-text token as text (e.g. \"<|im_start|>\"), to condition its first token on".to_string()));
+        }
         let url = format!("{}/completions", self.base);
         let mut scores = Vec::with_capacity(request.continuations.len());
         for continuation in request.continuations {

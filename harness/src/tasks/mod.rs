@@ -90,12 +90,51 @@ pub enum ItemValues {
     /// The metric is the mean of one value per item, computed for every task alike; `None` for
     /// a sample that has no part in it.
     Mean(fn(&Sample) -> Option<f64>),
-    /// One value per item for pairing; the task computes the metric itself (e.g. a ratio of sums).
+    /// One value per item for pairing; the task computes the metric itself.
     PerItem(fn(&Sample) -> Option<f64>),
+    /// A ratio of sums over items, Σnumerator / Σdenominator (corpus WER: errors over reference
+    /// words), reported through `link` (perplexity: `exp` of the negative log-likelihood per
+    /// word). Each item's parts pair; its own value is its own ratio.
+    Ratio { parts: fn(&Sample) -> Option<(f64, f64)>, link: Link },
     /// `WORKLOAD/NAME`: measure NAME of each recorded (not warm-up) run of the workload.
     PerWorkload,
     /// A corpus statistic or percentile: no per-item values to pair.
     None,
+}
+
+/// How a ratio of sums becomes the reported figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    Identity,
+    /// `exp(ratio)`: a perplexity from log-likelihoods.
+    Exp,
+}
+
+impl Link {
+    pub fn function(self) -> fn(f64) -> f64 {
+        match self {
+            Link::Identity => |x| x,
+            Link::Exp => f64::exp,
+        }
+    }
+}
+
+/// The numerator and denominator one sample adds to a ratio-of-sums metric (see
+/// [`ItemValues::Ratio`]), with the metric's link; `None` for other metrics and for samples
+/// with no part in it.
+pub fn ratio_parts(metric: &str, sample: &Sample) -> Option<(f64, f64)> {
+    match metric_def(metric)?.items {
+        ItemValues::Ratio { parts, .. } => parts(sample),
+        _ => None,
+    }
+}
+
+/// The link of a ratio-of-sums metric.
+pub fn ratio_link(metric: &str) -> Option<Link> {
+    match metric_def(metric)?.items {
+        ItemValues::Ratio { link, .. } => Some(link),
+        _ => None,
+    }
 }
 
 impl MetricDef {
@@ -151,7 +190,7 @@ pub fn summarise(suite: &Suite, samples: &[Sample], n_expected: usize, seed: u64
 
 /// Metrics of `task` over samples: the task's own, and the means over items its table defines.
 pub fn summarise_with(task: &dyn Task, suite: &Suite, samples: &[Sample], n_expected: usize, seed: u64) -> Metrics {
-    use crate::stats::bootstrap::{mean_ci, DEFAULT_RESAMPLES};
+    use crate::stats::bootstrap::{mean_ci, sum_statistic, Method, DEFAULT_RESAMPLES};
     let mut metrics = BTreeMap::new();
     let mean_metric = |def: &MetricDef| {
         let ItemValues::Mean(value_of) = def.items else { return None };
@@ -161,12 +200,30 @@ pub fn summarise_with(task: &dyn Task, suite: &Suite, samples: &[Sample], n_expe
         let ci = mean_ci(&values, 0.95, DEFAULT_RESAMPLES, seed).ok();
         Some(MetricValue { value, n: values.len(), higher_is_better: def.higher_is_better, speed: def.speed, ci, ..MetricValue::default() })
     };
+    let ratio_metric = |def: &MetricDef| {
+        let ItemValues::Ratio { parts, link } = def.items else { return None };
+        let parts: Vec<[f64; 2]> = samples.iter().filter_map(parts).map(|(a, b)| [a, b]).collect();
+        let (numerator, denominator) = parts.iter().fold((0.0, 0.0), |(n, d), p| (n + p[0], d + p[1]));
+        if denominator <= 0.0 {
+            return None;
+        }
+        let link = link.function();
+        // With few items, resamples of only empty denominators can leave the interval undefined.
+        let ci = sum_statistic(&parts, |s, _| s[0] / s[1], DEFAULT_RESAMPLES, seed)
+            .ok()
+            .and_then(|d| d.interval(0.95, Method::Percentile).ok())
+            .filter(|ci| ci.low.is_finite() && ci.high.is_finite())
+            // The link is increasing, so the interval's ends map to the figure's.
+            .map(|ci| crate::stats::Interval { low: link(ci.low), high: link(ci.high), ..ci });
+        let value = link(numerator / denominator);
+        Some(MetricValue { value, n: parts.len(), higher_is_better: def.higher_is_better, speed: def.speed, ci, ..MetricValue::default() })
+    };
     let failed = task.summarise(suite, samples, seed, &mut metrics);
     // A mean that a suite's `metrics` list can name when the suite names it; the others (the
     // latency) always.
     let asked: Vec<&str> = suite.spec.metrics.get_ref().iter().map(|m| m.name()).collect();
     for def in task.metrics().iter().filter(|d| asked.contains(&d.name) || crate::spec::suite::Metric::named(d.name).is_none()) {
-        if let Some(value) = mean_metric(def) {
+        if let Some(value) = mean_metric(def).or_else(|| ratio_metric(def)) {
             metrics.insert(def.name.to_string(), value);
         }
     }
@@ -204,6 +261,11 @@ pub fn item_value(metric: &str) -> impl Fn(&Sample) -> Option<f64> + '_ {
     let items = metric_def(metric).map(|d| d.items);
     move |sample| match items? {
         ItemValues::Mean(value_of) | ItemValues::PerItem(value_of) => value_of(sample),
+        ItemValues::Ratio { parts, link } => {
+            let (numerator, denominator) = parts(sample)?;
+            // An item with nothing to divide by counts its numerator (an utterance with no words).
+            Some(link.function()(if denominator > 0.0 { numerator / denominator } else { numerator }))
+        }
         ItemValues::PerWorkload => {
             let (workload, measure) = metric.rsplit_once('/')?;
             let in_workload = sample.id.strip_prefix(workload).is_some_and(|rest| rest.starts_with('/'));
@@ -358,7 +420,10 @@ mod tests {
         assert!(metric_def("timesteps_per_s").is_none(), "a workload metric has its workload");
         assert_eq!(metric_def("wer").map(|d| d.higher_is_better), Some(false));
         assert!(metric_def("latency_p90_s").is_some_and(|d| d.speed && matches!(d.items, ItemValues::None)));
-        assert_eq!(charted_quality_metrics(), ["accuracy", "acc_norm", "wer", "exact_match", "f1"]);
+        assert_eq!(
+            charted_quality_metrics(),
+            ["accuracy", "acc_norm", "wer", "exact_match", "f1", "perplexity", "word_perplexity", "bits_per_byte"]
+        );
         let mut metrics = BTreeMap::new();
         for name in ["acc_norm", "accuracy", "latency_mean_s"] {
             metrics.insert(name.to_string(), MetricValue::default());

@@ -82,6 +82,24 @@ fn bad_text_suites_are_named_by_file_and_line() {
         assert_eq!(out.stderr.lines().count(), 1, "{what}: {}", out.stderr);
         assert!(out.stderr.contains(expected), "{what}: {}", out.stderr);
     }
+    // Perplexity suites score the target alone, with their own metrics.
+    let rolling = |metrics: &str, text: &str| {
+        format!("id = \"t\"\nversion = \"1\"\ntask = \"text\"\nmetrics = {metrics}\n\n[dataset]\npath = \"data\"\nfile = \"test\"\n\n[text]\noutput_type = \"loglikelihood_rolling\"\ndoc_to_text = \"{text}\"\ndoc_to_target = \"question\"\n")
+    };
+    let cases = [
+        ("a perplexity suite with a prompt", rolling("[\"word_perplexity\"]", "Q:"), "t.toml:12:15: loglikelihood_rolling text suites score the target alone"),
+        (
+            "a metric of another output type",
+            rolling("[\"exact_match\"]", ""),
+            "t.toml:4:11: metric 'exact_match' does not apply to loglikelihood_rolling text suites (word_perplexity, byte_perplexity, bits_per_byte do)",
+        ),
+    ];
+    for (what, suite, expected) in cases {
+        std::fs::write(dir.path().join("t.toml"), suite).unwrap();
+        let out = claimbench(dir.path(), &["run", "t.toml", "--system", &system, "--out", "runs"]);
+        assert_eq!((out.code, out.stderr.lines().count()), (2, 1), "{what}: {}", out.stderr);
+        assert!(out.stderr.contains(expected), "{what}: {}", out.stderr);
+    }
 }
 
 #[test]
@@ -175,4 +193,66 @@ fn the_shipped_examples_import_and_load() {
     let capitals = claimbench(&root, &["suites", "validate", "examples/suites/capitals.toml"]);
     assert_eq!(capitals.code, 0, "{}", capitals.stderr);
     assert!(capitals.stdout.contains("16 scored items"), "{}", capitals.stdout);
+}
+
+/// `len(re.split(r"\s+", text))`, as lm-eval counts words.
+fn python_words(text: &str) -> f64 {
+    let whitespace_runs = text.split(|c: char| !c.is_whitespace()).filter(|run| !run.is_empty()).count();
+    (whitespace_runs + 1) as f64
+}
+
+#[test]
+fn a_program_scores_whole_texts_and_last_words_over_the_command_protocol() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    let runs = run_each(dir.path(), &["gsm8k-perplexity-text", "gsm8k-lastword-text"]);
+    assert!(runs[0].stdout.contains("word_perplexity: ") && runs[0].stdout.contains("(n=1319,"), "{}", runs[0].stdout);
+    let rolling = StoredRun::load(Path::new(&run_dir(&runs[0].stdout))).unwrap();
+
+    // The example program's model of a text: 1.5 nats per character, 3 per digit.
+    let data = std::fs::read_to_string(root.join("datasets/gsm8k/test.jsonl")).unwrap();
+    let (mut nats, mut words, mut bytes) = (0.0, 0.0, 0.0);
+    for line in data.lines() {
+        let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        let question = record["question"].as_str().unwrap();
+        nats += question.chars().map(|c| if c.is_ascii_digit() { 3.0 } else { 1.5 }).sum::<f64>();
+        words += python_words(question);
+        bytes += question.len() as f64;
+    }
+    let metrics = &rolling.metrics.metrics;
+    for (name, expected) in [
+        ("word_perplexity", (nats / words).exp()),
+        ("byte_perplexity", (nats / bytes).exp()),
+        ("bits_per_byte", nats / bytes / std::f64::consts::LN_2),
+    ] {
+        let metric = &metrics[name];
+        assert!((metric.value - expected).abs() < 1e-9 * expected, "{name}: {} vs {expected}", metric.value);
+        let ci = metric.ci.as_ref().unwrap();
+        assert!(ci.low < metric.value && metric.value < ci.high && metric.n == 1319 && !metric.higher_is_better, "{name}: {metric:?}");
+    }
+
+    // The target after the rest of the question: the program likes one continuation, the last
+    // number, which a question's last word ("market?") never is; so each gets 2.3 nats and is
+    // never the greedy one.
+    let last_word = StoredRun::load(Path::new(&run_dir(&runs[1].stdout))).unwrap();
+    assert!(last_word.samples.iter().all(|s| s.measures["loglikelihood"] == -2.3));
+    let perplexity = &last_word.metrics.metrics["perplexity"];
+    assert!((perplexity.value - 2.3f64.exp()).abs() < 1e-9 && perplexity.n == 1319, "{perplexity:?}");
+    assert_eq!(last_word.metrics.metrics["accuracy"].value, 0.0);
+
+    // Paired item by item with another run of the same texts: no change, on the ratio's scale.
+    let again = run_each(&dir.path().join("again"), &["gsm8k-perplexity-text"]);
+    let compared = claimbench(&root, &["compare", &run_dir(&runs[0].stdout), &run_dir(&again[0].stdout), "--format", "json"]);
+    assert_eq!(compared.code, 0, "{}", compared.stderr);
+    let comparison: serde_json::Value = serde_json::from_str(&compared.stdout).unwrap();
+    let row = comparison["rows"].as_array().unwrap().iter().find(|m| m["name"] == "word_perplexity").unwrap();
+    assert_eq!(row["cells"][3], "0.0000 [0.0000, 0.0000]", "{row}");
+    assert!(row["detail"].as_str().unwrap().starts_with("1319 paired items"), "{row}");
+
+    // A reviewer re-scores it from the bundle like any other run.
+    let bundle = dir.path().join("rolling.cbundle").display().to_string();
+    let made = claimbench(&root, &["bundle", "create", &run_dir(&runs[0].stdout), "-o", &bundle]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let verified = claimbench(&root, &["verify", &bundle]);
+    assert!(verified.code == 0 && verified.stdout.contains("1319 samples re-scored"), "{}{}", verified.stdout, verified.stderr);
 }

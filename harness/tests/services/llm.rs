@@ -605,3 +605,100 @@ fn lm_eval_and_claimbench_agree_item_by_item_against_the_same_server() {
     // At least 99% of verdicts agree: on 20 items, every one.
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }
+
+/// lm-eval's own `gguf` model (written for llama-cpp-python's server; through
+/// `scripts/compat/lm_eval_live.py`) and claimbench's `openai` system score the multiple-choice
+/// set against the same server: every choice's log-likelihood, the chosen answer and the
+/// per-character choice (`acc_norm`), item by item.
+#[test]
+fn lm_eval_and_claimbench_score_the_same_choices_against_the_same_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // Each echoed prompt costs the server seconds (see above): 5 questions, 20 requests a side.
+    const ITEMS: usize = 5;
+    let suite = shipped_suite("gsm8k-mc-text");
+    let lm_eval_out = d.join("lm-eval.json");
+    let script = repo_root().join("scripts/compat/lm_eval_live.py");
+    let status = std::process::Command::new("python3")
+        .args([script.to_str().unwrap(), &shared_server(), &suite, &ITEMS.to_string(), lm_eval_out.to_str().unwrap(), "<|im_start|>"])
+        .status()
+        .unwrap();
+    assert!(status.success(), "lm-eval did not finish");
+    let lm_eval: Value = read(&lm_eval_out);
+    let documents = lm_eval["documents"].as_array().unwrap();
+    assert_eq!(documents.len(), ITEMS);
+
+    let server = openai_system(d, "server", &shared_server(), "timeout_s = 300\n");
+    let out = run(d, &["run", &suite, "--system", &server, "--limit", &ITEMS.to_string(), "--out", "runs"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let mut samples = claimbench::store::samples::read_parquet(&d.join(run_dir(&out)).join("samples.parquet")).unwrap();
+    samples.sort_by_key(|s| s.index);
+    let (mut disagreements, mut largest_difference) = (Vec::new(), 0.0f64);
+    for (document, sample) in documents.iter().zip(&samples) {
+        assert_eq!(document["doc_id"].as_u64(), Some(sample.index as u64));
+        let theirs: Vec<f64> = document["logliks"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let ours: Vec<f64> = serde_json::from_str::<Value>(&sample.output).unwrap()["logprobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(theirs.len(), ours.len(), "item {}", sample.index);
+        let difference = theirs.iter().zip(&ours).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        largest_difference = largest_difference.max(difference);
+        let same = difference < 1e-4
+            && (document["acc"].as_f64() == Some(1.0)) == sample.correct
+            && document["acc_norm"].as_f64() == sample.measures.get("correct_norm").copied();
+        if !same {
+            disagreements.push(format!(
+                "item {}: lm-eval {document}, claimbench {ours:?} ({}, {:?})",
+                sample.index, sample.correct, sample.measures
+            ));
+        }
+    }
+    println!(
+        "lm-eval vs claimbench on {ITEMS} multiple-choice items: {} disagree, largest log-likelihood difference {largest_difference:.2e}",
+        disagreements.len()
+    );
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
+
+/// Whole texts scored from their start (perplexity) through the server and the built-in model:
+/// each question's log-likelihood after the BOS token, within the engines' rounding per token.
+#[test]
+fn perplexity_agrees_between_server_and_builtin_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    const ITEMS: usize = 5;
+    let suite = shipped_suite("gsm8k-perplexity-text");
+    let mut runs = Vec::new();
+    for system in [openai_system(d, "server", &shared_server(), "timeout_s = 300\n"), gguf_system(d, "gguf", "")] {
+        let out = run(d, &["run", &suite, "--system", &system, "--limit", &ITEMS.to_string(), "--out", "runs"]);
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+        let dir = d.join(run_dir(&out));
+        for name in ["word_perplexity", "byte_perplexity", "bits_per_byte"] {
+            let m = metric(&dir, name);
+            assert_eq!(m["n"], ITEMS);
+            assert!(m["ci"]["low"].as_f64().unwrap() <= m["value"].as_f64().unwrap(), "{name}: {m}");
+            println!("{}: {name} {} [{}, {}]", dir.display(), m["value"], m["ci"]["low"], m["ci"]["high"]);
+        }
+        let mut samples = claimbench::store::samples::read_parquet(&dir.join("samples.parquet")).unwrap();
+        samples.sort_by_key(|s| s.index);
+        runs.push(samples);
+    }
+    let mut largest = 0.0f64;
+    for (served, builtin) in runs[0].iter().zip(&runs[1]) {
+        let scored = |s: &claimbench::store::samples::Sample| -> (f64, f64) {
+            let output: Value = serde_json::from_str(&s.output).unwrap();
+            (output["logprobs"][0].as_f64().unwrap(), output["tokens"][0].as_f64().unwrap())
+        };
+        let ((a, tokens_a), (b, tokens_b)) = (scored(served), scored(builtin));
+        // Both tokenise the same text the same way (`the_gguf_tokenizer_gives_llama_cpps_token_ids`).
+        assert_eq!(tokens_a, tokens_b, "item {}", served.index);
+        assert!(a < 0.0 && b < 0.0);
+        largest = largest.max((a - b).abs() / tokens_a);
+    }
+    println!("perplexity, server vs gguf: largest difference {largest:.4} nats per token");
+    // As for the multiple-choice continuations above.
+    assert!(largest < 0.2, "{largest}");
+}

@@ -12,7 +12,7 @@ use crate::spec::suite::{AsrSpec, Metric, Suite, TaskKind};
 use crate::stats::bootstrap::{sum_statistic, Method, DEFAULT_RESAMPLES};
 use crate::store::metrics::MetricValue;
 use crate::store::samples::Sample;
-use crate::tasks::{ItemValues, MetricDef, PreparedTask, Role, Score, TaskItem};
+use crate::tasks::{ItemValues, Link, MetricDef, PreparedTask, Role, Score, TaskItem};
 use align::{Convention, Counts};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -85,20 +85,15 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
 pub struct Asr;
 pub static TASK: Asr = Asr;
 
-/// An error rate that is a ratio of sums over utterances; per utterance, its own rate.
-const fn error_rate(name: &'static str, role: Role, per_item: fn(&Sample) -> Option<f64>) -> MetricDef {
-    MetricDef { name, higher_is_better: false, speed: false, role, items: ItemValues::PerItem(per_item) }
-}
-
-/// One utterance's rate: errors over reference units (the errors themselves when there are none).
-fn item_rate(metric: &str, sample: &Sample) -> Option<f64> {
-    ratio_parts(metric, sample).map(|(errors, words)| if words > 0.0 { errors / words } else { errors })
+/// An error rate that is a ratio of sums over utterances (errors over reference units).
+const fn error_rate(name: &'static str, role: Role, parts: fn(&Sample) -> Option<(f64, f64)>) -> MetricDef {
+    MetricDef { name, higher_is_better: false, speed: false, role, items: ItemValues::Ratio { parts, link: Link::Identity } }
 }
 
 const METRICS: [MetricDef; 8] = [
-    error_rate("wer", Role::Headline, |s| item_rate("wer", s)),
-    error_rate("cer", Role::Detail, |s| item_rate("cer", s)),
-    error_rate("mer", Role::Detail, |s| item_rate("mer", s)),
+    error_rate("wer", Role::Headline, |s| ratio_parts("wer", s)),
+    error_rate("cer", Role::Detail, |s| ratio_parts("cer", s)),
+    error_rate("mer", Role::Detail, |s| ratio_parts("mer", s)),
     MetricDef { name: "wil", higher_is_better: false, speed: false, role: Role::Detail, items: ItemValues::None },
     MetricDef { name: "rtfx", higher_is_better: true, speed: true, role: Role::Detail, items: ItemValues::None },
     crate::tasks::LATENCY_MEAN,
@@ -194,8 +189,8 @@ fn scored(sample: &Sample) -> bool {
     sample.measures.get(FAILED) == Some(&0.0)
 }
 
-/// Numerator and denominator of a ratio-of-sums metric for one utterance.
-pub fn ratio_parts(metric: &str, sample: &Sample) -> Option<(f64, f64)> {
+/// Numerator and denominator of an error rate for one utterance.
+fn ratio_parts(metric: &str, sample: &Sample) -> Option<(f64, f64)> {
     if !scored(sample) {
         return None;
     }
@@ -209,8 +204,9 @@ pub fn ratio_parts(metric: &str, sample: &Sample) -> Option<(f64, f64)> {
     }
 }
 
-/// Corpus rates with percentile-bootstrap intervals over utterances (ratios of sums), the
-/// real-time factor, and the count of utterances that could not be scored.
+/// WIL with its percentile-bootstrap interval over utterances, the real-time factor, and the
+/// count of utterances that could not be scored (WER, CER and MER are ratios of sums, which
+/// every task's summary computes from their definitions).
 pub fn summarise(suite: &Suite, samples: &[Sample], seed: u64, metrics: &mut BTreeMap<String, MetricValue>) -> usize {
     let failed = samples.iter().filter(|s| s.measures.get(FAILED) == Some(&1.0)).count();
     // The value is computed directly; the interval is added when the bootstrap gives a finite
@@ -221,15 +217,6 @@ pub fn summarise(suite: &Suite, samples: &[Sample], seed: u64, metrics: &mut BTr
     };
     for metric in suite.spec.metrics.get_ref() {
         let value = match metric {
-            Metric::Wer | Metric::Cer | Metric::Mer => {
-                let parts: Vec<[f64; 2]> = samples.iter().filter_map(|s| ratio_parts(metric.name(), s)).map(|(a, b)| [a, b]).collect();
-                let (num, den) = parts.iter().fold((0.0, 0.0), |(n, d), p| (n + p[0], d + p[1]));
-                if den <= 0.0 {
-                    continue;
-                }
-                let (v, ci) = with_interval(num / den, sum_statistic(&parts, |s, _| s[0] / s[1], DEFAULT_RESAMPLES, seed));
-                Some((v, ci, parts.len()))
-            }
             Metric::Wil => {
                 let parts: Vec<[f64; 3]> = samples
                     .iter()

@@ -71,6 +71,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
             choices: Some(crate::tasks::Choices {
                 continuations: choices.iter().map(|c| format!("{prefix}{c}")).collect(),
                 by_loglikelihood: mode == ChoiceMode::Loglikelihood,
+                rolling: false,
             }),
         });
     }
@@ -171,7 +172,11 @@ mod tests {
             preview: String::new(),
             simulation: None,
             audio: None,
-            choices: Some(crate::tasks::Choices { continuations: choices.into_iter().map(str::to_string).collect(), by_loglikelihood }),
+            choices: Some(crate::tasks::Choices {
+                continuations: choices.into_iter().map(str::to_string).collect(),
+                by_loglikelihood,
+                rolling: false,
+            }),
         }
     }
 

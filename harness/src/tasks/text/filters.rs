@@ -2,16 +2,16 @@
 //! `group_select`-th match, the first non-empty group of a match with several, stripped; the
 //! fallback when nothing matches), `take_first`, `remove_whitespace`, `lowercase`, `uppercase`.
 
-use crate::spec::suite::FilterSpec;
-use toml::Spanned;
+use crate::spec::suite::{FilterSpec, TextSpec};
 
-/// The answer left after `filters`, applied in order to `output`.
-pub fn apply(filters: &[Spanned<FilterSpec>], output: &str) -> String {
+/// The answer left after the suite's filters, applied in order to `output`.
+pub fn apply(spec: &TextSpec, output: &str) -> String {
+    let compiled = &spec.regexes().filters;
     let mut answer = output.to_string();
-    for filter in filters {
+    for (filter, regex) in spec.filter.iter().zip(compiled) {
         answer = match filter.get_ref() {
-            FilterSpec::Regex { regex_pattern, group_select, fallback } => {
-                find(regex_pattern, *group_select, &answer).unwrap_or_else(|| fallback.clone())
+            FilterSpec::Regex { group_select, fallback, .. } => {
+                regex.as_ref().and_then(|r| find(r, *group_select, &answer)).unwrap_or_else(|| fallback.clone())
             }
             // Each item has one response, so the first is the response.
             FilterSpec::TakeFirst => answer,
@@ -24,9 +24,7 @@ pub fn apply(filters: &[Spanned<FilterSpec>], output: &str) -> String {
 }
 
 /// `re.findall(pattern, text)[group_select]`, as lm-eval's regex filter reads it.
-fn find(pattern: &str, group_select: i64, text: &str) -> Option<String> {
-    // The suite's patterns were compiled when it was loaded.
-    let regex = regex::Regex::new(pattern).ok()?;
+fn find(regex: &regex::Regex, group_select: i64, text: &str) -> Option<String> {
     let groups = regex.captures_len() - 1;
     let found: Vec<String> = regex
         .captures_iter(text)
@@ -45,10 +43,22 @@ fn find(pattern: &str, group_select: i64, text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use toml::Spanned;
 
     fn regex(pattern: &str, group_select: i64) -> Spanned<FilterSpec> {
         let spec = FilterSpec::Regex { regex_pattern: pattern.into(), group_select, fallback: "[invalid]".into() };
         Spanned::new(0..0, spec)
+    }
+
+    /// A generation suite with these filters.
+    fn suite(filters: &[Spanned<FilterSpec>]) -> TextSpec {
+        let mut spec: TextSpec = toml::from_str("output_type = \"generate_until\"\ndoc_to_text = \"q\"\ndoc_to_target = \"a\"").unwrap();
+        spec.filter = filters.to_vec();
+        spec
+    }
+
+    fn apply(filters: &[Spanned<FilterSpec>], output: &str) -> String {
+        super::apply(&suite(filters), output)
     }
 
     #[test]

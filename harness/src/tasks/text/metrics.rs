@@ -1,7 +1,7 @@
 //! The comparisons of a generation's answer with its target: lm-evaluation-harness's
 //! `exact_match` (Hugging Face `evaluate`'s, with its options) and SQuAD's token F1.
 
-use crate::spec::suite::ExactMatchSpec;
+use crate::spec::suite::TextSpec;
 use std::collections::HashMap;
 
 /// Python's `string.punctuation`.
@@ -9,17 +9,15 @@ const PUNCTUATION: &str = r##"!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~"##;
 
 /// Whether `answer` equals `target` after the options' normalisation, applied to both in
 /// `evaluate`'s order: each regex removed, case folded, punctuation removed, digits removed.
-pub fn exact_match(answer: &str, target: &str, options: &ExactMatchSpec) -> bool {
-    normalise(answer, options) == normalise(target, options)
+pub fn exact_match(answer: &str, target: &str, spec: &TextSpec) -> bool {
+    normalise(answer, spec) == normalise(target, spec)
 }
 
-fn normalise(text: &str, options: &ExactMatchSpec) -> String {
+fn normalise(text: &str, spec: &TextSpec) -> String {
+    let options = &spec.exact_match;
     let mut text = text.to_string();
-    for pattern in &options.regexes_to_ignore {
-        // The suite's patterns were compiled when it was loaded.
-        if let Ok(regex) = regex::Regex::new(pattern) {
-            text = regex.replace_all(&text, "").into_owned();
-        }
+    for regex in &spec.regexes().regexes_to_ignore {
+        text = regex.replace_all(&text, "").into_owned();
     }
     if options.ignore_case {
         text = text.to_lowercase();
@@ -68,6 +66,13 @@ fn squad_tokens(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::suite::ExactMatchSpec;
+
+    fn exact_match(answer: &str, target: &str, options: &ExactMatchSpec) -> bool {
+        let mut spec: TextSpec = toml::from_str("output_type = \"generate_until\"\ndoc_to_text = \"q\"\ndoc_to_target = \"a\"").unwrap();
+        spec.exact_match = options.clone();
+        super::exact_match(answer, target, &spec)
+    }
 
     #[test]
     fn gsm8k_exact_match_options_as_lm_eval_sets_them() {

@@ -3,8 +3,13 @@
 //! record (`spec::jinja`); the context is the description followed by the prompt; a
 //! `multiple_choice` suite asks for each choice's log-likelihood after it (with the target
 //! delimiter in front), a `generate_until` suite for a generation whose answer the filters pick
-//! out. Metrics: `accuracy` and `acc_norm` (per character, as lm-eval's `acc_norm`) for multiple
-//! choice; `exact_match` (lm-eval's options) and `f1` (SQuAD's token F1) for generation.
+//! out, a `loglikelihood` suite for the target's log-likelihood after the context, and a
+//! `loglikelihood_rolling` suite for the whole target's from its start. Metrics: `accuracy` and
+//! `acc_norm` (per character, as lm-eval's `acc_norm`) for multiple choice; `exact_match`
+//! (lm-eval's options) and `f1` (SQuAD's token F1) for generation; `perplexity` and `accuracy`
+//! (the target is the greedy continuation) for log-likelihood; `word_perplexity`,
+//! `byte_perplexity` and `bits_per_byte` for whole texts, each a ratio of sums over items as
+//! lm-eval aggregates them.
 
 pub mod filters;
 pub mod metrics;
@@ -16,12 +21,17 @@ use crate::spec::jinja;
 use crate::spec::suite::{ChoiceSource, OutputType, Suite, TargetSource, TaskKind, TextSpec};
 use crate::tasks::reasoning::multiple_choice::{best, logprobs_of, ACC_NORM, CORRECT_NORM};
 use crate::tasks::reasoning::{TextTask, ACCURACY, TIMINGS};
-use crate::tasks::{Choices, ItemValues, MetricDef, PreparedTask, Role, Score, TaskItem};
+use crate::tasks::{Choices, ItemValues, Link, MetricDef, PreparedTask, Role, Score, TaskItem};
 use minijinja::value::{Value, ValueKind};
 use minijinja::Environment;
 
 /// Bump when prompts, filters or metrics change.
-pub const SCORING_VERSION: &str = "text/1";
+pub const SCORING_VERSION: &str = "text/2";
+
+/// A target's summed log-likelihood, and the words and UTF-8 bytes of a whole text.
+pub const LOGLIKELIHOOD: &str = "loglikelihood";
+pub const WORDS: &str = "words";
+pub const BYTES: &str = "bytes";
 
 pub const EXACT_MATCH: MetricDef = MetricDef {
     name: "exact_match",
@@ -40,9 +50,41 @@ pub const F1: MetricDef = MetricDef {
     items: ItemValues::Mean(|s| s.measures.get("f1").copied()),
 };
 
-const METRICS: [MetricDef; 9] = {
+/// A sample's negative log-likelihood (in nats) over its `per` measure.
+fn nats_per(sample: &crate::store::samples::Sample, per: &str) -> Option<(f64, f64)> {
+    let m = |k: &str| sample.measures.get(k).copied();
+    Some((-m(LOGLIKELIHOOD)?, if per.is_empty() { 1.0 } else { m(per)? }))
+}
+
+/// A perplexity-family metric, lower is better: a ratio of sums over items through `link`.
+const fn perplexity(
+    name: &'static str,
+    role: Role,
+    parts: fn(&crate::store::samples::Sample) -> Option<(f64, f64)>,
+    link: Link,
+) -> MetricDef {
+    MetricDef { name, higher_is_better: false, speed: false, role, items: ItemValues::Ratio { parts, link } }
+}
+
+/// lm-eval's `perplexity` (`exp` of the mean negative log-likelihood per target) and, for whole
+/// texts, `word_perplexity`, `byte_perplexity` (per whitespace-separated word and per UTF-8
+/// byte) and `bits_per_byte`.
+pub const PERPLEXITIES: [MetricDef; 4] = [
+    perplexity("perplexity", Role::Headline, |s| nats_per(s, ""), Link::Exp),
+    perplexity("word_perplexity", Role::Headline, |s| nats_per(s, WORDS), Link::Exp),
+    perplexity("byte_perplexity", Role::Detail, |s| nats_per(s, BYTES), Link::Exp),
+    perplexity(
+        "bits_per_byte",
+        Role::Quality,
+        |s| nats_per(s, BYTES).map(|(nats, bytes)| (nats / std::f64::consts::LN_2, bytes)),
+        Link::Identity,
+    ),
+];
+
+const METRICS: [MetricDef; 13] = {
     let [a, b, c, d, e] = TIMINGS;
-    [EXACT_MATCH, ACCURACY, F1, ACC_NORM, a, b, c, d, e]
+    let [p, w, y, z] = PERPLEXITIES;
+    [EXACT_MATCH, ACCURACY, F1, ACC_NORM, p, w, y, z, a, b, c, d, e]
 };
 
 /// `text`.
@@ -69,7 +111,7 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
         let reference = match (&choices, target) {
             (Some(choices), Target::Index(i)) if i < choices.len() => match spec.output_type {
                 OutputType::MultipleChoice => i.to_string(),
-                OutputType::GenerateUntil => choices[i].clone(),
+                _ => choices[i].clone(),
             },
             (Some(choices), Target::Index(i)) => {
                 return Err(record.error(format!("doc_to_target: index {i} is past the {} choices", choices.len())))
@@ -83,11 +125,14 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
             (None, Target::Text(t)) => t,
         };
         let prompt = format!("{description}{text}");
+        let scored = |continuations: Vec<String>, rolling: bool| Some(Choices { continuations, by_loglikelihood: true, rolling });
         let choices = match spec.output_type {
-            OutputType::MultipleChoice => Some(Choices {
-                continuations: choices.unwrap_or_default().iter().map(|c| format!("{}{c}", spec.target_delimiter)).collect(),
-                by_loglikelihood: true,
-            }),
+            OutputType::MultipleChoice => {
+                scored(choices.unwrap_or_default().iter().map(|c| format!("{}{c}", spec.target_delimiter)).collect(), false)
+            }
+            OutputType::Loglikelihood => scored(vec![format!("{}{reference}", spec.target_delimiter)], false),
+            // The whole target from its start: there is no prompt (the suite's check sees to it).
+            OutputType::LoglikelihoodRolling => scored(vec![reference.clone()], true),
             OutputType::GenerateUntil => None,
         };
         items.push(TaskItem {
@@ -358,9 +403,23 @@ pub fn score(suite: &Suite, item: &TaskItem, output: &str) -> Score {
             let norm = best(&per_char).map(|i| i.to_string());
             score.measures.insert(CORRECT_NORM.to_string(), f64::from(u8::from(norm.as_deref() == Some(item.reference.as_str()))));
         }
+        OutputType::Loglikelihood | OutputType::LoglikelihoodRolling => {
+            let Some(&[loglikelihood]) = logprobs_of(output, 1).as_deref() else { return score };
+            score.measures.insert(LOGLIKELIHOOD.to_string(), loglikelihood);
+            if spec.output_type == OutputType::LoglikelihoodRolling {
+                score.measures.insert(WORDS.to_string(), python_word_count(&item.reference) as f64);
+                score.measures.insert(BYTES.to_string(), item.reference.len() as f64);
+                score.extracted = Some(format!("{loglikelihood}"));
+            } else {
+                // lm-eval's `acc` here: whether greedy decoding would produce the target.
+                let greedy = serde_json::from_str::<serde_json::Value>(output).ok().and_then(|v| v.pointer("/greedy/0")?.as_bool());
+                score.correct = greedy == Some(true);
+                score.extracted = greedy.map(|g| if g { "greedy" } else { "not greedy" }.to_string());
+            }
+        }
         OutputType::GenerateUntil => {
-            let answer = filters::apply(&spec.filter, output);
-            let exact = metrics::exact_match(&answer, &item.reference, &spec.exact_match);
+            let answer = filters::apply(spec, output);
+            let exact = metrics::exact_match(&answer, &item.reference, spec);
             score.correct = exact;
             score.measures.insert("exact_match".to_string(), f64::from(u8::from(exact)));
             score.measures.insert("f1".to_string(), metrics::token_f1(&answer, &item.reference));
@@ -368,6 +427,22 @@ pub fn score(suite: &Suite, item: &TaskItem, output: &str) -> Score {
         }
     }
     score
+}
+
+/// `len(re.split(r"\s+", text))`, lm-eval's word count: whitespace runs plus one, so leading
+/// or trailing whitespace counts an empty word.
+fn python_word_count(text: &str) -> usize {
+    // Python's `\s` also takes the four ASCII separators U+001C..U+001F.
+    let space = |c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c);
+    let mut runs = 0;
+    let mut in_run = false;
+    for c in text.chars() {
+        if space(c) && !in_run {
+            runs += 1;
+        }
+        in_run = space(c);
+    }
+    runs + 1
 }
 
 #[cfg(test)]
@@ -465,8 +540,30 @@ mod tests {
                 let item = &items[doc];
                 let arguments = request["arguments"].as_array().unwrap();
                 let context = arguments[0][0].as_str().unwrap();
-                assert_eq!(item.prompt, context, "{name} document {doc}: context");
-                match request["request_type"].as_str().unwrap() {
+                let request_type = request["request_type"].as_str().unwrap();
+                if request_type != "loglikelihood_rolling" {
+                    assert_eq!(item.prompt, context, "{name} document {doc}: context");
+                }
+                match request_type {
+                    "loglikelihood_rolling" => {
+                        let choices = item.choices.as_ref().unwrap();
+                        assert!(choices.rolling && item.prompt.is_empty(), "{name} document {doc}: a whole text");
+                        assert_eq!(choices.continuations, [context], "{name} document {doc}: text");
+                        assert_eq!(item.reference, request["target"].as_str().unwrap(), "{name} document {doc}: target");
+                    }
+                    "loglikelihood" if request["target"].is_string() => {
+                        assert_eq!(
+                            item.choices.as_ref().unwrap().continuations,
+                            [arguments[0][1].as_str().unwrap()],
+                            "{name} document {doc}"
+                        );
+                        let delimiter = &spec_of(&suite).unwrap().target_delimiter;
+                        assert_eq!(
+                            format!("{delimiter}{}", item.reference),
+                            arguments[0][1].as_str().unwrap(),
+                            "{name} document {doc}: target"
+                        );
+                    }
                     "loglikelihood" => {
                         let continuations: Vec<&str> = arguments.iter().map(|a| a[1].as_str().unwrap()).collect();
                         assert!(arguments.iter().all(|a| a[0] == context), "{name} document {doc}: one context");
@@ -482,6 +579,44 @@ mod tests {
                     other => panic!("{name}: request type {other} is not built yet"),
                 }
             }
+            if let Some(scored) = expected.get("scored") {
+                same_metrics_as_lm_eval(name, &suite, &items, requests, scored);
+            }
+        }
+    }
+
+    /// lm-eval's aggregated metrics for made-up log-likelihoods of the fixture's documents
+    /// (through its `process_results` and aggregations) equal claimbench's from the same values.
+    fn same_metrics_as_lm_eval(name: &str, suite: &Suite, items: &[TaskItem], requests: &[serde_json::Value], scored: &serde_json::Value) {
+        let logliks = scored["logliks"].as_array().unwrap();
+        let greedy = scored["greedy"].as_array().unwrap();
+        let samples: Vec<crate::store::samples::Sample> = requests
+            .iter()
+            .zip(logliks.iter().zip(greedy))
+            .map(|(request, (loglik, greedy))| {
+                let item = &items[request["doc_id"].as_u64().unwrap() as usize];
+                let output = serde_json::json!({"logprobs": [loglik], "greedy": [greedy]}).to_string();
+                let score = score(suite, item, &output);
+                crate::store::samples::Sample {
+                    id: item.id.clone(),
+                    output,
+                    correct: score.correct,
+                    extracted: score.extracted,
+                    measures: score.measures,
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let metrics = crate::tasks::summarise(suite, &samples, samples.len(), 7).metrics;
+        let expected = scored["metrics"].as_object().unwrap();
+        assert!(!expected.is_empty());
+        for (lm_eval_name, value) in expected {
+            let ours = if lm_eval_name == "acc" { "accuracy" } else { lm_eval_name.as_str() };
+            let (got, want) = (metrics[ours].value, value.as_f64().unwrap());
+            assert!((got - want).abs() <= 1e-9 * want.abs(), "{name}: {ours} {got} vs lm-eval's {want}");
+            let ci = metrics[ours].ci.as_ref().unwrap_or_else(|| panic!("{name}: {ours} has no interval"));
+            assert!(ci.low <= got && got <= ci.high && ci.low < ci.high, "{name}: {ours} {got} outside {ci:?}");
+            assert_eq!(metrics[ours].n, samples.len());
         }
     }
 
