@@ -170,8 +170,31 @@ def rolling_windows():
     return cases
 
 
+# Group files, and the folder lm-eval indexes for their tasks.
+GROUPS = {"mini-group": "harness/tests/fixtures/lm_eval/yaml"}
+
+
+def group_tasks(name, index):
+    """The tasks a group holds, as lm-eval's task index resolves its names (tags, nested groups)."""
+    entry = index[name]
+    if entry.kind.name == "TASK":
+        return [name]
+    members = sorted(entry.tags) if entry.kind.name == "TAG" else entry.cfg["task"]
+    return [task for member in members for task in group_tasks(member, index)]
+
+
+def groups():
+    from lm_eval.tasks import TaskManager
+
+    resolved = {}
+    for name, folder in GROUPS.items():
+        manager = TaskManager(include_path=os.path.join(ROOT, folder), include_defaults=False)
+        resolved[name] = {"group_file": os.path.relpath(str(manager.task_index[name].yaml_path), ROOT), "tasks": sorted(set(group_tasks(name, manager.task_index)))}
+    return resolved
+
+
 def main():
-    fixture = {"lm_eval_version": lm_eval.__version__, "rolling_windows": rolling_windows(), "suites": {}}
+    fixture = {"lm_eval_version": lm_eval.__version__, "rolling_windows": rolling_windows(), "groups": groups(), "suites": {}}
     for name, (suite_path, limit) in SUITES.items():
         key = "task_file" if suite_path.endswith(".yaml") else "suite"
         requests, task, docs = requests_of(name, suite_path, limit)

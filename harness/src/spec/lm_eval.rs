@@ -152,7 +152,7 @@ pub fn import(path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<Vec<Im
 fn import_suites(path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<Vec<ImportedSuite>> {
     let task = load(path, &mut Vec::new())?;
     if task.get("group").is_some() || task.get("task").is_some_and(Value::is_array) {
-        return Err(task.error("group", "a group file lists several tasks: import each task's own file"));
+        return import_group(&task, path, data, out_dir, &mut Vec::new());
     }
     for (key, ..) in &task.keys {
         if !CARRIED.contains(&key.as_str()) && !IGNORED.contains(&key.as_str()) {
@@ -262,6 +262,169 @@ fn import_suites(path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<Vec
         suites.push(ImportedSuite { file_name: format!("{id}.toml"), toml: header + &toml });
     }
     Ok(suites)
+}
+
+/// Keys of a group file; its aggregate is not a claimbench metric (each member is its own suite).
+const GROUP_KEYS: &[&str] = &["group", "group_alias", "task", "aggregate_metric_list", "metadata"];
+/// How deep groups may nest, and how many task files a group's folder may hold.
+const MAX_GROUP_DEPTH: usize = 4;
+const MAX_TASK_FILES: usize = 5_000;
+
+/// The suites of every task a group file lists (lm-eval's `group:` with `task:` a list of task
+/// names, tags or other groups), each found among the task files in the group file's folder and
+/// below, by its `task:`, `tag:` or `group:` name.
+fn import_group(group: &TaskFile, path: &Path, data: Option<&Path>, out_dir: &Path, seen: &mut Vec<String>) -> Result<Vec<ImportedSuite>> {
+    for (key, ..) in &group.keys {
+        if !GROUP_KEYS.contains(&key.as_str()) {
+            return Err(group.error(key, format!("key '{key}' is not supported in a group file")));
+        }
+    }
+    let name = group.text("group")?.unwrap_or_default();
+    if seen.contains(&name) || seen.len() >= MAX_GROUP_DEPTH {
+        return Err(group.error("group", format!("group '{name}' nests itself or more than {MAX_GROUP_DEPTH} groups deep")));
+    }
+    seen.push(name);
+    let Some(Value::Array(members)) = group.get("task") else {
+        return Err(group.error("task", "a group's 'task' must list the tasks it holds"));
+    };
+    let root = path.parent().unwrap_or(Path::new("."));
+    let index = task_index(root)?;
+    let mut suites = Vec::new();
+    for member in members {
+        let Some(member) = member.as_str() else {
+            return Err(
+                group.error("task", "a task written inside a group file is not supported: give it its own task file and list its name")
+            );
+        };
+        let files: Vec<&(PathBuf, TaskNames)> = index.iter().filter(|(_, names)| names.answers_to(member)).collect();
+        if files.is_empty() {
+            return Err(group.error("task", format!("task '{member}' is in no task file under {}", root.display())));
+        }
+        for (file, names) in files {
+            let made = if names.group.as_deref() == Some(member) {
+                import_group(&load(file, &mut Vec::new())?, file, data, out_dir, seen)?
+            } else {
+                import(file, data, out_dir)?
+            };
+            for suite in made {
+                if !suites.iter().any(|s: &ImportedSuite| s.file_name == suite.file_name) {
+                    suites.push(suite);
+                }
+            }
+        }
+    }
+    seen.pop();
+    Ok(suites)
+}
+
+/// The names a task file answers to: its task, its tags, or the group it declares.
+#[derive(Debug, Default, Clone)]
+struct TaskNames {
+    task: Option<String>,
+    tags: Vec<String>,
+    group: Option<String>,
+    includes: Vec<String>,
+}
+
+impl TaskNames {
+    fn answers_to(&self, name: &str) -> bool {
+        // A tag names the tasks that carry it; a template file with tags and no task is none.
+        self.task.as_deref() == Some(name)
+            || self.group.as_deref() == Some(name)
+            || (self.task.is_some() && self.tags.iter().any(|t| t == name))
+    }
+
+    /// Read from the file's top-level lines, without running or parsing anything else of it
+    /// (a task file with a `!function` hook is still found, and refused when imported).
+    fn of(text: &str) -> TaskNames {
+        let mut names = TaskNames::default();
+        // The list key whose `- item` lines follow.
+        let mut in_list: Option<&str> = None;
+        for line in text.lines() {
+            let unquoted = |v: &str| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string();
+            if let Some(key) = in_list {
+                if let Some(item) = line.trim_start().strip_prefix("- ").filter(|_| line.starts_with(' ') || line.starts_with('-')) {
+                    names.list(key).push(unquoted(item));
+                    continue;
+                }
+                in_list = None;
+            }
+            let Some((key, value)) = line.split_once(':').filter(|(k, _)| !k.starts_with([' ', '\t', '#', '-'])) else { continue };
+            let value = value.split(" #").next().unwrap_or_default().trim();
+            match key {
+                "task" if !value.is_empty() => names.task = Some(unquoted(value)),
+                "group" if !value.is_empty() => names.group = Some(unquoted(value)),
+                "tag" | "include" if value.is_empty() => in_list = Some(if key == "tag" { "tag" } else { "include" }),
+                "tag" | "include" => match value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+                    Some(list) => names.list(key).extend(list.split(',').map(unquoted).filter(|t| !t.is_empty())),
+                    None => names.list(key).push(unquoted(value)),
+                },
+                _ => {}
+            }
+        }
+        names
+    }
+
+    fn list(&mut self, key: &str) -> &mut Vec<String> {
+        if key == "tag" {
+            &mut self.tags
+        } else {
+            &mut self.includes
+        }
+    }
+
+    /// The names with those of the files it includes under them, as lm-eval merges them (its
+    /// own keys win): a task file that includes a template gets the template's tags.
+    fn merged(self, folder: &Path, depth: usize) -> TaskNames {
+        let mut merged = TaskNames::default();
+        for include in &self.includes {
+            let path = folder.join(include);
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            if depth >= MAX_GROUP_DEPTH {
+                break;
+            }
+            let included = TaskNames::of(&text).merged(path.parent().unwrap_or(folder), depth + 1);
+            merged.task = included.task.or(merged.task);
+            merged.group = included.group.or(merged.group);
+            if !included.tags.is_empty() {
+                merged.tags = included.tags;
+            }
+        }
+        TaskNames {
+            task: self.task.or(merged.task),
+            group: self.group.or(merged.group),
+            tags: if self.tags.is_empty() { merged.tags } else { self.tags },
+            includes: self.includes,
+        }
+    }
+}
+
+/// Every YAML task file in `root` and below (no links, no hidden folders), with its names.
+fn task_index(root: &Path) -> Result<Vec<(PathBuf, TaskNames)>> {
+    let mut index = Vec::new();
+    let mut folders = vec![(root.to_path_buf(), 0usize)];
+    while let Some((folder, depth)) = folders.pop() {
+        let mut entries: Vec<std::fs::DirEntry> =
+            std::fs::read_dir(&folder).map_err(|e| Error::in_file(&folder, e))?.filter_map(std::result::Result::ok).collect();
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(kind) = entry.file_type() else { continue };
+            if name.starts_with('.') || kind.is_symlink() {
+                continue;
+            }
+            if kind.is_dir() && depth < 8 {
+                folders.push((entry.path(), depth + 1));
+            } else if kind.is_file() && (name.ends_with(".yaml") || name.ends_with(".yml")) {
+                if index.len() >= MAX_TASK_FILES {
+                    return Err(Error::in_file(root, format!("holds more than {MAX_TASK_FILES} task files; import from a smaller folder")));
+                }
+                let text = read_to_string(&entry.path())?;
+                index.push((entry.path(), TaskNames::of(&text).merged(&folder, 0)));
+            }
+        }
+    }
+    Ok(index)
 }
 
 fn metrics_of(task: &TaskFile, output_type: &str, text: &mut Map<String, Value>) -> Result<Vec<&'static str>> {
@@ -439,4 +602,43 @@ fn relative_path(target: &Path, base: &Path) -> Result<String> {
     let mut parts: Vec<String> = vec!["..".to_string(); b.len() - shared];
     parts.extend(t[shared..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
     Ok(if parts.is_empty() { ".".to_string() } else { parts.join("/") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tasks lm-eval's own task index resolves a group file to (by task name, by tag with
+    /// tags inherited through `include:`, and by a nested group), from the fidelity fixture.
+    #[test]
+    fn a_group_imports_the_tasks_lm_eval_resolves_it_to() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let fixture: Value =
+            serde_json::from_str(&std::fs::read_to_string(root.join("harness/tests/fixtures/lm_eval/requests.json")).unwrap()).unwrap();
+        let groups = fixture["groups"].as_object().unwrap();
+        assert!(!groups.is_empty());
+        let out = tempfile::tempdir().unwrap();
+        let described = regex::Regex::new(r"Imported from lm-eval task '([^']+)'").unwrap();
+        for (name, expected) in groups {
+            let suites = import(&root.join(expected["group_file"].as_str().unwrap()), None, out.path()).unwrap();
+            let mut tasks: Vec<String> =
+                suites.iter().map(|s| described.captures(&s.toml).expect("a description naming the task")[1].to_string()).collect();
+            tasks.sort();
+            tasks.dedup();
+            let theirs: Vec<String> = expected["tasks"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect();
+            assert_eq!(tasks, theirs, "{name}");
+        }
+    }
+
+    #[test]
+    fn task_names_are_read_from_top_level_lines() {
+        let names =
+            TaskNames::of("# a comment\ninclude: _common.yaml\ntag:\n  - a\n  - \"b\"\ntask: t  # why\ndoc_to_text: \"task: no\"\n");
+        assert_eq!(
+            (names.task.as_deref(), names.tags.as_slice(), names.includes.as_slice()),
+            (Some("t"), &["a".to_string(), "b".to_string()][..], &["_common.yaml".to_string()][..])
+        );
+        let inline = TaskNames::of("group: g\ntag: [x, 'y']\ntask:\n  - t1\n");
+        assert_eq!((inline.group.as_deref(), inline.task, inline.tags), (Some("g"), None, vec!["x".to_string(), "y".to_string()]));
+    }
 }

@@ -64,7 +64,13 @@ pub struct OpenAiSystem {
     client: HttpClient,
     base: String,
     cache: Option<ResponseCache>,
+    /// Every token's log-probability right after `bos_text`, by its text: the first token of a
+    /// whole text scored from its start, which some servers' echo leaves unscored.
+    after_bos: std::sync::OnceLock<std::result::Result<std::collections::HashMap<String, f64>, String>>,
 }
+
+/// Asks for the log-probabilities of (at most) this many tokens: every token of any vocabulary.
+const WHOLE_VOCABULARY: u32 = 1 << 20;
 
 impl OpenAiSystem {
     /// Checks the server is there and serves `model` before any item is asked.
@@ -87,7 +93,7 @@ impl OpenAiSystem {
             )));
         }
         let cache = config.cache.then(|| ResponseCache::new(config_sha256));
-        Ok(OpenAiSystem { config: config.clone(), client, base, cache })
+        Ok(OpenAiSystem { config: config.clone(), client, base, cache, after_bos: std::sync::OnceLock::new() })
     }
 
     fn generate_body(&self, request: &GenerateRequest<'_>) -> (String, Value) {
@@ -196,7 +202,9 @@ impl OpenAiSystem {
                         .post_json(&url, &body)
                         .map_err(|e| if e.to_lowercase().contains("logprob") { format!("{e}; {NO_LOGPROBS}") } else { e })
                         .map_err(item)?;
-                    let score = continuation_score(&value, &prompt, continuation).map_err(|e| item(format!("{url}: {e}")))?;
+                    let first_token = |token: &str| self.logprob_after_bos(token);
+                    let score = continuation_score(&value, &prompt, continuation, request.rolling.then_some(&first_token))
+                        .map_err(|e| item(format!("{url}: {e}")))?;
                     self.remember(&key, &serde_json::to_value(&score).expect("scores serialise"));
                     score
                 }
@@ -204,6 +212,38 @@ impl OpenAiSystem {
             scores.push(score);
         }
         Ok(scores)
+    }
+
+    /// The log-probability of `token` (by its text) as the first token after `bos_text`, from one
+    /// request for the whole distribution there (cached like every answer).
+    fn logprob_after_bos(&self, token: &str) -> std::result::Result<f64, String> {
+        let distribution = self.after_bos.get_or_init(|| {
+            let prefix = self.config.bos_text.clone().unwrap_or_default();
+            let mut body =
+                json!({"model": self.config.model, "prompt": prefix, "max_tokens": 1, "temperature": 0, "logprobs": WHOLE_VOCABULARY});
+            self.add_extra(&mut body);
+            let (key, hit) = self.cached("completions", &body);
+            let value = match hit {
+                Some(value) => value,
+                None => {
+                    let value = self.client.post_json(&format!("{}/completions", self.base), &body)?;
+                    self.remember(&key, &value);
+                    value
+                }
+            };
+            let top = value
+                .pointer("/choices/0/logprobs/top_logprobs/0")
+                .and_then(Value::as_object)
+                .ok_or("gave no top log-probabilities after bos_text")?;
+            Ok(top.iter().filter_map(|(token, logprob)| Some((token.clone(), logprob.as_f64()?))).collect())
+        });
+        let distribution = distribution.as_ref().map_err(|e| format!("the first token's log-probability after bos_text: {e}"))?;
+        distribution.get(token).copied().ok_or_else(|| {
+            format!(
+                "gave no log-probability for the text's first token {token:?}, in the echo or among the {} after bos_text",
+                distribution.len()
+            )
+        })
     }
 
     fn answer(&self, request: &TextRequest<'_>) -> Result<Response> {
@@ -277,10 +317,20 @@ fn read_stream(reader: &mut dyn std::io::Read, started: Instant, chat: bool) -> 
 
 const NO_LOGPROBS: &str = "scoring choices needs the prompt's log-probabilities (echo with logprobs), which this server does not give (llama.cpp's llama-server never does; llama-cpp-python needs --logits_all true); use a multiple-choice suite with mode = \"letter\" instead";
 
+/// Where the log-probability of a whole text's first token is looked up.
+type FirstToken<'a> = &'a dyn Fn(&str) -> std::result::Result<f64, String>;
+
 /// The log-likelihood of `continuation` at the end of an echoed prompt. Tokens are matched from
 /// the end by their text, so it does not matter how a server counts text offsets: first the
-/// generated token(s) are set aside, then the continuation's tokens are collected.
-fn continuation_score(value: &Value, prompt: &str, continuation: &str) -> std::result::Result<ContinuationScore, String> {
+/// generated token(s) are set aside, then the continuation's tokens are collected. For a whole
+/// text (`first_token` given), a first token the echo leaves unscored (llama-cpp-python leaves
+/// the BOS token out of it) is looked up there.
+fn continuation_score(
+    value: &Value,
+    prompt: &str,
+    continuation: &str,
+    first_token: Option<FirstToken<'_>>,
+) -> std::result::Result<ContinuationScore, String> {
     let choice = value.pointer("/choices/0").ok_or_else(|| format!("answered without choices: {:?}", excerpt(&value.to_string())))?;
     let logprobs =
         choice.get("logprobs").filter(|l| !l.is_null()).ok_or_else(|| format!("answered without log-probabilities; {NO_LOGPROBS}"))?;
@@ -301,7 +351,9 @@ fn continuation_score(value: &Value, prompt: &str, continuation: &str) -> std::r
         tail.insert_str(0, tokens[end]);
     }
     if tail != generated {
-        return Err(format!("echoed tokens do not end with the generated text {generated:?}"));
+        return Err(format!(
+            "echoed tokens do not end with the generated text {generated:?}: the echo looks shifted by one token (llama-cpp-python does this unless the prompt starts with the model's BOS text; set bos_text, e.g. \"<|im_start|>\")"
+        ));
     }
     let mut taken = String::new();
     let mut start = end;
@@ -317,7 +369,11 @@ fn continuation_score(value: &Value, prompt: &str, continuation: &str) -> std::r
     let mut total = 0.0;
     let mut greedy = true;
     for i in start..end {
-        total += values[i].ok_or("gave no log-probability for a continuation token")?;
+        total += match (values[i], first_token) {
+            (Some(logprob), _) => logprob,
+            (None, Some(lookup)) if i == start => lookup(tokens[i])?,
+            (None, _) => return Err("gave no log-probability for a continuation token".to_string()),
+        };
         let best = tops
             .get(i)
             .copied()
@@ -387,12 +443,20 @@ mod tests {
             &[None, Some(-1.0), Some(-0.5), Some(-2.0), Some(-0.25), Some(-0.1)],
             "Answer: 42\n",
         );
-        let s = continuation_score(&v, "Answer: 42", " 42").unwrap();
+        let s = continuation_score(&v, "Answer: 42", " 42", None).unwrap();
         assert_eq!((s.logprob, s.tokens, s.greedy), (-2.75, 3, true));
         let merged = echoed(&["Answer", ": 4", "2"], &[None, Some(-1.0), Some(-1.0)], "Answer: 42");
-        assert!(continuation_score(&merged, "Answer: 42", " 42").unwrap_err().contains("token boundary"));
+        assert!(continuation_score(&merged, "Answer: 42", " 42", None).unwrap_err().contains("token boundary"));
         let none = json!({"choices": [{"text": "x", "logprobs": null}]});
-        assert!(continuation_score(&none, "x", "x").unwrap_err().contains("without log-probabilities"));
+        assert!(continuation_score(&none, "x", "x", None).unwrap_err().contains("without log-probabilities"));
+
+        // A whole text after the BOS text, echoed without the BOS token: the first token's
+        // log-probability comes from the lookup.
+        let whole = echoed(&["Jan", "et", "."], &[None, Some(-8.0), Some(-1.0)], "<|im_start|>Janet.");
+        let lookup = |token: &str| if token == "Jan" { Ok(-12.5) } else { Err(format!("no {token}")) };
+        let s = continuation_score(&whole, "<|im_start|>Janet", "Janet", Some(&lookup)).unwrap();
+        assert_eq!((s.logprob, s.tokens), (-20.5, 2));
+        assert!(continuation_score(&whole, "<|im_start|>Janet", "Janet", None).unwrap_err().contains("no log-probability"));
     }
 
     #[test]

@@ -606,61 +606,20 @@ fn lm_eval_and_claimbench_agree_item_by_item_against_the_same_server() {
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }
 
-/// lm-eval's own `gguf` model (written for llama-cpp-python's server; through
-/// `scripts/compat/lm_eval_live.py`) and claimbench's `openai` system score the multiple-choice
-/// set against the same server: every choice's log-likelihood, the chosen answer and the
-/// per-character choice (`acc_norm`), item by item.
+/// Without the BOS text first, this server's echo comes one token shifted (tokens and
+/// log-probabilities end at the prompt's last token, not at the generated one): claimbench
+/// refuses to score it and says what to set, where a harness that takes the echo on trust would
+/// score the shifted values (lm-eval's `gguf` model does; see the README).
 #[test]
-fn lm_eval_and_claimbench_score_the_same_choices_against_the_same_server() {
+fn a_shifted_echo_is_refused_not_scored() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    // Each echoed prompt costs the server seconds (see above): 5 questions, 20 requests a side.
-    const ITEMS: usize = 5;
-    let suite = shipped_suite("gsm8k-mc-text");
-    let lm_eval_out = d.join("lm-eval.json");
-    let script = repo_root().join("scripts/compat/lm_eval_live.py");
-    let status = std::process::Command::new("python3")
-        .args([script.to_str().unwrap(), &shared_server(), &suite, &ITEMS.to_string(), lm_eval_out.to_str().unwrap(), "<|im_start|>"])
-        .status()
-        .unwrap();
-    assert!(status.success(), "lm-eval did not finish");
-    let lm_eval: Value = read(&lm_eval_out);
-    let documents = lm_eval["documents"].as_array().unwrap();
-    assert_eq!(documents.len(), ITEMS);
-
-    let server = openai_system(d, "server", &shared_server(), "timeout_s = 300\n");
-    let out = run(d, &["run", &suite, "--system", &server, "--limit", &ITEMS.to_string(), "--out", "runs"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let mut samples = claimbench::store::samples::read_parquet(&d.join(run_dir(&out)).join("samples.parquet")).unwrap();
-    samples.sort_by_key(|s| s.index);
-    let (mut disagreements, mut largest_difference) = (Vec::new(), 0.0f64);
-    for (document, sample) in documents.iter().zip(&samples) {
-        assert_eq!(document["doc_id"].as_u64(), Some(sample.index as u64));
-        let theirs: Vec<f64> = document["logliks"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-        let ours: Vec<f64> = serde_json::from_str::<Value>(&sample.output).unwrap()["logprobs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap())
-            .collect();
-        assert_eq!(theirs.len(), ours.len(), "item {}", sample.index);
-        let difference = theirs.iter().zip(&ours).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-        largest_difference = largest_difference.max(difference);
-        let same = difference < 1e-4
-            && (document["acc"].as_f64() == Some(1.0)) == sample.correct
-            && document["acc_norm"].as_f64() == sample.measures.get("correct_norm").copied();
-        if !same {
-            disagreements.push(format!(
-                "item {}: lm-eval {document}, claimbench {ours:?} ({}, {:?})",
-                sample.index, sample.correct, sample.measures
-            ));
-        }
-    }
-    println!(
-        "lm-eval vs claimbench on {ITEMS} multiple-choice items: {} disagree, largest log-likelihood difference {largest_difference:.2e}",
-        disagreements.len()
-    );
-    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+    let with_bos = openai_system(d, "server", &shared_server(), "timeout_s = 300\n");
+    let without_bos = d.join("no-bos.toml");
+    std::fs::write(&without_bos, std::fs::read_to_string(&with_bos).unwrap().replace("bos_text = \"<|im_start|>\"\n", "")).unwrap();
+    let out = run(d, &["run", &shipped_suite("gsm8k-mc-text"), "--system", without_bos.to_str().unwrap(), "--limit", "3", "--out", "runs"]);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(out.stderr.contains("echo looks shifted by one token") && out.stderr.contains("set bos_text"), "{}", out.stderr);
 }
 
 /// Whole texts scored from their start (perplexity) through the server and the built-in model:
@@ -699,6 +658,7 @@ fn perplexity_agrees_between_server_and_builtin_model() {
         largest = largest.max((a - b).abs() / tokens_a);
     }
     println!("perplexity, server vs gguf: largest difference {largest:.4} nats per token");
-    // As for the multiple-choice continuations above.
-    assert!(largest < 0.2, "{largest}");
+    // Measured 0.013 nats per token at most on these 5 (word perplexity 54.64 against 54.76);
+    // the bound leaves room for other CPUs, as for the multiple-choice continuations above.
+    assert!(largest < 0.1, "{largest}");
 }
