@@ -52,6 +52,11 @@ bench-wer: setup
     cargo build --locked --release -p claimbench
     python3 scripts/bench_wer_vs_jiwer.py target/release/claimbench
 
+# Preparing a 100,000-item Parquet text task: claimbench against lm-eval building its requests; prints the ratio.
+bench-prepare: setup
+    cargo build --locked --release -p claimbench
+    python3 scripts/bench_prepare_vs_lm_eval.py target/release/claimbench
+
 # The built-in gguf system against llama.cpp on the same GGUF and threads: prompt and decode tokens/s and ratios.
 bench-llm: setup
     cargo build --locked --release -p claimbench

@@ -151,15 +151,20 @@ fn print_summary(summary: &claimbench::run::RunSummary, seed: u64) -> Verdict {
         let outliers = if outliers > 0 { format!(", {outliers} outliers") } else { String::new() };
         let flag = if metric.invalid.is_some() { "INVALID " } else { "" };
         match &metric.ci {
-            Some(ci) => println!(
-                "{flag}{name}: {:.4} [{:.4}, {:.4}] ({statistic}n={}, {:.0}% {} CI, seed {seed}{outliers})",
-                metric.value,
-                ci.low,
-                ci.high,
-                metric.n,
-                ci.level * 100.0,
-                ci.method
-            ),
+            Some(ci) => {
+                // An exact interval states the confidence it reaches, which may be below the 95% asked.
+                let seeded = if ci.seed.is_some() { format!(", seed {seed}") } else { String::new() };
+                println!(
+                    "{flag}{name}: {:.4} [{:.4}, {:.4}] ({statistic}n={}, {} {} CI{seeded}{outliers})",
+                    metric.value,
+                    ci.low,
+                    ci.high,
+                    metric.n,
+                    ci.level_percent(),
+                    ci.method
+                )
+            }
+            None if metric.n == 1 => println!("{flag}{name}: {:.4} ({statistic}n=1, no interval: one value){outliers}", metric.value),
             None => println!("{flag}{name}: {:.4} (n={})", metric.value, metric.n),
         }
         if let Some(reason) = &metric.invalid {

@@ -113,7 +113,7 @@ pub fn add_dataset(path: &Path, options: &AddOptions) -> Result<Added> {
                 "\n[[files]]\nkey = {}\npath = {}\nformat = {}\nsha256 = \"{}\"\n",
                 quoted(&key),
                 quoted(relative),
-                quoted(format_name(*format)),
+                quoted(&format_name(*format)),
                 sha256_file(&full)?
             ));
         }
@@ -211,16 +211,9 @@ fn format_of(relative: &str) -> Option<FileFormat> {
     })
 }
 
-fn format_name(format: FileFormat) -> &'static str {
-    match format {
-        FileFormat::Jsonl => "jsonl",
-        FileFormat::Json => "json",
-        FileFormat::Csv => "csv",
-        FileFormat::Tsv => "tsv",
-        FileFormat::Parquet => "parquet",
-        FileFormat::Text => "text",
-        FileFormat::Wav => "wav",
-    }
+/// The format's name in dataset.toml: its serde name, written once on the enum.
+fn format_name(format: FileFormat) -> String {
+    serde_json::to_value(format).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 /// The key a file's records go under, as Hugging Face names splits: the path without its
@@ -298,6 +291,10 @@ mod tests {
         std::fs::write(dir.path().join("notes.txt"), "not data").unwrap();
         std::fs::create_dir_all(dir.path().join(".cache")).unwrap();
         std::fs::write(dir.path().join(".cache/x.jsonl"), "{}").unwrap();
+        // A link, here to a file outside the folder, is never followed into the dataset.
+        let outside = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(outside.path(), "{\"q\": \"from outside\"}\n").unwrap();
+        std::os::unix::fs::symlink(outside.path(), data.join("validation.jsonl")).unwrap();
         let options = |split: Option<&str>| AddOptions {
             name: "mine".into(),
             split: split.map(str::to_string),
@@ -313,7 +310,7 @@ mod tests {
             records: 3,
         };
         assert_eq!(added.keys, vec![expected]);
-        assert_eq!(added.skipped, vec!["notes.txt".to_string()]);
+        assert_eq!(added.skipped, vec!["data/validation.jsonl (a link)".to_string(), "notes.txt".to_string()]);
         let dataset = crate::spec::dataset::Dataset::load(dir.path()).unwrap();
         assert!(dataset.spec.source.contains("org/mine at revision 0123abcd"), "{}", dataset.spec.source);
         let records = super::super::load_records(&dataset, "test").unwrap().records;
@@ -324,7 +321,7 @@ mod tests {
         // An existing dataset.toml is kept unless --force; a changed shard is caught on load.
         assert!(add_dataset(dir.path(), &options(None)).unwrap_err().to_string().contains("already exists; pass --force"));
         let all = add_dataset(dir.path(), &AddOptions { force: true, ..options(None) }).unwrap();
-        assert_eq!(all.keys.iter().map(|k| k.key.as_str()).collect::<Vec<_>>(), ["test", "train"]);
+        assert_eq!(all.keys.iter().map(|k| k.key.as_str()).collect::<Vec<_>>(), ["test", "train"], "the link is no split");
         std::fs::write(data.join("test-00001-of-00002.jsonl"), "{\"q\": \"changed\"}\n").unwrap();
         let err = crate::spec::dataset::Dataset::load(dir.path()).unwrap_err().to_string();
         assert!(err.contains("test-00001-of-00002.jsonl: sha256 mismatch"), "{err}");

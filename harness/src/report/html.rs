@@ -204,8 +204,10 @@ fn suite_section(h: &mut String, report: &Report, suite: &str, runs: &[usize]) {
         writeln!(h, "<h2 id=\"suite-{}\">{} <small>{} ({})</small></h2>", anchor(suite), esc(suite), esc(&first.version), esc(&first.task));
     let _ = writeln!(h, "<table><tr><th>system</th><th>metric</th><th>value</th><th>95% CI</th><th>n</th><th>status</th></tr>");
     for row in report.metric_rows().iter().filter(|r| r.run.manifest.suite.id == suite) {
-        let ci =
-            row.ci.map(|ci| format!("[{:.4}, {:.4}] <small>{}</small>", ci.low, ci.high, esc(&ci.method))).unwrap_or_else(|| "—".into());
+        let ci = row
+            .ci
+            .map(|ci| format!("[{:.4}, {:.4}] <small>{} {}</small>", ci.low, ci.high, ci.level_percent(), esc(&ci.method)))
+            .unwrap_or_else(|| "—".into());
         let invalid = row.invalid.map(|r| format!(" <span class=\"bad\" title=\"{}\">INVALID</span>", esc(r))).unwrap_or_default();
         let _ = writeln!(
             h,

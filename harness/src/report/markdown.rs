@@ -22,7 +22,10 @@ impl Exporter<Report> for Markdown {
         }
         for row in report.metric_rows() {
             let m = &row.run.manifest;
-            let ci = row.ci.map(|ci| format!("[{:.4}, {:.4}] ({})", ci.low, ci.high, ci.method)).unwrap_or_else(|| "—".to_string());
+            let ci = row
+                .ci
+                .map(|ci| format!("[{:.4}, {:.4}] ({} {})", ci.low, ci.high, ci.level_percent(), ci.method))
+                .unwrap_or_else(|| "—".to_string());
             let median = if row.median { " (median)" } else { "" };
             let invalid = if row.invalid.is_some() { " **INVALID**" } else { "" };
             let _ = writeln!(

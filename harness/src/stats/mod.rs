@@ -28,6 +28,18 @@ pub struct Interval {
     pub seed: Option<u64>,
 }
 
+impl Interval {
+    /// The confidence level as a percentage: "95%", or "96.1%" for an exact interval's own.
+    pub fn level_percent(&self) -> String {
+        let percent = self.level * 100.0;
+        if (percent - percent.round()).abs() < 1e-9 {
+            format!("{percent:.0}%")
+        } else {
+            format!("{percent:.1}%")
+        }
+    }
+}
+
 /// Why a statistic could not be computed; callers report it instead of printing NaN.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatsError {
@@ -140,7 +152,7 @@ mod tests {
         let (empty, constant, nan, inf) = (vec![], vec![3.0; 5], vec![1.0, f64::NAN], vec![f64::INFINITY, 1.0]);
         for data in [&empty, &constant, &nan, &inf] {
             finite(bootstrap::mean_ci(data, 0.95, 50, 1).map(|ci| ci.high - ci.low));
-            finite(summarise(data, 0.95, 50, 1).map(|s| s.median_ci.high + s.mad));
+            finite(summarise(data, 0.95, 50, 1).map(|s| s.median_ci.map_or(s.median, |ci| ci.high) + s.mad));
             finite(percentiles(data).map(|p| p.p99));
             finite(mean_improvement(data, data, Direction::Higher, Scale::Relative, 50, 1).map(|d| d.value));
             finite(permutation(data, data, 50, 1).map(|t| t.p_value));

@@ -1,8 +1,10 @@
-//! Summaries of repeated timings (speed suites) and of per-item latencies: location with
-//! bootstrap intervals, spread, Tukey-fence outliers (as criterion.rs classifies them),
-//! throughput with its interval, and latency percentiles.
+//! Summaries of repeated timings (speed suites) and of per-item latencies: the median with its
+//! exact order-statistic interval, the mean with a bootstrap interval, spread, Tukey-fence
+//! outliers (as criterion.rs classifies them), throughput with its interval, and latency
+//! percentiles.
 
-use super::bootstrap::{resample_parallel, sum_statistic, Method};
+use super::bootstrap::{sum_statistic, Method};
+use super::special::binom_pmf;
 use super::{check_level, check_samples, quantile_sorted, Interval, StatsError};
 use serde::{Deserialize, Serialize};
 
@@ -27,8 +29,10 @@ pub struct TimingSummary {
     pub std_dev: f64,
     pub min: f64,
     pub max: f64,
-    pub mean_ci: Interval,
-    pub median_ci: Interval,
+    /// None for a single value, which has no spread to resample.
+    pub mean_ci: Option<Interval>,
+    /// None for a single value (see [`median_order_ci`]).
+    pub median_ci: Option<Interval>,
     pub outliers: Outliers,
 }
 
@@ -66,25 +70,65 @@ pub fn tukey_outliers(values: &[f64]) -> Result<Outliers, StatsError> {
     Ok(out)
 }
 
-/// Percentile-bootstrap interval of a quantile (e.g. the median) of `values`.
-pub fn quantile_ci(values: &[f64], q: f64, level: f64, resamples: usize, seed: u64) -> Result<Interval, StatsError> {
+/// Name of the median's interval method.
+pub const ORDER_STATISTIC: &str = "order-statistic";
+
+/// The exact, distribution-free interval for the median of `values` (Conover, *Practical
+/// Nonparametric Statistics*, 3.2): from the j-th smallest to the j-th largest value, which
+/// covers the median with probability P(j ≤ B ≤ n − j) for B ~ Binomial(n, ½), j as large as
+/// still reaches `level`. Too few values for `level` give the smallest and largest with the
+/// confidence they do reach, stated as the interval's level (three values: 75%); one value gives
+/// none. See [`quantile_order_ci`].
+pub fn median_order_ci(values: &[f64], level: f64) -> Result<Interval, StatsError> {
+    quantile_order_ci(values, 0.5, level)
+}
+
+/// The exact, distribution-free interval for the `q`-quantile of `values`: the narrowest pair
+/// of order statistics x(j) ≤ x(k) whose coverage P(j ≤ B < k), B ~ Binomial(n, q), reaches
+/// `level` (of equally narrow pairs, the one that covers most). With too few values, the
+/// smallest and largest with the confidence they reach, stated as the interval's level.
+pub fn quantile_order_ci(values: &[f64], q: f64, level: f64) -> Result<Interval, StatsError> {
     check_samples(values)?;
     check_level(level)?;
-    let n = values.len() as u64;
-    let mut estimates = resample_parallel(resamples.max(1), seed, |rng| {
-        let mut sample: Vec<f64> = (0..n).map(|_| values[rng.below(n) as usize]).collect();
-        sample.sort_by(f64::total_cmp);
-        quantile_sorted(&sample, q)
-    });
-    estimates.sort_by(f64::total_cmp);
-    let alpha = 1.0 - level;
+    if !(q > 0.0 && q < 1.0) {
+        return Err(StatsError::BadArgument("the quantile must be strictly between 0 and 1"));
+    }
+    let n = values.len();
+    if n < 2 {
+        return Err(StatsError::BadArgument("one value has no interval"));
+    }
+    // below[i] = P(B < i), i = 0..=n+1.
+    let mut below = vec![0.0; n + 2];
+    for i in 0..=n {
+        below[i + 1] = below[i] + binom_pmf(i as u64, n as u64, q);
+    }
+    let coverage = |j: usize, k: usize| (below[k] - below[j]).min(1.0);
+    // (coverage, j, k) of the best pair so far; 1-based ranks, j < k.
+    let mut best = (coverage(1, n), 1, n);
+    // For each j the smallest k that reaches the level; a larger j never needs a smaller k, so
+    // one pass does (latency lists run to 100,000 values).
+    let mut k = 2;
+    for j in 1..n {
+        k = k.max(j + 1);
+        while k <= n && coverage(j, k) < level {
+            k += 1;
+        }
+        if k > n {
+            break;
+        }
+        let (c, bj, bk) = best;
+        if c < level || k - j < bk - bj || (k - j == bk - bj && coverage(j, k) > c) {
+            best = (coverage(j, k), j, k);
+        }
+    }
+    let s = sorted(values);
     Ok(Interval {
-        low: quantile_sorted(&estimates, alpha / 2.0),
-        high: quantile_sorted(&estimates, 1.0 - alpha / 2.0),
-        level,
-        method: Method::Percentile.name().to_string(),
-        resamples: Some(estimates.len()),
-        seed: Some(seed),
+        low: s[best.1 - 1],
+        high: s[best.2 - 1],
+        level: best.0,
+        method: ORDER_STATISTIC.to_string(),
+        resamples: None,
+        seed: None,
     })
 }
 
@@ -104,8 +148,12 @@ pub fn summarise(values: &[f64], level: f64, resamples: usize, seed: u64) -> Res
         std_dev: variance.sqrt(),
         min: s[0],
         max: s[n - 1],
-        mean_ci: sum_statistic(&items, |sum, n| sum[0] / n, resamples, seed)?.interval(level, Method::Percentile)?,
-        median_ci: quantile_ci(values, 0.5, level, resamples, seed)?,
+        mean_ci: if n > 1 {
+            Some(sum_statistic(&items, |sum, n| sum[0] / n, resamples, seed)?.interval(level, Method::Percentile)?)
+        } else {
+            None
+        },
+        median_ci: median_order_ci(values, level).ok(),
         outliers: tukey_outliers(values)?,
     })
 }
@@ -155,7 +203,53 @@ mod tests {
     fn summary_of_constant_timings_is_exact() {
         let s = summarise(&[2.0; 8], 0.95, 200, 1).unwrap();
         assert_eq!((s.mean, s.median, s.mad, s.std_dev), (2.0, 2.0, 0.0, 0.0));
-        assert_eq!((s.median_ci.low, s.median_ci.high), (2.0, 2.0));
+        let ci = s.median_ci.unwrap();
+        assert_eq!((ci.low, ci.high), (2.0, 2.0));
+        let one = summarise(&[2.0], 0.95, 200, 1).unwrap();
+        assert!(one.median_ci.is_none() && one.mean_ci.is_none(), "one run has no interval");
+    }
+
+    /// Conover's table: the pair and the confidence it reaches, for a 95% request.
+    #[test]
+    fn median_intervals_are_order_statistics_with_their_exact_confidence() {
+        use crate::stats::special::binom_cdf;
+        let values = |n: usize| (1..=n).map(|i| i as f64).collect::<Vec<f64>>();
+        for (n, low, high, level) in [
+            (2, 1.0, 2.0, 0.5),
+            (3, 1.0, 3.0, 0.75),
+            (5, 1.0, 5.0, 0.9375),
+            (6, 1.0, 6.0, 0.96875),
+            (10, 2.0, 9.0, 1.0 - 2.0 * 11.0 / 1024.0),
+            (20, 6.0, 15.0, 1.0 - 2.0 * binom_cdf(5, 20, 0.5)),
+        ] {
+            let ci = median_order_ci(&values(n), 0.95).unwrap();
+            assert_eq!((ci.low, ci.high, ci.method.as_str(), ci.seed), (low, high, ORDER_STATISTIC, None), "n = {n}");
+            assert!((ci.level - level).abs() < 1e-12, "n = {n}: {} vs {level}", ci.level);
+        }
+        // n = 20 at j = 6 reaches 95.86%; j = 7 would reach only 88.5%.
+        assert!((1.0 - 2.0 * binom_cdf(5, 20, 0.5) - 0.958_610_5).abs() < 1e-6);
+        assert!(median_order_ci(&[1.0], 0.95).is_err());
+        // Order, not position: the same values shuffled give the same interval.
+        assert_eq!(median_order_ci(&[5.0, 1.0, 4.0, 2.0, 3.0], 0.9).unwrap(), median_order_ci(&values(5), 0.9).unwrap());
+    }
+
+    /// The 90th percentile of 100 values: the narrowest pair around rank 90 whose binomial
+    /// coverage (p = 0.9) reaches 95%, checked against the coverage summed here directly.
+    #[test]
+    fn a_high_percentile_gets_an_asymmetric_order_statistic_interval() {
+        use crate::stats::special::binom_pmf;
+        let values: Vec<f64> = (1..=100).map(f64::from).collect();
+        let ci = quantile_order_ci(&values, 0.9, 0.95).unwrap();
+        let (j, k) = (ci.low as u64, ci.high as u64);
+        let cover = |j: u64, k: u64| (j..k).map(|i| binom_pmf(i, 100, 0.9)).sum::<f64>();
+        assert!((cover(j, k) - ci.level).abs() < 1e-12 && ci.level >= 0.95, "{ci:?}");
+        assert!(j < 90 && 90 < k && k <= 100, "{ci:?}");
+        // No narrower pair reaches 95%.
+        for a in 1..100u64 {
+            let b = a + (k - j) - 1;
+            assert!(b > 100 || cover(a, b) < 0.95, "({a}, {b}) is narrower and covers {}", cover(a, b));
+        }
+        assert!(quantile_order_ci(&values, 1.0, 0.95).is_err());
     }
 
     #[test]

@@ -241,13 +241,15 @@ pub const fn percentile(name: &'static str) -> MetricDef {
     MetricDef { name, higher_is_better: false, speed: true, role: Role::Detail, items: ItemValues::None }
 }
 
-/// `NAME_p50_s` and `NAME_p90_s` of per-item times, when there are any.
+/// `NAME_p50_s` and `NAME_p90_s` of per-item times, when there are any, each with its exact
+/// order-statistic interval (none for a single time).
 pub fn percentile_metrics(name: &str, seconds: &[f64], metrics: &mut BTreeMap<String, MetricValue>) {
     if let Ok(p) = crate::stats::timing::percentiles(seconds) {
-        for (suffix, value) in [("p50", p.p50), ("p90", p.p90)] {
+        for (suffix, q, value) in [("p50", 0.5, p.p50), ("p90", 0.9, p.p90)] {
+            let ci = crate::stats::timing::quantile_order_ci(seconds, q, 0.95).ok();
             metrics.insert(
                 format!("{name}_{suffix}_s"),
-                MetricValue { value, n: seconds.len(), higher_is_better: false, speed: true, ..MetricValue::default() },
+                MetricValue { value, n: seconds.len(), higher_is_better: false, speed: true, ci, ..MetricValue::default() },
             );
         }
     }

@@ -142,7 +142,8 @@ pub fn score(suite: &Suite, item: &TaskItem, output: &str) -> Score {
     Score { extracted: Some(outcome.verdict), correct: outcome.passed, measures, annotations: BTreeMap::new() }
 }
 
-/// Per workload and metric: the median over repetitions with its bootstrap interval, the
+/// Per workload and metric: the median over repetitions with its exact order-statistic interval
+/// (none for a single repetition), the
 /// outliers among repetitions, and whether any run of the workload failed its gate.
 pub fn summarise(suite: &Suite, samples: &[Sample], seed: u64, metrics: &mut BTreeMap<String, MetricValue>) {
     let Ok(materials) = spec(suite) else { return };
@@ -163,7 +164,7 @@ pub fn summarise(suite: &Suite, samples: &[Sample], seed: u64, metrics: &mut BTr
                     n: summary.n,
                     higher_is_better: metric.higher_is_better(),
                     speed: true,
-                    ci: Some(summary.median_ci),
+                    ci: summary.median_ci,
                     statistic: Statistic::Median,
                     outliers: Some(summary.outliers),
                     invalid: invalid.clone(),
