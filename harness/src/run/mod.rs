@@ -224,6 +224,12 @@ pub(crate) fn execute(
         Ok(journal) => journal,
         Err(e) => return (samples, Some(e)),
     };
+    // One clear refusal before any item, rather than every item failing alike.
+    if items.iter().any(|i| i.choices.as_ref().is_some_and(|c| c.by_loglikelihood)) {
+        if let Err(e) = system.preflight_loglikelihood() {
+            return (samples, Some(e));
+        }
+    }
     let mut failure: Option<Error> = None;
     // Earlier failures are asked again now; only this attempt's count.
     let _ = std::fs::remove_file(failures_path(journal_path));

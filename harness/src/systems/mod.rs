@@ -54,6 +54,12 @@ pub trait System {
         )))
     }
 
+    /// Checks, before a run's first log-likelihood request, that the system gives usable
+    /// log-likelihoods (a server may silently return none, or shifted ones); why not, when not.
+    fn preflight_loglikelihood(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// How many text requests the system answers at once.
     fn concurrency(&self) -> usize {
         1

@@ -393,6 +393,30 @@ impl System for OpenAiSystem {
         self.config.concurrency
     }
 
+    /// One known sentence scored as a continuation, uncached: the server must echo the prompt
+    /// with a log-probability for every token, unshifted.
+    fn preflight_loglikelihood(&mut self) -> Result<()> {
+        let (context, continuation) = ("The capital of France is", " Paris.");
+        let prompt = format!("{}{context}{continuation}", self.config.bos_text.as_deref().unwrap_or_default());
+        let mut body =
+            json!({"model": self.config.model, "prompt": prompt, "max_tokens": 1, "temperature": 0, "echo": true, "logprobs": 1});
+        self.add_extra(&mut body);
+        let url = format!("{}/completions", self.base);
+        let refused = |why: String| Error::new(format!("log-likelihood preflight against {url}, before any item was asked: {why}"));
+        let value = self
+            .client
+            .post_json(&url, &body)
+            .map_err(|e| refused(if e.to_lowercase().contains("logprob") { format!("{e}; {NO_LOGPROBS}") } else { e }))?;
+        let score = continuation_score(&value, &prompt, continuation, None).map_err(refused)?;
+        if !(score.logprob.is_finite() && score.logprob < 0.0 && score.tokens > 0) {
+            return Err(refused(format!(
+                "the continuation {continuation:?} scored {} over {} tokens, not a log-probability",
+                score.logprob, score.tokens
+            )));
+        }
+        Ok(())
+    }
+
     fn answer_text(&mut self, requests: &[TextRequest<'_>]) -> Vec<Result<Response>> {
         if requests.len() <= 1 || self.config.concurrency <= 1 {
             return requests.iter().map(|r| self.answer(r)).collect();

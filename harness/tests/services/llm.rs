@@ -620,6 +620,8 @@ fn a_shifted_echo_is_refused_not_scored() {
     let out = run(d, &["run", &shipped_suite("gsm8k-mc-text"), "--system", without_bos.to_str().unwrap(), "--limit", "3", "--out", "runs"]);
     assert_ne!(out.code, 0, "{}", out.stdout);
     assert!(out.stderr.contains("echo looks shifted by one token") && out.stderr.contains("set bos_text"), "{}", out.stderr);
+    // Refused once, by the preflight, before any item was asked.
+    assert!(out.stderr.contains("log-likelihood preflight") && out.stderr.contains("before any item was asked"), "{}", out.stderr);
 }
 
 /// Whole texts scored from their start (perplexity) through the server and the built-in model:
