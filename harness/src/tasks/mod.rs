@@ -120,7 +120,7 @@ impl Link {
 }
 
 /// The numerator and denominator one sample adds to a ratio-of-sums metric (see
-/// [`ItemValues::Ratio`]), with the metric's link; `None` for other metrics and for samples
+/// [`ItemValues::Ratio`]; its link is [`ratio_link`]); `None` for other metrics and for samples
 /// with no part in it.
 pub fn ratio_parts(metric: &str, sample: &Sample) -> Option<(f64, f64)> {
     match metric_def(metric)?.items {
