@@ -9,7 +9,7 @@ use crate::store::metrics::MetricValue;
 use crate::store::samples::Sample;
 use crate::store::SAMPLES;
 use crate::tasks::item_value;
-use crate::tasks::ratio_parts;
+use crate::tasks::ratio_of;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -136,10 +136,11 @@ fn item_values(metric: &str, runs: &[&RunItems], positions: &[Vec<usize>]) -> Op
     let (mut ratio_items, mut shared_denominators) = (Vec::new(), true);
     let mut per_item: Vec<Vec<f64>> = Vec::new();
     let value_of = item_value(metric);
+    let parts_of = ratio_of(metric).map(|(parts, _)| parts);
     for j in 0..items {
         let samples = item(j);
         // An utterance one run could not score has no parts there and is left out of all.
-        if let Some(parts) = samples.iter().map(|s| ratio_parts(metric, s)).collect::<Option<Vec<(f64, f64)>>>() {
+        if let Some(parts) = parts_of.and_then(|parts| samples.iter().map(parts).collect::<Option<Vec<(f64, f64)>>>()) {
             shared_denominators &= parts.iter().all(|p| p.1 == parts[0].1);
             ratio_items.push((parts.iter().map(|p| p.0).collect::<Vec<f64>>(), parts[0].1));
         }

@@ -14,7 +14,7 @@ use crate::stats::StatsError;
 use crate::store::manifest::{Manifest, Status};
 use crate::store::StoredRun;
 use crate::tasks::item_value;
-use crate::tasks::{ratio_link, ratio_parts};
+use crate::tasks::ratio_of;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -181,9 +181,10 @@ impl Paired {
     /// Per-item numerators of both runs and the shared denominators of a ratio-of-sums metric
     /// (WER: errors over reference words), when the metric is one and every pair has them.
     pub fn ratio_values(&self, metric: &str) -> Option<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+        let (parts_of, _) = ratio_of(metric)?;
         let mut parts = (Vec::new(), Vec::new(), Vec::new());
         for &(i, j) in &self.pairs {
-            let (a, b) = (ratio_parts(metric, &self.baseline.samples[i]), ratio_parts(metric, &self.candidate.samples[j]));
+            let (a, b) = (parts_of(&self.baseline.samples[i]), parts_of(&self.candidate.samples[j]));
             match (a, b) {
                 (Some((na, da)), Some((nb, db))) if da == db => {
                     parts.0.push(na);
@@ -209,7 +210,7 @@ impl Paired {
         seed: u64,
     ) -> Result<std::result::Result<Distribution, StatsError>> {
         if let Some((a, b, words)) = self.ratio_values(metric) {
-            let link = ratio_link(metric).unwrap_or(crate::tasks::Link::Identity).function();
+            let link = ratio_of(metric).map_or(crate::tasks::Link::Identity, |(_, link)| link).function();
             return Ok(linked_ratio_improvement(&a, &b, &words, link, direction, scale, resamples, seed));
         }
         let (a, b) = self.values(metric)?;

@@ -152,7 +152,9 @@ pub fn import(path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<Vec<Im
 fn import_suites(path: &Path, data: Option<&Path>, out_dir: &Path) -> Result<Vec<ImportedSuite>> {
     let task = load(path, &mut Vec::new())?;
     if task.get("group").is_some() || task.get("task").is_some_and(Value::is_array) {
-        return import_group(&task, path, data, out_dir, &mut Vec::new());
+        // The task files are indexed once, for the group and every group nested in it.
+        let index = task_index(folder_of(path))?;
+        return import_group(&task, path, &index, data, out_dir, &mut Vec::new());
     }
     for (key, ..) in &task.keys {
         if !CARRIED.contains(&key.as_str()) && !IGNORED.contains(&key.as_str()) {
@@ -271,9 +273,16 @@ const MAX_GROUP_DEPTH: usize = 4;
 const MAX_TASK_FILES: usize = 5_000;
 
 /// The suites of every task a group file lists (lm-eval's `group:` with `task:` a list of task
-/// names, tags or other groups), each found among the task files in the group file's folder and
-/// below, by its `task:`, `tag:` or `group:` name.
-fn import_group(group: &TaskFile, path: &Path, data: Option<&Path>, out_dir: &Path, seen: &mut Vec<String>) -> Result<Vec<ImportedSuite>> {
+/// names, tags or other groups), each found among the task files of `index` in the group file's
+/// folder and below, by its `task:`, `tag:` or `group:` name.
+fn import_group(
+    group: &TaskFile,
+    path: &Path,
+    index: &[(PathBuf, TaskNames)],
+    data: Option<&Path>,
+    out_dir: &Path,
+    seen: &mut Vec<String>,
+) -> Result<Vec<ImportedSuite>> {
     for (key, ..) in &group.keys {
         if !GROUP_KEYS.contains(&key.as_str()) {
             return Err(group.error(key, format!("key '{key}' is not supported in a group file")));
@@ -287,8 +296,7 @@ fn import_group(group: &TaskFile, path: &Path, data: Option<&Path>, out_dir: &Pa
     let Some(Value::Array(members)) = group.get("task") else {
         return Err(group.error("task", "a group's 'task' must list the tasks it holds"));
     };
-    let root = path.parent().unwrap_or(Path::new("."));
-    let index = task_index(root)?;
+    let root = folder_of(path);
     let mut suites = Vec::new();
     for member in members {
         let Some(member) = member.as_str() else {
@@ -296,13 +304,14 @@ fn import_group(group: &TaskFile, path: &Path, data: Option<&Path>, out_dir: &Pa
                 group.error("task", "a task written inside a group file is not supported: give it its own task file and list its name")
             );
         };
-        let files: Vec<&(PathBuf, TaskNames)> = index.iter().filter(|(_, names)| names.answers_to(member)).collect();
+        let files: Vec<&(PathBuf, TaskNames)> =
+            index.iter().filter(|(file, names)| file.starts_with(root) && names.answers_to(member)).collect();
         if files.is_empty() {
             return Err(group.error("task", format!("task '{member}' is in no task file under {}", root.display())));
         }
         for (file, names) in files {
             let made = if names.group.as_deref() == Some(member) {
-                import_group(&load(file, &mut Vec::new())?, file, data, out_dir, seen)?
+                import_group(&load(file, &mut Vec::new())?, file, index, data, out_dir, seen)?
             } else {
                 import(file, data, out_dir)?
             };
@@ -315,6 +324,11 @@ fn import_group(group: &TaskFile, path: &Path, data: Option<&Path>, out_dir: &Pa
     }
     seen.pop();
     Ok(suites)
+}
+
+/// The folder holding `path`: `.` for a bare file name, whose parent is the empty path.
+fn folder_of(path: &Path) -> &Path {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
 }
 
 /// The names a task file answers to: its task, its tags, or the group it declares.
@@ -377,12 +391,9 @@ impl TaskNames {
     /// own keys win): a task file that includes a template gets the template's tags.
     fn merged(self, folder: &Path, depth: usize) -> TaskNames {
         let mut merged = TaskNames::default();
-        for include in &self.includes {
+        for include in self.includes.iter().take_while(|_| depth < MAX_GROUP_DEPTH) {
             let path = folder.join(include);
             let Ok(text) = std::fs::read_to_string(&path) else { continue };
-            if depth >= MAX_GROUP_DEPTH {
-                break;
-            }
             let included = TaskNames::of(&text).merged(path.parent().unwrap_or(folder), depth + 1);
             merged.task = included.task.or(merged.task);
             merged.group = included.group.or(merged.group);

@@ -79,21 +79,37 @@ pub struct TextRegexes {
 }
 
 impl TextSpec {
-    /// The compiled regexes; a pattern that does not compile (which a checked suite does not
-    /// have) matches nothing.
+    /// The compiled regexes: compiled once when the suite is checked. A spec that was never
+    /// checked compiles them on first use, and one with a pattern that does not compile (which
+    /// a checked suite does not have) gets none.
     pub fn regexes(&self) -> &TextRegexes {
-        self.compiled.get_or_init(|| {
-            let filters = self
-                .filter
-                .iter()
-                .map(|f| match f.get_ref() {
-                    FilterSpec::Regex { regex_pattern, .. } => regex::Regex::new(regex_pattern).ok(),
-                    _ => None,
+        self.compiled.get_or_init(|| self.compile().unwrap_or_default())
+    }
+
+    /// Every regex of the suite compiled, or the first that does not compile: the span of its
+    /// filter (none for `exact_match.regexes_to_ignore`) and why.
+    fn compile(&self) -> std::result::Result<TextRegexes, (Option<std::ops::Range<usize>>, String)> {
+        let mut filters = Vec::with_capacity(self.filter.len());
+        for filter in &self.filter {
+            filters.push(match filter.get_ref() {
+                FilterSpec::Regex { regex_pattern, .. } => Some(
+                    regex::Regex::new(regex_pattern)
+                        .map_err(|e| (Some(filter.span()), format!("regex_pattern does not compile: {}", one_line_regex_error(&e))))?,
+                ),
+                _ => None,
+            });
+        }
+        let regexes_to_ignore = self
+            .exact_match
+            .regexes_to_ignore
+            .iter()
+            .map(|pattern| {
+                regex::Regex::new(pattern).map_err(|e| {
+                    (None, format!("exact_match.regexes_to_ignore: '{pattern}' does not compile: {}", one_line_regex_error(&e)))
                 })
-                .collect();
-            let regexes_to_ignore = self.exact_match.regexes_to_ignore.iter().filter_map(|p| regex::Regex::new(p).ok()).collect();
-            TextRegexes { filters, regexes_to_ignore }
-        })
+            })
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(TextRegexes { filters, regexes_to_ignore })
     }
 }
 
@@ -742,17 +758,9 @@ fn validate_text(path: &Path, text: &str, spec: &SuiteSpec, t: &Spanned<TextSpec
         }
         None => {}
     }
-    for filter in &body.filter {
-        if let FilterSpec::Regex { regex_pattern, .. } = filter.get_ref() {
-            regex::Regex::new(regex_pattern)
-                .map_err(|e| at(filter.span(), format!("regex_pattern does not compile: {}", one_line_regex_error(&e))))?;
-        }
-    }
-    for pattern in &body.exact_match.regexes_to_ignore {
-        regex::Regex::new(pattern).map_err(|e| {
-            at(t.span(), format!("exact_match.regexes_to_ignore: '{pattern}' does not compile: {}", one_line_regex_error(&e)))
-        })?;
-    }
+    // Compiled once here, and kept for scoring.
+    let compiled = body.compile().map_err(|(span, why)| at(span.unwrap_or_else(|| t.span()), why))?;
+    let _ = body.compiled.set(compiled);
     let suits = body.output_type.metrics();
     if let Some(wrong) = spec.metrics.get_ref().iter().find(|m| !suits.contains(m)) {
         let names: Vec<&str> = suits.iter().map(|m| m.name()).collect();

@@ -284,10 +284,7 @@ fn scores_of(line: &str, continuations: usize) -> std::result::Result<Vec<crate:
     let logprobs = list("logprobs").ok_or_else(|| format!("'logprobs' must be a list of {continuations} numbers"))?;
     let mut scores = Vec::with_capacity(continuations);
     for (i, logprob) in logprobs.iter().enumerate() {
-        let logprob = logprob
-            .as_f64()
-            .filter(|l| l.is_finite() && *l <= 0.0)
-            .ok_or_else(|| format!("logprobs[{i}] = {logprob} is not a log-probability"))?;
+        let logprob = log_probability(logprob).ok_or_else(|| format!("logprobs[{i}] = {logprob} is not a log-probability"))?;
         let greedy = list("greedy").and_then(|g| g[i].as_bool()).unwrap_or(false);
         let tokens = list("tokens").and_then(|t| t[i].as_u64()).unwrap_or(0) as usize;
         scores.push(crate::protocol::ContinuationScore { logprob, greedy, tokens });
@@ -295,13 +292,17 @@ fn scores_of(line: &str, continuations: usize) -> std::result::Result<Vec<crate:
     Ok(scores)
 }
 
+/// A finite number no greater than 0.
+fn log_probability(value: &Value) -> Option<f64> {
+    value.as_f64().filter(|l| l.is_finite() && *l <= 0.0)
+}
+
 /// A rolling log-likelihood reply: the text's finite, non-positive log-probability and
 /// optionally its length in tokens.
 fn rolling_score_of(line: &str) -> std::result::Result<crate::protocol::ContinuationScore, String> {
     let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e})"))?;
     let logprob = value.get("logprob").ok_or("'logprob' must be the text's log-probability")?;
-    let logprob =
-        logprob.as_f64().filter(|l| l.is_finite() && *l <= 0.0).ok_or_else(|| format!("logprob = {logprob} is not a log-probability"))?;
+    let logprob = log_probability(logprob).ok_or_else(|| format!("logprob = {logprob} is not a log-probability"))?;
     let tokens = value.get("tokens").and_then(Value::as_u64).unwrap_or(0) as usize;
     Ok(crate::protocol::ContinuationScore { logprob, greedy: false, tokens })
 }

@@ -126,6 +126,15 @@ impl OpenAiSystem {
         }
     }
 
+    /// A completion that echoes `prompt` with each token's log-probability and generates one
+    /// token (`max_tokens: 0` means "no limit" to some servers).
+    fn echo_body(&self, prompt: &str) -> Value {
+        let mut body =
+            json!({"model": self.config.model, "prompt": prompt, "max_tokens": 1, "temperature": 0, "echo": true, "logprobs": 1});
+        self.add_extra(&mut body);
+        body
+    }
+
     fn cached(&self, endpoint: &str, body: &Value) -> (Value, Option<Value>) {
         let key = json!({"endpoint": endpoint, "body": body});
         let hit = self.cache.as_ref().and_then(|c| c.get(&key));
@@ -189,10 +198,7 @@ impl OpenAiSystem {
         let mut scores = Vec::with_capacity(request.continuations.len());
         for continuation in request.continuations {
             let prompt = format!("{prefix}{}{continuation}", request.context);
-            // One generated token: `max_tokens: 0` means "no limit" to some servers.
-            let mut body =
-                json!({"model": self.config.model, "prompt": prompt, "max_tokens": 1, "temperature": 0, "echo": true, "logprobs": 1});
-            self.add_extra(&mut body);
+            let body = self.echo_body(&prompt);
             let (key, hit) = self.cached("completions", &body);
             let score = match hit.and_then(|v| serde_json::from_value::<ContinuationScore>(v).ok()) {
                 Some(score) => score,
@@ -398,9 +404,7 @@ impl System for OpenAiSystem {
     fn preflight_loglikelihood(&mut self) -> Result<()> {
         let (context, continuation) = ("The capital of France is", " Paris.");
         let prompt = format!("{}{context}{continuation}", self.config.bos_text.as_deref().unwrap_or_default());
-        let mut body =
-            json!({"model": self.config.model, "prompt": prompt, "max_tokens": 1, "temperature": 0, "echo": true, "logprobs": 1});
-        self.add_extra(&mut body);
+        let body = self.echo_body(&prompt);
         let url = format!("{}/completions", self.base);
         let refused = |why: String| Error::new(format!("log-likelihood preflight against {url}, before any item was asked: {why}"));
         let value = self

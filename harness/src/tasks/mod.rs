@@ -95,12 +95,16 @@ pub enum ItemValues {
     /// A ratio of sums over items, Σnumerator / Σdenominator (corpus WER: errors over reference
     /// words), reported through `link` (perplexity: `exp` of the negative log-likelihood per
     /// word). Each item's parts pair; its own value is its own ratio.
-    Ratio { parts: fn(&Sample) -> Option<(f64, f64)>, link: Link },
+    Ratio { parts: RatioParts, link: Link },
     /// `WORKLOAD/NAME`: measure NAME of each recorded (not warm-up) run of the workload.
     PerWorkload,
     /// A corpus statistic or percentile: no per-item values to pair.
     None,
 }
+
+/// The numerator and denominator one sample adds to a ratio of sums; `None` for a sample with
+/// no part in it.
+pub type RatioParts = fn(&Sample) -> Option<(f64, f64)>;
 
 /// How a ratio of sums becomes the reported figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,20 +123,12 @@ impl Link {
     }
 }
 
-/// The numerator and denominator one sample adds to a ratio-of-sums metric (see
-/// [`ItemValues::Ratio`]; its link is [`ratio_link`]); `None` for other metrics and for samples
-/// with no part in it.
-pub fn ratio_parts(metric: &str, sample: &Sample) -> Option<(f64, f64)> {
+/// How a ratio-of-sums metric (see [`ItemValues::Ratio`]) reads the numerator and denominator
+/// each sample adds (`None` for a sample with no part in it), and its link; `None` for other
+/// metrics. Looked up once, like [`item_value`], by callers that read many samples.
+pub fn ratio_of(metric: &str) -> Option<(RatioParts, Link)> {
     match metric_def(metric)?.items {
-        ItemValues::Ratio { parts, .. } => parts(sample),
-        _ => None,
-    }
-}
-
-/// The link of a ratio-of-sums metric.
-pub fn ratio_link(metric: &str) -> Option<Link> {
-    match metric_def(metric)?.items {
-        ItemValues::Ratio { link, .. } => Some(link),
+        ItemValues::Ratio { parts, link } => Some((parts, link)),
         _ => None,
     }
 }

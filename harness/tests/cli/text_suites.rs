@@ -154,6 +154,11 @@ fn lm_eval_task_files_import_or_are_refused_by_line() {
         assert_eq!((out.code, out.stderr.lines().count()), (2, 1), "{what}: {}", out.stderr);
         assert!(out.stderr.contains(expected), "{what}: {}", out.stderr);
     }
+    // A group file named from its own folder: its tasks are looked for there.
+    std::fs::write(dir.path().join("g.yaml"), "group: g\ntask:\n  - missing\n").unwrap();
+    let group = import("g.yaml");
+    assert_eq!((group.code, group.stderr.lines().count()), (2, 1), "{}", group.stderr);
+    assert!(group.stderr.contains("task 'missing' is in no task file under ."), "{}", group.stderr);
     let hub = base.replace("dataset_path: json", "dataset_path: openai/gsm8k");
     std::fs::write(dir.path().join("t.yaml"), hub).unwrap();
     let refused = import("t.yaml");

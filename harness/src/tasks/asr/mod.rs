@@ -86,7 +86,7 @@ pub struct Asr;
 pub static TASK: Asr = Asr;
 
 /// An error rate that is a ratio of sums over utterances (errors over reference units).
-const fn error_rate(name: &'static str, role: Role, parts: fn(&Sample) -> Option<(f64, f64)>) -> MetricDef {
+const fn error_rate(name: &'static str, role: Role, parts: crate::tasks::RatioParts) -> MetricDef {
     MetricDef { name, higher_is_better: false, speed: false, role, items: ItemValues::Ratio { parts, link: Link::Identity } }
 }
 

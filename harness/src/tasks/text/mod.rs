@@ -57,12 +57,7 @@ fn nats_per(sample: &crate::store::samples::Sample, per: &str) -> Option<(f64, f
 }
 
 /// A perplexity-family metric, lower is better: a ratio of sums over items through `link`.
-const fn perplexity(
-    name: &'static str,
-    role: Role,
-    parts: fn(&crate::store::samples::Sample) -> Option<(f64, f64)>,
-    link: Link,
-) -> MetricDef {
+const fn perplexity(name: &'static str, role: Role, parts: crate::tasks::RatioParts, link: Link) -> MetricDef {
     MetricDef { name, higher_is_better: false, speed: false, role, items: ItemValues::Ratio { parts, link } }
 }
 
