@@ -62,6 +62,11 @@ bench-llm: setup
     cargo build --locked --release -p claimbench
     python3 scripts/bench_llm_vs_llamacpp.py target/release/claimbench
 
+# `claimbench import lm-eval` of a 100,000-line samples file against datasets.load_dataset; prints the ratio.
+bench-import: setup
+    cargo build --locked --release -p claimbench
+    python3 scripts/bench_import_lm_eval.py target/release/claimbench
+
 # Run the criterion benchmarks (release build).
 bench: setup
     cargo bench --locked -p claimbench-benches
@@ -81,6 +86,11 @@ stats-reference: setup
 # Rebuild the lm-evaluation-harness request fixture for the text suites with the real lm-eval.
 compat-lm-eval: setup
     python3 scripts/compat/lm_eval_requests.py
+
+# Rewrite the lm-eval output folders `claimbench import lm-eval` is tested on, with the real lm-eval
+# (its dummy model, and local-completions against the LLM server it starts).
+compat-import: setup
+    scripts/compat/lm_eval_fixtures.sh
 
 # Formatting and lints.
 lint:

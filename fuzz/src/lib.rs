@@ -233,3 +233,35 @@ pub fn bundle_index(data: &[u8]) {
     archive::write(&path, &files).expect("writing a bundle");
     check_error(bundle::verify::verify(&path, None, BUNDLE_LIMITS), &path);
 }
+
+/// An lm-eval output folder in the scratch directory: the fuzzer's bytes as `which` (the
+/// results file or the multiple-choice task's samples file), the real other file beside them
+/// (fuzz/fixtures/lm-eval). What reads cleanly is imported into a run, as `claimbench import`
+/// would.
+fn lm_eval_folder(which: &str, data: &[u8]) {
+    let dir = scratch().join("lm-eval-output");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lm-eval");
+    let results = dir.join("results_fuzz.json");
+    let samples = dir.join("samples_gsm8k-mc-lm-eval_fuzz.jsonl");
+    for (path, fixture) in [(&results, "results.json"), (&samples, "samples.jsonl")] {
+        let bytes = if fixture.starts_with(which) { data.to_vec() } else { std::fs::read(fixtures.join(fixture)).expect("fixture") };
+        std::fs::write(path, bytes).expect("scratch file");
+    }
+    let named = if which == "results" { &results } else { &samples };
+    let Some(tasks) = check_error(claimbench::import::lm_eval::read(&results), named) else { return };
+    for task in tasks {
+        if let Err(e) = claimbench::import::write_run(task, &dir.join("runs")) {
+            assert!(!e.to_string().contains('\n'), "error spans lines: {e}");
+        }
+    }
+}
+
+pub fn lm_eval_results(data: &[u8]) {
+    lm_eval_folder("results", data);
+}
+
+pub fn lm_eval_samples(data: &[u8]) {
+    lm_eval_folder("samples", data);
+}

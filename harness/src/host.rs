@@ -45,6 +45,24 @@ pub fn hostname() -> String {
 }
 
 impl Host {
+    /// The host of a run another harness made: unknown, and said so.
+    pub fn elsewhere(harness: &str) -> Host {
+        let unknown = || "unknown".to_string();
+        Host {
+            hostname: unknown(),
+            os: unknown(),
+            kernel: unknown(),
+            arch: unknown(),
+            cpu_model: format!("unknown: the run was made by {harness}, which does not record it"),
+            cores: 0,
+            memory_bytes: 0,
+            gpus: Vec::new(),
+            cuda_version: None,
+            speed_env: BTreeMap::new(),
+            slurm: BTreeMap::new(),
+        }
+    }
+
     pub fn detect() -> Host {
         let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
         let cpuinfo = read("/proc/cpuinfo");

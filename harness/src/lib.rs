@@ -12,9 +12,10 @@
 //! 6. `store` — run directories: manifest, samples, metrics, the writer lock
 //! 7. `tasks`, `systems` — preparing and scoring items; asking systems (neither sees the other)
 //! 8. `run` — executors: local and Slurm
-//! 9. `compare` — comparisons, claims, plans, history
-//! 10. `report` — exporters and plots
-//! 11. `bundle` — evidence bundles
+//! 9. `import` — runs made by other harnesses (lm-evaluation-harness), read into run directories
+//! 10. `compare` — comparisons, claims, plans, history
+//! 11. `report` — exporters and plots
+//! 12. `bundle` — evidence bundles
 //!
 //! The `claimbench` binary (`main.rs`, `cli/`) sits on top of all of them. The engines, and all
 //! of the workspace's `unsafe` code, live in their own crates below the harness:
@@ -29,6 +30,7 @@ pub mod data;
 pub mod error;
 pub mod fsutil;
 pub mod host;
+pub mod import;
 pub mod protocol;
 pub mod report;
 pub mod run;

@@ -14,6 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["store"],
     &["tasks", "systems"],
     &["run"],
+    &["import"],
     &["compare"],
     &["report"],
     &["bundle"],

@@ -146,7 +146,14 @@ pub fn create(request: &CreateRequest<'_>) -> Result<Created> {
 /// The suite file a run used: the absolute path its recipe kept, else the manifest's path.
 fn suite_file(run_dir: &Path, manifest_path: &str) -> Result<PathBuf> {
     let recipe: Option<crate::run::Recipe> = crate::fsutil::read_json(&run_dir.join(crate::run::RECIPE)).ok();
-    let path = recipe.map(|r| PathBuf::from(r.suite_path)).filter(|p| p.is_file()).unwrap_or_else(|| PathBuf::from(manifest_path));
+    // An imported run carries its suite inside its directory, which may have moved since.
+    let carried = run_dir.join(crate::import::SUITE_FILE);
+    let path = recipe
+        .map(|r| PathBuf::from(r.suite_path))
+        .filter(|p| p.is_file())
+        .or_else(|| Some(PathBuf::from(manifest_path)).filter(|p| p.is_file()))
+        .or_else(|| carried.is_file().then_some(carried))
+        .unwrap_or_else(|| PathBuf::from(manifest_path));
     if !path.is_file() {
         return Err(Error::in_file(
             run_dir,

@@ -238,12 +238,17 @@ fn check_run(unpacked: &Unpacked, bundled: &BundledRun, checks: &mut Checks) {
         None => None,
     };
     let rescored = rescore(&suite, &run.samples, items.as_ref());
+    // An imported run claimbench could not score keeps the other harness's values: say so.
+    let how = match m.imported.as_ref().filter(|i| !i.scored_by.starts_with("claimbench")) {
+        Some(imported) => format!("re-read from the values {} stored (claimbench does not re-derive this scoring)", imported.scored_by),
+        None => "re-scored from their raw outputs".to_string(),
+    };
     match &rescored.problems[..] {
         [] => checks.add(
             format!("{name}: re-scoring"),
             Outcome::Pass,
             format!(
-                "{} samples re-scored from their raw outputs{}: answers, scores and measures agree",
+                "{} samples {how}{}: answers, scores and measures agree",
                 run.samples.len(),
                 if items.is_some() { ", prompts and references checked against the dataset" } else { "" }
             ),

@@ -8,6 +8,7 @@ mod compare;
 mod datasets;
 mod gguf;
 mod history;
+mod import;
 mod md;
 mod plan;
 mod report;
@@ -47,6 +48,11 @@ enum Command {
     Datasets {
         #[command(subcommand)]
         command: datasets::DatasetsCommand,
+    },
+    /// Turn the output of another harness into claimbench runs, checking it on the way.
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
     },
     /// Run a suite against a system and store the results in a new run directory.
     ///
@@ -133,6 +139,7 @@ impl Cli {
         match self.command {
             Command::Suites { command } => suites::execute(command),
             Command::Datasets { command } => datasets::execute(command),
+            Command::Import { command } => import::execute(command),
             Command::Run(args) => run::execute(args),
             Command::Worker(args) => run::worker(args),
             Command::Status(args) => run::status(args),

@@ -93,7 +93,44 @@ pub fn incompatibilities(a: &Manifest, b: &Manifest) -> Vec<String> {
     check("dataset", &format!("{} {}", a.dataset.name, a.dataset.version), &format!("{} {}", b.dataset.name, b.dataset.version));
     let hashes = |m: &Manifest| m.dataset.files.iter().map(|f| format!("{}={}", f.path, f.sha256)).collect::<Vec<_>>().join(",");
     check("dataset file hashes", &hashes(a), &hashes(b));
+    match (&a.imported, &b.imported) {
+        (Some(x), Some(y)) => {
+            let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".to_string());
+            check("imported from", &x.harness, &y.harness);
+            check("task", &x.task, &y.task);
+            check("task hash", &text(&x.task_hash), &text(&y.task_hash));
+            check("few-shot examples", &format!("{:?}", x.num_fewshot), &format!("{:?}", y.num_fewshot));
+            check("chat template sha", &text(&x.chat_template_sha), &text(&y.chat_template_sha));
+            check("system instruction sha", &text(&x.system_instruction_sha), &text(&y.system_instruction_sha));
+        }
+        (Some(x), None) | (None, Some(x)) => out.push(format!("imported from: {} vs claimbench (only one run was imported)", x.harness)),
+        (None, None) => {}
+    }
     out
+}
+
+/// For two imported runs, the first document (by the harness's document hash) asked with
+/// different prompts, as "prompt hash of document D: A vs B".
+fn imported_prompt_difference(baseline: &StoredRun, candidate: &StoredRun) -> Option<String> {
+    let harness = baseline.manifest.imported.as_ref()?.harness.replace('-', "_");
+    candidate.manifest.imported.as_ref()?;
+    let hashes = |run: &StoredRun| -> std::collections::HashMap<String, String> {
+        run.samples
+            .iter()
+            .filter_map(|s| {
+                let record: serde_json::Value = serde_json::from_str(s.annotations.get(&harness)?).ok()?;
+                Some((record.get("doc_hash")?.as_str()?.to_string(), record.get("prompt_hash")?.as_str()?.to_string()))
+            })
+            .collect()
+    };
+    let theirs = hashes(candidate);
+    let short = |h: &str| h.chars().take(12).collect::<String>();
+    let mut ours: Vec<(String, String)> = hashes(baseline).into_iter().collect();
+    ours.sort();
+    ours.into_iter().find_map(|(doc, prompt)| {
+        let other = theirs.get(&doc)?;
+        (*other != prompt).then(|| format!("prompt hash of document {}: {} vs {}", short(&doc), short(&prompt), short(other)))
+    })
 }
 
 /// Two runs ready to compare: compatible (or forced), with their samples lined up by item id.
@@ -110,7 +147,8 @@ impl Paired {
         let baseline = StoredRun::load(baseline)?;
         let candidate = StoredRun::load(candidate)?;
         let mut warnings = Vec::new();
-        let differences = incompatibilities(&baseline.manifest, &candidate.manifest);
+        let mut differences = incompatibilities(&baseline.manifest, &candidate.manifest);
+        differences.extend(imported_prompt_difference(&baseline, &candidate));
         if !differences.is_empty() {
             if !options.force {
                 return Err(Error::new(format!(

@@ -6,7 +6,7 @@ pub mod progress;
 pub mod slurm;
 
 use crate::error::{Error, Result};
-use crate::fsutil::{sha256_hex, write_json_atomic};
+use crate::fsutil::write_json_atomic;
 use crate::host::{utc_now, Host};
 use crate::spec::dataset::Dataset;
 use crate::spec::suite::Suite;
@@ -97,6 +97,25 @@ pub fn limited_items(task: &PreparedTask, limit: Option<usize>) -> Result<&[Task
 }
 
 /// A new run directory under `out` with a manifest saying `running`.
+/// What a manifest records of a suite: which file, and how it scores; no few-shot items, speech
+/// or generation settings (the caller adds those it has).
+pub(crate) fn suite_provenance(suite: &Suite) -> SuiteProvenance {
+    SuiteProvenance {
+        id: suite.id().to_string(),
+        version: suite.spec.version.clone(),
+        task: suite.spec.task.name().to_string(),
+        path: suite.path.display().to_string(),
+        sha256: suite.sha256.clone(),
+        scoring_version: tasks::scoring_version(suite.spec.task).to_string(),
+        extraction: format!("{:?}", suite.spec.scoring.extraction).to_lowercase(),
+        fewshot_k: suite.spec.fewshot.k,
+        fewshot_seed: suite.spec.fewshot.seed,
+        fewshot_ids: Vec::new(),
+        asr: None,
+        generation: None,
+    }
+}
+
 pub(crate) fn start_run(
     loaded: &LoadedSuite,
     system_spec: &SystemSpec,
@@ -119,15 +138,6 @@ pub(crate) fn start_run(
         error: None,
         claimbench: ToolVersion::current(),
         suite: SuiteProvenance {
-            id: suite.id().to_string(),
-            version: suite.spec.version.clone(),
-            task: suite.spec.task.name().to_string(),
-            path: suite.path.display().to_string(),
-            sha256: suite.sha256.clone(),
-            scoring_version: tasks::scoring_version(suite.spec.task).to_string(),
-            extraction: format!("{:?}", suite.spec.scoring.extraction).to_lowercase(),
-            fewshot_k: suite.spec.fewshot.k,
-            fewshot_seed: suite.spec.fewshot.seed,
             fewshot_ids: loaded.task.fewshot_ids.clone(),
             asr: tasks::asr::spec(suite).ok().map(|asr| crate::store::manifest::AsrProvenance {
                 normaliser: asr.normaliser.id().to_string(),
@@ -142,6 +152,7 @@ pub(crate) fn start_run(
                     .count(),
             }),
             generation: generation_provenance(loaded, seed),
+            ..suite_provenance(suite)
         },
         dataset: loaded.dataset.provenance(),
         system: system_spec.provenance(),
@@ -154,6 +165,7 @@ pub(crate) fn start_run(
         finished_at: None,
         slurm: None,
         samples_sha256: None,
+        imported: None,
     };
     write_json_atomic(&dir.join(MANIFEST), &manifest)?;
     Ok((dir, manifest, lock))
@@ -318,18 +330,10 @@ pub(crate) fn execute(
             let mut score = tasks::score(suite.spec.task, suite, item, &output);
             score.measures.extend(response.measures);
             let sample = Sample {
-                id: item.id.clone(),
-                index: item.index,
-                prompt_sha256: sha256_hex(item.prompt.as_bytes()),
-                output,
-                extracted: score.extracted,
-                reference: item.reference.clone(),
-                correct: score.correct,
                 latency_s: if measures_latency && !unusable { latency } else { None },
                 system_latency_s: response.system_latency_s,
                 output_tokens: response.output_tokens,
-                measures: score.measures,
-                annotations: score.annotations,
+                ..tasks::sample_of(item, output, score)
             };
             if let Err(e) = journal.append(&sample) {
                 failure = Some(e);
@@ -469,8 +473,9 @@ pub fn resume_local(dir: &Path, progress: Progress<'_>) -> Result<RunSummary> {
     finish_run(dir, &loaded.suite, manifest, &done, read_failures(dir), failure)
 }
 
-fn sanitize(name: &str) -> String {
-    let cleaned: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+/// A system's name as it may appear in a run directory's name.
+pub(crate) fn sanitize(name: &str) -> String {
+    let cleaned: String = name.chars().take(80).map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     if cleaned.is_empty() {
         "system".to_string()
     } else {

@@ -65,6 +65,11 @@ pub struct TextSpec {
     pub filter: Vec<Spanned<FilterSpec>>,
     #[serde(default)]
     pub exact_match: ExactMatchSpec,
+    /// Runs imported from another harness whose scoring claimbench does not re-derive (a filter
+    /// or metric of its own): who scored them, e.g. `lm-eval 0.4.13`. Each output then holds
+    /// that harness's per-item values, which are kept as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scored_by: Option<String>,
     /// The regexes above, compiled once when the suite is checked.
     #[serde(skip)]
     compiled: std::sync::OnceLock<TextRegexes>,

@@ -37,6 +37,74 @@ pub struct Manifest {
     /// How a Slurm run was spread over the cluster; absent for local runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slurm: Option<SlurmSummary>,
+    /// Runs made by another harness and imported: where they came from and what that harness
+    /// recorded. Absent for runs claimbench made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<Imported>,
+}
+
+/// What another harness recorded about a run, as `claimbench import` read it. Secrets among
+/// the model's arguments are redacted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Imported {
+    /// `lm-eval`, with the version that wrote the files.
+    pub harness: String,
+    pub harness_version: String,
+    /// The files read, each with its sha256.
+    pub files: Vec<ImportedFile>,
+    /// The harness's task name, and the filter (lm-eval) the run's answers went through.
+    pub task: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    pub model: String,
+    pub model_args: serde_json::Value,
+    /// Fields that decide whether two imported runs may be paired: the task's hash over its
+    /// documents, prompts and targets, the number of few-shot examples, the chat template and
+    /// the system instruction (their hashes), as the harness recorded them.
+    pub task_hash: Option<String>,
+    pub num_fewshot: Option<u64>,
+    pub chat_template_sha: Option<String>,
+    pub system_instruction_sha: Option<String>,
+    /// Everything else the harness recorded about the run (limit, seeds, date, git hash, the
+    /// task's configuration).
+    pub recorded: serde_json::Value,
+    /// The harness's own aggregated figures for this task and filter.
+    pub stated: std::collections::BTreeMap<String, f64>,
+    /// Who decided each item's verdict: `claimbench text/2` when claimbench re-derived them from
+    /// the raw outputs, else the harness (`lm-eval 0.4.13`), whose stored values were kept.
+    pub scored_by: String,
+    /// Whether claimbench's verdicts agree with the harness's stored ones, item by item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<Agreement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedFile {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// Verdicts re-derived by claimbench against those the harness stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Agreement {
+    /// Item-metric values compared, and how many were equal.
+    pub compared: usize,
+    pub agree: usize,
+    /// The first disagreements (all of them up to [`Agreement::SHOWN`]).
+    pub disagreements: Vec<Disagreement>,
+}
+
+impl Agreement {
+    pub const SHOWN: usize = 50;
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Disagreement {
+    pub item: String,
+    pub metric: String,
+    pub stored: f64,
+    pub rederived: f64,
+    pub why: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -226,6 +226,25 @@ pub fn summarise_with(task: &dyn Task, suite: &Suite, samples: &[Sample], n_expe
     Metrics { suite: suite.id().to_string(), complete: samples.len() == n_expected, n_expected, failed, metrics }
 }
 
+/// The sample of an item answered with `output` and scored as `score`; its timings are the
+/// caller's to add.
+pub fn sample_of(item: &TaskItem, output: String, score: Score) -> Sample {
+    Sample {
+        id: item.id.clone(),
+        index: item.index,
+        prompt_sha256: crate::fsutil::sha256_hex(item.prompt.as_bytes()),
+        output,
+        extracted: score.extracted,
+        reference: item.reference.clone(),
+        correct: score.correct,
+        latency_s: None,
+        system_latency_s: None,
+        output_tokens: None,
+        measures: score.measures,
+        annotations: score.annotations,
+    }
+}
+
 pub const LATENCY_METRIC: &str = "latency_mean_s";
 
 /// The mean latency per item; systems that answered live have one, submitted predictions not.

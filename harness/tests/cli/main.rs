@@ -7,4 +7,5 @@ mod compare;
 mod datasets;
 mod end_to_end;
 mod hostile_systems;
+mod import;
 mod text_suites;

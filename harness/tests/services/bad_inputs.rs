@@ -62,6 +62,24 @@ fn speech_suite(format: &str) -> String {
     format!("id = \"speech\"\nversion = \"1\"\ntask = \"asr.wer\"\nmetrics = [\"wer\"]\n\n[dataset]\npath = \"data\"\nfile = \"manifest\"\n\n[asr]\n{format}\nnormaliser = \"basic\"\n")
 }
 
+/// A copy of the real lm-eval output folder of the `dummy` model (both tasks) in `d/lm`, with
+/// `edit` applied to the file whose name starts with `prefix`; returns the import arguments.
+fn lm_eval_case(d: &Path, prefix: &str, edit: fn(String) -> String) -> Vec<String> {
+    let from = repo_root().join("harness/tests/fixtures/import/lm-eval/runs/dummy-a/dummy-dummy-a");
+    let to = d.join("lm");
+    std::fs::create_dir_all(&to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = if name.starts_with(prefix) { edit(text) } else { text };
+        if !text.is_empty() {
+            std::fs::write(to.join(&name), text).unwrap();
+        }
+    }
+    vec!["import".into(), "lm-eval".into(), s(&to)]
+}
+
 /// A multiple-choice suite over `jsonl`, with `extra` TOML; returns `suites validate` arguments.
 /// Two complete runs of three items, all wrong, and a claims file comparing them whose claim
 /// ends with `kind_and_bound` (from line 7).
@@ -535,6 +553,42 @@ const CASES: &[Case] = &[
         name: "report with a history directory that does not exist",
         setup: |d| vec!["report".into(), s(d), "--history".into(), s(&d.join("no-such-results")), "-o".into(), s(&d.join("out"))],
         expect: &["no-such-results"],
+    },
+    Case {
+        name: "lm-eval samples file cut short",
+        setup: |d| lm_eval_case(d, "samples_gsm8k-mc", |t| t[..t.len() - 500].to_string()),
+        expect: &["samples_gsm8k-mc-lm-eval_", ":40:", "cut short (the file is truncated)"],
+    },
+    Case {
+        name: "lm-eval results file whose samples are missing",
+        setup: |d| lm_eval_case(d, "samples_gsm8k-lm-eval", |_| String::new()),
+        expect: &["results_", "task 'gsm8k-lm-eval' has no samples file", "--log_samples"],
+    },
+    Case {
+        name: "lm-eval samples that are not those its results file hashed",
+        setup: |d| lm_eval_case(d, "results_", |t| t.replacen("\"gsm8k-mc-lm-eval\": \"", "\"gsm8k-mc-lm-eval\": \"0", 1)),
+        expect: &["samples_gsm8k-mc-lm-eval_", "but", "records 0", "for task 'gsm8k-mc-lm-eval'"],
+    },
+    Case {
+        name: "lm-eval sample whose target was changed",
+        setup: |d| {
+            lm_eval_case(d, "samples_gsm8k-mc", |t| {
+                let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
+                lines[2] = lines[2].replacen("\"target\": \"", "\"target\": \"3", 1);
+                lines.join("\n") + "\n"
+            })
+        },
+        expect: &["samples_gsm8k-mc-lm-eval_", ":3:", "target_hash does not match the target"],
+    },
+    Case {
+        name: "lm-eval results file that is not JSON",
+        setup: |d| lm_eval_case(d, "results_", |t| t.replacen('{', "{,", 1)),
+        expect: &["results_", ":1:2:", "not lm-eval results JSON"],
+    },
+    Case {
+        name: "lm-eval import of a folder without results",
+        setup: |d| vec!["import".into(), "lm-eval".into(), s(d)],
+        expect: &["holds no lm-eval results_*.json file"],
     },
 ];
 

@@ -664,3 +664,34 @@ fn perplexity_agrees_between_server_and_builtin_model() {
     // the bound leaves room for other CPUs, as for the multiple-choice continuations above.
     assert!(largest < 0.1, "{largest}");
 }
+
+/// The real lm-eval's output folder, written live against the shared server
+/// (`local-completions`, `scripts/compat/lm_eval_outputs.py --server-only`), imported: every
+/// verdict re-derived from lm-eval's raw responses agrees with its own, and claimbench's figures
+/// equal those in its results file.
+#[test]
+fn lm_eval_output_written_live_imports_with_every_verdict_agreeing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let script = repo_root().join("scripts/compat/lm_eval_outputs.py");
+    let status = std::process::Command::new("python3")
+        .args([script.to_str().unwrap(), d.join("lm-eval").to_str().unwrap(), &shared_server(), "--server-only"])
+        .status()
+        .unwrap();
+    assert!(status.success(), "lm-eval did not finish");
+    let out = run(d, &["import", "lm-eval", d.join("lm-eval").to_str().unwrap(), "--out", "runs"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    println!("{}", out.stdout);
+    let runs: Vec<&str> = out.stdout.lines().filter_map(|l| l.strip_prefix("imported ")).collect();
+    assert_eq!(runs.len(), 2, "one run per filter: {}", out.stdout);
+    for run in runs {
+        let manifest: Value = read(&d.join(run).join("manifest.json"));
+        let imported = &manifest["imported"];
+        assert_eq!(imported["scored_by"], "claimbench text/2");
+        let agreement = &imported["agreement"];
+        assert_eq!(agreement["compared"].as_u64(), Some(8), "{agreement}");
+        assert_eq!(agreement["agree"].as_u64(), Some(8), "{agreement}");
+        let metrics: Value = read(&d.join(run).join("metrics.json"));
+        assert_eq!(metrics["metrics"]["exact_match"]["value"].as_f64(), imported["stated"]["exact_match"].as_f64(), "{run}");
+    }
+}

@@ -4,8 +4,10 @@
 use crate::spec::suite::TextSpec;
 use std::collections::HashMap;
 
-/// Python's `string.punctuation`.
-const PUNCTUATION: &str = r##"!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~"##;
+/// Python's `string.punctuation`: exactly the ASCII punctuation characters.
+fn is_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation()
+}
 
 /// Whether `answer` equals `target` after the options' normalisation, applied to both in
 /// `evaluate`'s order: each regex removed, case folded, punctuation removed, digits removed.
@@ -23,7 +25,7 @@ fn normalise(text: &str, spec: &TextSpec) -> String {
         text = text.to_lowercase();
     }
     if options.ignore_punctuation {
-        text.retain(|c| !PUNCTUATION.contains(c));
+        text.retain(|c| !is_punctuation(c));
     }
     if options.ignore_numbers {
         text.retain(|c| !c.is_ascii_digit());
@@ -59,7 +61,7 @@ pub fn token_f1(answer: &str, target: &str) -> f64 {
 
 fn squad_tokens(text: &str) -> Vec<String> {
     let mut lowered = text.to_lowercase();
-    lowered.retain(|c| !PUNCTUATION.contains(c));
+    lowered.retain(|c| !is_punctuation(c));
     lowered.split_whitespace().filter(|w| !matches!(*w, "a" | "an" | "the")).map(str::to_string).collect()
 }
 

@@ -96,13 +96,13 @@ pub fn prepare(suite: &Suite, dataset: &Dataset) -> Result<PreparedTask> {
     let mut shots = Shots::new(suite, dataset, &source)?;
     let mut items = Vec::with_capacity(source.records.len());
     for record in &source.records {
-        let context = Value::from_serialize(&record.fields);
+        let doc = Doc::new(record);
         let mut description =
-            if spec.description.is_empty() { String::new() } else { render(&env, &spec.description, &context, record, "description")? };
+            if spec.description.is_empty() { String::new() } else { render(&env, &spec.description, &doc, "description")? };
         description.push_str(&shots.examples_for(&env, spec, record)?);
-        let text = text_of(&env, spec.doc_to_text.get_ref(), &context, record)?;
-        let choices = spec.doc_to_choice.as_ref().map(|c| choices_of(&env, c.get_ref(), &context, record)).transpose()?;
-        let target = target_of(&env, spec.doc_to_target.get_ref(), &context, record, choices.is_some())?;
+        let text = text_of(&env, spec.doc_to_text.get_ref(), &doc)?;
+        let choices = spec.doc_to_choice.as_ref().map(|c| choices_of(&env, c.get_ref(), &doc)).transpose()?;
+        let target = target_of(&env, spec.doc_to_target.get_ref(), &doc, choices.is_some())?;
         let reference = match (&choices, target) {
             (Some(choices), Target::Index(i)) if i < choices.len() => match spec.output_type {
                 OutputType::MultipleChoice => i.to_string(),
@@ -210,10 +210,10 @@ impl<'a> Shots<'a> {
 /// One example as lm-eval writes it: the prompt, the target delimiter, the answer (the right
 /// choice's text where there are choices) and the few-shot delimiter.
 fn example(env: &Environment<'_>, spec: &TextSpec, record: &Record) -> Result<String> {
-    let context = Value::from_serialize(&record.fields);
-    let question = text_of(env, spec.doc_to_text.get_ref(), &context, record)?;
-    let choices = spec.doc_to_choice.as_ref().map(|c| choices_of(env, c.get_ref(), &context, record)).transpose()?;
-    let answer = match (target_of(env, spec.doc_to_target.get_ref(), &context, record, choices.is_some())?, &choices) {
+    let doc = Doc::new(record);
+    let question = text_of(env, spec.doc_to_text.get_ref(), &doc)?;
+    let choices = spec.doc_to_choice.as_ref().map(|c| choices_of(env, c.get_ref(), &doc)).transpose()?;
+    let answer = match (target_of(env, spec.doc_to_target.get_ref(), &doc, choices.is_some())?, &choices) {
         (Target::Index(i), Some(choices)) => choices
             .get(i)
             .cloned()
@@ -233,8 +233,25 @@ enum Target {
     Text(String),
 }
 
-fn render(env: &Environment<'_>, template: &str, context: &Value, record: &Record, role: &str) -> Result<String> {
-    env.render_str(template, context).map_err(|e| template_error(record, role, &e))
+/// A record, and its template context made the first time a template needs it (a suite that
+/// names only fields never does).
+struct Doc<'a> {
+    record: &'a Record,
+    context: std::cell::OnceCell<Value>,
+}
+
+impl<'a> Doc<'a> {
+    fn new(record: &'a Record) -> Doc<'a> {
+        Doc { record, context: std::cell::OnceCell::new() }
+    }
+
+    fn context(&self) -> &Value {
+        self.context.get_or_init(|| Value::from_serialize(&self.record.fields))
+    }
+}
+
+fn render(env: &Environment<'_>, template: &str, doc: &Doc<'_>, role: &str) -> Result<String> {
+    env.render_str(template, doc.context()).map_err(|e| template_error(doc.record, role, &e))
 }
 
 /// A template's error on a record; for a name the record lacks, the names it has.
@@ -248,23 +265,24 @@ fn template_error(record: &Record, role: &str, e: &minijinja::Error) -> Error {
 }
 
 /// A field's value or a template's result: the value itself for a lone `{{ expression }}`.
-fn value_of(env: &Environment<'_>, source: &str, context: &Value, record: &Record, role: &str) -> Result<Value> {
+fn value_of(env: &Environment<'_>, source: &str, doc: &Doc<'_>, role: &str) -> Result<Value> {
+    let record = doc.record;
     if let Some(field) = record.fields.get(source) {
         return Ok(Value::from_serialize(field));
     }
     if let Some(expression) = jinja::sole_expression(source) {
         let compiled = env.compile_expression(expression).map_err(|e| template_error(record, role, &e))?;
-        let value = compiled.eval(context).map_err(|e| template_error(record, role, &e))?;
+        let value = compiled.eval(doc.context()).map_err(|e| template_error(record, role, &e))?;
         if value.is_undefined() {
             return Err(record.error(format!("{role}: undefined value in '{source}'")));
         }
         return Ok(value);
     }
-    render(env, source, context, record, role).map(Value::from)
+    render(env, source, doc, role).map(Value::from)
 }
 
-fn text_of(env: &Environment<'_>, source: &str, context: &Value, record: &Record) -> Result<String> {
-    let value = value_of(env, source, context, record, "doc_to_text")?;
+fn text_of(env: &Environment<'_>, source: &str, doc: &Doc<'_>) -> Result<String> {
+    let value = value_of(env, source, doc, "doc_to_text")?;
     match value.as_str() {
         Some(text) => Ok(text.to_string()),
         None => Ok(python_str(&value)),
@@ -273,12 +291,13 @@ fn text_of(env: &Environment<'_>, source: &str, context: &Value, record: &Record
 
 /// lm-eval's rules: an integer (or a template rendering digits, when there are choices) is a
 /// choice's index; anything else is the target's text.
-fn target_of(env: &Environment<'_>, source: &TargetSource, context: &Value, record: &Record, has_choices: bool) -> Result<Target> {
+fn target_of(env: &Environment<'_>, source: &TargetSource, doc: &Doc<'_>, has_choices: bool) -> Result<Target> {
+    let record = doc.record;
     let source = match source {
         TargetSource::Index(i) => return Ok(Target::Index(*i as usize)),
         TargetSource::Text(source) => source,
     };
-    let value = value_of(env, source, context, record, "doc_to_target")?;
+    let value = value_of(env, source, doc, "doc_to_target")?;
     let integer = value.as_i64().filter(|i| *i >= 0 && value.kind() == ValueKind::Number && !value.to_string().contains('.'));
     if let Some(i) = integer.filter(|_| has_choices || record.fields.contains_key(source)) {
         return Ok(Target::Index(i as usize));
@@ -293,12 +312,13 @@ fn target_of(env: &Environment<'_>, source: &TargetSource, context: &Value, reco
     Ok(Target::Text(text))
 }
 
-fn choices_of(env: &Environment<'_>, source: &ChoiceSource, context: &Value, record: &Record) -> Result<Vec<String>> {
+fn choices_of(env: &Environment<'_>, source: &ChoiceSource, doc: &Doc<'_>) -> Result<Vec<String>> {
+    let record = doc.record;
     let template = match source {
         ChoiceSource::List(list) => return Ok(list.clone()),
         ChoiceSource::Text(template) => template,
     };
-    let value = value_of(env, template, context, record, "doc_to_choice")?;
+    let value = value_of(env, template, doc, "doc_to_choice")?;
     let listed = match value.as_str() {
         // A template rendered to text holds a Python list literal.
         Some(text) => python_list(text).ok_or_else(|| record.error(format!("doc_to_choice: {text:?} is not a list of strings")))?,
@@ -385,6 +405,9 @@ fn python_list(text: &str) -> Option<Vec<String>> {
 pub fn score(suite: &Suite, item: &TaskItem, output: &str) -> Score {
     let mut score = Score { extracted: None, correct: false, measures: Default::default(), annotations: Default::default() };
     let Ok(spec) = spec_of(suite) else { return score };
+    if spec.scored_by.is_some() {
+        return stored_score(output, score);
+    }
     match spec.output_type {
         OutputType::MultipleChoice => {
             let Some(choices) = &item.choices else { return score };
@@ -419,6 +442,21 @@ pub fn score(suite: &Suite, item: &TaskItem, output: &str) -> Score {
             score.measures.insert("exact_match".to_string(), f64::from(u8::from(exact)));
             score.measures.insert("f1".to_string(), metrics::token_f1(&answer, &item.reference));
             score.extracted = Some(answer);
+        }
+    }
+    score
+}
+
+/// The verdict another harness stored, for imported runs whose scoring claimbench does not
+/// re-derive: the output is `{"answer": …, "metrics": {NAME: value}}` with lm-eval's names.
+fn stored_score(output: &str, mut score: Score) -> Score {
+    let Ok(stored) = serde_json::from_str::<serde_json::Value>(output) else { return score };
+    let metric = |name: &str| stored.pointer(&format!("/metrics/{name}")).and_then(serde_json::Value::as_f64);
+    score.extracted = stored.get("answer").and_then(|a| a.as_str()).map(str::to_string);
+    score.correct = metric("acc").or_else(|| metric("exact_match")) == Some(1.0);
+    for (theirs, ours) in [("exact_match", "exact_match"), ("acc_norm", CORRECT_NORM)] {
+        if let Some(value) = metric(theirs) {
+            score.measures.insert(ours.to_string(), value);
         }
     }
     score
