@@ -28,8 +28,15 @@ pub fn execute(command: ImportCommand) -> claimbench::Result<Verdict> {
     for results in claimbench::import::lm_eval::results_files(&path)? {
         tasks.extend(claimbench::import::lm_eval::read(&results)?);
     }
+    // Every run written is named, also when another could not be.
+    let mut first_error = None;
     for run in claimbench::import::write_runs(tasks, &out) {
-        println!("{}", claimbench::import::describe(&run?));
+        match run {
+            Ok(run) => println!("{}", claimbench::import::describe(&run)),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
     }
-    Ok(Verdict::Fine)
+    first_error.map_or(Ok(Verdict::Fine), Err)
 }

@@ -47,12 +47,13 @@ pub struct ImportedItem {
     /// What claimbench's scoring reads: a generation's raw text, or `{"logprobs": …}`; for
     /// runs scored by the harness, `{"answer": …, "metrics": {…}}`.
     pub output: String,
-    /// The harness's own record of the item (hashes, raw and filtered responses, its metric
-    /// values), kept beside the sample.
+    /// The harness's own record of the item (its hashes, filtered responses and metric values),
+    /// kept beside the sample.
     pub annotation: String,
     /// The harness's per-item values, by claimbench metric name, to check agreement against.
     pub stored: BTreeMap<String, f64>,
-    /// Why claimbench's verdict could differ from the stored one, for the disagreement list.
+    /// The harness's own answer (its filtered response), shown beside claimbench's where their
+    /// verdicts disagree.
     pub stored_answer: Option<String>,
 }
 
