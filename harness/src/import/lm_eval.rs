@@ -12,6 +12,7 @@
 use super::{ImportedItem, ImportedTask};
 use crate::error::{Error, IoContext, Result};
 use crate::fsutil::sha256_hex;
+use crate::spec::lm_eval::{EXACT_MATCH_OPTIONS, FILTERS};
 use crate::store::manifest::{Imported, ImportedFile};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -25,16 +26,6 @@ const MAX_LINE_BYTES: usize = 64 << 20;
 /// How deep below the given folder results files are looked for (lm-eval writes them one
 /// folder down, named after the model).
 const MAX_DEPTH: usize = 4;
-
-/// The filters claimbench applies as lm-eval does, and their options.
-const FILTERS: &[(&str, &[&str])] = &[
-    ("regex", &["regex_pattern", "group_select", "fallback"]),
-    ("take_first", &[]),
-    ("remove_whitespace", &[]),
-    ("lowercase", &[]),
-    ("uppercase", &[]),
-];
-const EXACT_MATCH_OPTIONS: &[&str] = &["ignore_case", "ignore_punctuation", "ignore_numbers", "regexes_to_ignore"];
 
 /// The results files under `path` (a folder, or one results file), in path order.
 pub fn results_files(path: &Path) -> Result<Vec<PathBuf>> {
@@ -473,10 +464,10 @@ fn task_run(
                     if line.arguments[i][0].as_str() != Some(context.as_str()) {
                         return Err(at(format!("request {i} has another context than request 0")));
                     }
-                    choices.push(c.strip_prefix(delimiter.as_str()).unwrap_or(&c).to_string());
-                }
-                if choices.iter().zip(0..).any(|(c, i)| continuation(i).is_some_and(|full| full != format!("{delimiter}{c}"))) {
-                    return Err(at(format!("a continuation does not start with the task's target_delimiter {delimiter:?}")));
+                    let Some(choice) = c.strip_prefix(delimiter.as_str()) else {
+                        return Err(at(format!("a continuation does not start with the task's target_delimiter {delimiter:?}")));
+                    };
+                    choices.push(choice.to_string());
                 }
                 record.insert("choices".into(), choices.into());
                 let pairs = (0..line.arguments.len()).map(response_pair).collect::<std::result::Result<Vec<_>, _>>().map_err(at)?;

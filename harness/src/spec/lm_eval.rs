@@ -477,7 +477,7 @@ fn metrics_of(task: &TaskFile, output_type: &str, text: &mut Map<String, Value>)
         for (key, value) in entry.as_object().into_iter().flatten() {
             match key.as_str() {
                 "metric" | "aggregation" | "higher_is_better" => {}
-                "ignore_case" | "ignore_punctuation" | "ignore_numbers" | "regexes_to_ignore" if name == "exact_match" => {
+                option if name == "exact_match" && EXACT_MATCH_OPTIONS.contains(&option) => {
                     drop(options.insert(key.clone(), value.clone()))
                 }
                 _ => return Err(task.error("metric_list", format!("metric '{metric}': option '{key}' is not supported"))),
@@ -509,13 +509,23 @@ fn generation_of(task: &TaskFile) -> Result<Option<Value>> {
     Ok(Some(Value::Object(generation)))
 }
 
+/// lm-eval's filters claimbench applies as lm-eval does, each with its options.
+pub const FILTERS: &[(&str, &[&str])] = &[
+    ("regex", &["regex_pattern", "group_select", "fallback"]),
+    ("take_first", &[]),
+    ("remove_whitespace", &[]),
+    ("lowercase", &[]),
+    ("uppercase", &[]),
+];
+
+/// The options of lm-eval's `exact_match` that claimbench's applies.
+pub const EXACT_MATCH_OPTIONS: &[&str] = &["ignore_case", "ignore_punctuation", "ignore_numbers", "regexes_to_ignore"];
+
 fn filter_of(task: &TaskFile, filter: &Value) -> Result<Value> {
     let function = filter.get("function").and_then(Value::as_str).unwrap_or_default();
-    if !matches!(function, "regex" | "take_first" | "remove_whitespace" | "lowercase" | "uppercase") {
-        return Err(task.error(
-            "filter_list",
-            format!("filter '{function}' is not supported (regex, take_first, remove_whitespace, lowercase, uppercase)"),
-        ));
+    if !FILTERS.iter().any(|(f, _)| *f == function) {
+        let names: Vec<&str> = FILTERS.iter().map(|(f, _)| *f).collect();
+        return Err(task.error("filter_list", format!("filter '{function}' is not supported ({})", names.join(", "))));
     }
     Ok(filter.clone())
 }
