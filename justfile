@@ -87,10 +87,10 @@ stats-reference: setup
 compat-lm-eval: setup
     python3 scripts/compat/lm_eval_requests.py
 
-# Rewrite the lm-eval output folders `claimbench import lm-eval` is tested on, with the real lm-eval
-# (its dummy model, and local-completions against the LLM server it starts).
+# Rewrite the lm-eval output folders and Inspect logs `claimbench import` is tested on, with the
+# real lm-eval and Inspect (their mock models, and both against the LLM server it starts).
 compat-import: setup
-    scripts/compat/lm_eval_fixtures.sh
+    scripts/compat/import_fixtures.sh
 
 # Formatting and lints.
 lint:

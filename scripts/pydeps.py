@@ -1,7 +1,8 @@
 """Makes the Python packages the project's helpers use importable, installing them with pip into
 .tools/python the first time (the Rust build does not need them): numpy, scipy and statsmodels
 for the statistics references, jiwer and whisper-normalizer for the speech-scoring references,
-lm-eval for the text suites' prompt fixtures."""
+lm-eval for the text suites' prompt fixtures. Inspect (inspect-ai, for the Inspect log fixtures)
+goes into .tools/inspect of its own, since its pins differ from lm-eval's."""
 
 import fcntl
 import importlib
@@ -22,6 +23,9 @@ PACKAGES = {
     "tenacity": "lm-eval[api]==0.4.13",
     "tiktoken": "lm-eval[api]==0.4.13",
 }
+
+INSPECT = os.path.join(ROOT, ".tools", "inspect")
+INSPECT_PACKAGES = ["inspect-ai==0.3.285", "openai"]
 
 sys.path.insert(0, DEPS)
 
@@ -48,3 +52,21 @@ def require(*modules):
             subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "--target", DEPS, *absent])
             importlib.invalidate_caches()
 
+
+
+def require_inspect():
+    """Makes inspect_ai (and the openai client its OpenAI-compatible provider uses) importable
+    from .tools/inspect, ahead of the other helpers' packages."""
+    sys.path.insert(0, INSPECT)
+    try:
+        import inspect_ai  # noqa: F401
+        import openai  # noqa: F401
+
+        return
+    except ImportError:
+        pass
+    os.makedirs(INSPECT, exist_ok=True)
+    with open(os.path.join(os.path.dirname(INSPECT), "inspect.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "--target", INSPECT, *INSPECT_PACKAGES])
+        importlib.invalidate_caches()

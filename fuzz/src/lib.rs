@@ -265,3 +265,19 @@ pub fn lm_eval_results(data: &[u8]) {
 pub fn lm_eval_samples(data: &[u8]) {
     lm_eval_folder("samples", data);
 }
+
+/// An Inspect log (a zip or a single JSON file, told apart by its first bytes, as the reader
+/// does); what reads cleanly is imported into runs, as `claimbench import inspect` would.
+pub fn inspect_log(data: &[u8]) {
+    let dir = scratch().join("inspect-log");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let path = dir.join("log.eval");
+    std::fs::write(&path, data).expect("scratch file");
+    let Some(tasks) = check_error(claimbench::import::inspect::read(&path, None), &path) else { return };
+    for task in tasks {
+        if let Err(e) = claimbench::import::write_run(task, &dir.join("runs")) {
+            assert!(!e.to_string().contains('\n'), "error spans lines: {e}");
+        }
+    }
+}

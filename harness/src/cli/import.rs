@@ -19,15 +19,41 @@ pub enum ImportCommand {
         #[arg(long, default_value = "runs")]
         out: PathBuf,
     },
+    /// Import Inspect eval logs (`.eval`, or `.json` from --log-format json): one run per log
+    /// and scorer. The `match`, `includes` and `choice` scorers are re-derived from each
+    /// completion and compared with Inspect's values; other scorers keep Inspect's. A log still
+    /// being written imports as an incomplete run.
+    ///
+    /// Example: claimbench import inspect logs/ --out runs
+    Inspect {
+        /// A log, or a folder of logs.
+        path: PathBuf,
+        /// Directory that receives the run directories.
+        #[arg(long, default_value = "runs")]
+        out: PathBuf,
+        /// The epoch to import from logs of several (`--epochs`); each item keeps one answer.
+        #[arg(long)]
+        epoch: Option<u64>,
+    },
 }
 
 pub fn execute(command: ImportCommand) -> claimbench::Result<Verdict> {
-    let ImportCommand::LmEval { path, out } = command;
     // Every file is read and checked before any run is written: a bad file imports nothing.
     let mut tasks = Vec::new();
-    for results in claimbench::import::lm_eval::results_files(&path)? {
-        tasks.extend(claimbench::import::lm_eval::read(&results)?);
-    }
+    let out = match command {
+        ImportCommand::LmEval { path, out } => {
+            for results in claimbench::import::lm_eval::results_files(&path)? {
+                tasks.extend(claimbench::import::lm_eval::read(&results)?);
+            }
+            out
+        }
+        ImportCommand::Inspect { path, out, epoch } => {
+            for log in claimbench::import::inspect::log_files(&path)? {
+                tasks.extend(claimbench::import::inspect::read(&log, epoch)?);
+            }
+            out
+        }
+    };
     // Every run written is named, also when another could not be.
     let mut first_error = None;
     for run in claimbench::import::write_runs(tasks, &out) {

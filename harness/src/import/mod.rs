@@ -4,6 +4,7 @@
 //! inside the run (`suite.toml`, `dataset/`), every raw output is scored again by claimbench
 //! where it knows the scoring, and the verdicts are compared with those the harness stored.
 
+pub mod inspect;
 pub mod lm_eval;
 
 use crate::error::{Error, Result};
@@ -75,10 +76,10 @@ pub fn write_run(task: ImportedTask, out: &Path) -> Result<WrittenRun> {
     let suite_id = task.suite.get("id").and_then(|v| v.as_str()).unwrap_or("imported").to_string();
     let stamp = format!("{}Z", task.started_at.split('.').next().unwrap_or_default().replace([':', '-'], "").trim_end_matches('Z'));
     let (run_id, dir) = crate::store::create_run_dir(out, &format!("{suite_id}-{}-{stamp}", crate::run::sanitize(&task.system_name)))?;
-    // A run directory that cannot be completed is removed, so that nothing half-written is
-    // read as a run.
+    // A run directory left without a manifest is removed, so that nothing half-written is read
+    // as a run; an incomplete run (the harness had not finished) keeps its manifest and stays.
     let written = write_in(&dir, run_id, task);
-    if written.is_err() {
+    if written.is_err() && !dir.join(crate::store::MANIFEST).is_file() {
         let _ = std::fs::remove_dir_all(&dir);
     }
     written
@@ -89,7 +90,8 @@ fn write_in(dir: &Path, run_id: String, task: ImportedTask) -> Result<WrittenRun
     std::fs::create_dir_all(&dataset_dir).map_err(|e| Error::in_file(&dataset_dir, e))?;
     let mut records = String::new();
     for record in &task.records {
-        records.push_str(&serde_json::to_string(record).map_err(|e| Error::new(e.to_string()))?);
+        // A secret the harness's files held never reaches the dataset either.
+        records.push_str(&crate::secrets::scrub(&serde_json::to_string(record).map_err(|e| Error::new(e.to_string()))?));
         records.push('\n');
     }
     write_atomic(&dataset_dir.join(RECORDS_FILE), records.as_bytes())?;
@@ -199,12 +201,17 @@ pub fn describe(run: &WrittenRun) -> String {
     let m = &run.manifest;
     let mut lines = vec![format!("imported {}", run.dir.display())];
     let Some(imported) = &m.imported else { return lines.join("\n") };
-    let filter = imported.filter.as_ref().map(|f| format!(", filter {f}")).unwrap_or_default();
+    let what = if imported.harness == inspect::HARNESS { "scorer" } else { "filter" };
+    let filter = imported.filter.as_ref().map(|f| format!(", {what} {f}")).unwrap_or_default();
     lines.push(format!("  {} task {}{filter}, model {}: {} items", imported.harness, imported.task, m.system.name, m.items.completed));
     for (name, value) in &run.metrics.metrics {
         let ci = value.ci.as_ref().map(|ci| format!(" [{:.4}, {:.4}]", ci.low, ci.high)).unwrap_or_default();
-        let theirs = if name == "accuracy" { "acc" } else { name.as_str() };
-        let stated = imported.stated.get(theirs).map(|s| format!("; {} states {s:.4}", imported.harness)).unwrap_or_default();
+        let stated = imported
+            .stated
+            .get(name)
+            .or_else(|| imported.stated.get(if name == "accuracy" { "acc" } else { name }))
+            .map(|s| format!("; {} states {s:.4}", imported.harness))
+            .unwrap_or_default();
         lines.push(format!("  {name} {:.4}{ci} n={}{stated}", value.value, value.n));
     }
     match &imported.agreement {

@@ -70,6 +70,10 @@ pub struct TextSpec {
     /// that harness's per-item values, which are kept as they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scored_by: Option<String>,
+    /// Runs imported from Inspect logs: the Inspect scorer that decides each generation, in
+    /// place of filters and exact match (`tasks::text::inspect`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inspect: Option<InspectScorer>,
     /// The regexes above, compiled once when the suite is checked.
     #[serde(skip)]
     compiled: std::sync::OnceLock<TextRegexes>,
@@ -116,6 +120,43 @@ impl TextSpec {
             .collect::<std::result::Result<_, _>>()?;
         Ok(TextRegexes { filters, regexes_to_ignore })
     }
+}
+
+/// One of Inspect's scorers, with the options that change its verdicts.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(tag = "scorer", rename_all = "snake_case", deny_unknown_fields)]
+pub enum InspectScorer {
+    Match {
+        #[serde(default = "match_end")]
+        location: MatchLocation,
+        #[serde(default = "yes")]
+        ignore_case: bool,
+        #[serde(default)]
+        numeric: bool,
+    },
+    Includes {
+        #[serde(default = "yes")]
+        ignore_case: bool,
+    },
+    Choice,
+}
+
+/// Where Inspect's `match` looks for the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchLocation {
+    Begin,
+    End,
+    Any,
+    Exact,
+}
+
+fn match_end() -> MatchLocation {
+    MatchLocation::End
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_target_delimiter() -> String {
@@ -766,7 +807,11 @@ fn validate_text(path: &Path, text: &str, spec: &SuiteSpec, t: &Spanned<TextSpec
     // Compiled once here, and kept for scoring.
     let compiled = body.compile().map_err(|(span, why)| at(span.unwrap_or_else(|| t.span()), why))?;
     let _ = body.compiled.set(compiled);
-    let suits = body.output_type.metrics();
+    let suits: &[Metric] = match (&body.inspect, body.output_type) {
+        (None, output_type) => output_type.metrics(),
+        (Some(_), OutputType::GenerateUntil) if body.filter.is_empty() => &[Metric::Accuracy],
+        (Some(_), _) => return Err(at(t.span(), "an Inspect scorer applies to generate_until text suites without filters".into())),
+    };
     if let Some(wrong) = spec.metrics.get_ref().iter().find(|m| !suits.contains(m)) {
         let names: Vec<&str> = suits.iter().map(|m| m.name()).collect();
         return Err(at(

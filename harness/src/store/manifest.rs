@@ -47,12 +47,13 @@ pub struct Manifest {
 /// the model's arguments are redacted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Imported {
-    /// `lm-eval`, with the version that wrote the files.
+    /// `lm-eval` or `inspect`, with the version that wrote the files.
     pub harness: String,
     pub harness_version: String,
     /// The files read, each with its sha256.
     pub files: Vec<ImportedFile>,
-    /// The harness's task name, and the filter (lm-eval) the run's answers went through.
+    /// The harness's task name, and the filter (lm-eval) the run's answers went through or the
+    /// scorer (Inspect) that judged them.
     pub task: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,

@@ -8,4 +8,5 @@ mod datasets;
 mod end_to_end;
 mod hostile_systems;
 mod import;
+mod import_inspect;
 mod text_suites;

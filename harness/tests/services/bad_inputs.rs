@@ -80,6 +80,22 @@ fn lm_eval_case(d: &Path, prefix: &str, edit: fn(String) -> String) -> Vec<Strin
     vec!["import".into(), "lm-eval".into(), s(&to)]
 }
 
+/// A copy of a real Inspect log (`harness/tests/fixtures/import/inspect/logs/FOLDER/…NAME…`) in
+/// `d`, its bytes edited; returns the import arguments.
+fn inspect_case(d: &Path, folder: &str, name: &str, edit: fn(Vec<u8>) -> Vec<u8>) -> Vec<String> {
+    let from = repo_root().join("harness/tests/fixtures/import/inspect/logs").join(folder);
+    let path = std::fs::read_dir(from).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().contains(name)).unwrap();
+    let to = d.join(path.file_name().unwrap());
+    std::fs::write(&to, edit(std::fs::read(&path).unwrap())).unwrap();
+    vec!["import".into(), "inspect".into(), s(&to)]
+}
+
+/// The single-JSON Inspect log with `edit` applied to its text.
+fn inspect_json_case(d: &Path, edit: fn(String) -> String) -> Vec<String> {
+    let from = repo_root().join("harness/tests/fixtures/import/inspect/logs/formats/match.json");
+    vec!["import".into(), "inspect".into(), write(d, "log.json", &edit(std::fs::read_to_string(from).unwrap()))]
+}
+
 /// A multiple-choice suite over `jsonl`, with `extra` TOML; returns `suites validate` arguments.
 /// Two complete runs of three items, all wrong, and a claims file comparing them whose claim
 /// ends with `kind_and_bound` (from line 7).
@@ -589,6 +605,59 @@ const CASES: &[Case] = &[
         name: "lm-eval import of a folder without results",
         setup: |d| vec!["import".into(), "lm-eval".into(), s(d)],
         expect: &["holds no lm-eval results_*.json file"],
+    },
+    Case {
+        name: "Inspect log whose entries use a compression method it never writes",
+        setup: |d| inspect_case(d, "formats", "match-bzip2", |b| b),
+        expect: &["match-bzip2.eval", "entry 'header.json'", "compressed with bzip2", "which claimbench does not read"],
+    },
+    Case {
+        name: "Inspect log of an unknown version",
+        setup: |d| inspect_case(d, "formats", "match-v7", |b| b),
+        expect: &["match-v7.json", "Inspect log of version 7", "reads versions 1 and 2"],
+    },
+    Case {
+        name: "Inspect JSON log cut short",
+        setup: |d| inspect_json_case(d, |t| t[..t.len() / 2].to_string()),
+        expect: &["log.json:", "cut short (the file is truncated)"],
+    },
+    Case {
+        name: "Inspect .eval log cut short",
+        setup: |d| inspect_case(d, "mock-a", "gsm8k-match", |b| b[..b.len() - 300].to_vec()),
+        expect: &["gsm8k-match", ".eval", "not a readable zip"],
+    },
+    Case {
+        name: "Inspect log whose Zstandard entry was damaged",
+        setup: |d| {
+            inspect_case(d, "mock-a", "gsm8k-match", |mut b| {
+                // header.json's data: after its 30-byte local header, its name and extra field.
+                let header = (30..b.len()).find(|&i| b[i..].starts_with(b"header.json") && b[i - 30..].starts_with(b"PK\x03\x04")).unwrap();
+                let extra = usize::from(u16::from_le_bytes([b[header - 2], b[header - 1]]));
+                b[header + "header.json".len() + extra + 40] ^= 0x55;
+                b
+            })
+        },
+        expect: &["gsm8k-match", "entry 'header.json'"],
+    },
+    Case {
+        name: "Inspect sample without a target",
+        setup: |d| inspect_json_case(d, |t| t.replacen("\"target\": \"3\"", "\"targets\": \"3\"", 1)),
+        expect: &["log.json", "samples[1]: no 'target'"],
+    },
+    Case {
+        name: "Inspect sample that appears twice",
+        setup: |d| inspect_json_case(d, |t| t.replace("\"id\": \"gsm8k-test-1\"", "\"id\": \"gsm8k-test-0\"")),
+        expect: &["log.json", "samples[1]: sample 'gsm8k-test-0' epoch 1 appears twice"],
+    },
+    Case {
+        name: "Inspect log of several epochs imported without --epoch",
+        setup: |d| inspect_case(d, "epochs", "gsm8k-match", |b| b),
+        expect: &["gsm8k-match", "holds 2 epochs of each sample", "--epoch N"],
+    },
+    Case {
+        name: "Inspect import of a folder without logs",
+        setup: |d| vec!["import".into(), "inspect".into(), s(d)],
+        expect: &["holds no Inspect log (*.eval or *.json)"],
     },
 ];
 

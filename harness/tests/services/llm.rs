@@ -695,3 +695,30 @@ fn lm_eval_output_written_live_imports_with_every_verdict_agreeing() {
         assert_eq!(metrics["metrics"]["exact_match"]["value"].as_f64(), imported["stated"]["exact_match"].as_f64(), "{run}");
     }
 }
+
+/// Inspect's log, written live against the shared server (the `openai-api` provider,
+/// `scripts/compat/inspect_logs.py --server-only`), imported: every verdict of its `match` scorer
+/// re-derived from the completions agrees with Inspect's, and the accuracy equals Inspect's.
+#[test]
+fn inspect_log_written_live_imports_with_every_verdict_agreeing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let script = repo_root().join("scripts/compat/inspect_logs.py");
+    let status = std::process::Command::new("python3")
+        .args([script.to_str().unwrap(), d.join("inspect").to_str().unwrap(), &shared_server(), "--server-only"])
+        .status()
+        .unwrap();
+    assert!(status.success(), "inspect eval did not finish");
+    let out = run(d, &["import", "inspect", d.join("inspect").to_str().unwrap(), "--out", "runs"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    println!("{}", out.stdout);
+    let runs: Vec<&str> = out.stdout.lines().filter_map(|l| l.strip_prefix("imported ")).collect();
+    assert_eq!(runs.len(), 1, "{}", out.stdout);
+    let manifest: Value = read(&d.join(runs[0]).join("manifest.json"));
+    let imported = &manifest["imported"];
+    assert_eq!(imported["scored_by"], "claimbench text/2");
+    assert_eq!(imported["agreement"]["compared"].as_u64(), Some(8), "{}", imported["agreement"]);
+    assert_eq!(imported["agreement"]["agree"].as_u64(), Some(8), "{}", imported["agreement"]);
+    let metrics: Value = read(&d.join(runs[0]).join("metrics.json"));
+    assert_eq!(metrics["metrics"]["accuracy"]["value"].as_f64(), imported["stated"]["accuracy"].as_f64());
+}

@@ -9,9 +9,11 @@
 //! (lm-eval's options) and `f1` (SQuAD's token F1) for generation; `perplexity` and `accuracy`
 //! (the target is the greedy continuation) for log-likelihood; `word_perplexity`,
 //! `byte_perplexity` and `bits_per_byte` for whole texts, each a ratio of sums over items as
-//! lm-eval aggregates them.
+//! lm-eval aggregates them. Runs imported from Inspect score a generation with Inspect's scorer
+//! instead (`inspect`: `accuracy`).
 
 pub mod filters;
+pub mod inspect;
 pub mod metrics;
 
 use crate::data::{load_records, Record};
@@ -436,6 +438,13 @@ pub fn score(suite: &Suite, item: &TaskItem, output: &str) -> Score {
             }
         }
         OutputType::GenerateUntil => {
+            if let Some(scorer) = &spec.inspect {
+                if let Some((answer, correct)) = inspect::score(scorer, output, &item.reference) {
+                    score.correct = correct;
+                    score.extracted = Some(answer);
+                }
+                return score;
+            }
             let answer = filters::apply(spec, output);
             let exact = metrics::exact_match(&answer, &item.reference, spec);
             score.correct = exact;
