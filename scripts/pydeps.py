@@ -22,6 +22,10 @@ PACKAGES = {
     # lm-eval's API models (local-completions) import these.
     "tenacity": "lm-eval[api]==0.4.13",
     "tiktoken": "lm-eval[api]==0.4.13",
+    # Checking publication exports against their formats' own schema and reader.
+    "jsonschema": "jsonschema",
+    "yaml": "pyyaml",
+    "huggingface_hub": "huggingface_hub",
 }
 
 INSPECT = os.path.join(ROOT, ".tools", "inspect")

@@ -12,9 +12,10 @@
 //! 6. `store` — run directories: manifest, samples, metrics, the writer lock
 //! 7. `tasks`, `systems` — preparing and scoring items; asking systems (neither sees the other)
 //! 8. `run` — executors: local and Slurm
-//! 9. `import` — runs made by other harnesses (lm-evaluation-harness), read into run directories
+//! 9. `import` — runs made by other harnesses (lm-evaluation-harness, Inspect), read into run directories
 //! 10. `compare` — comparisons, claims, plans, history
-//! 11. `report` — exporters and plots
+//! 11. `report`, `publish` — exporters and plots; publication exports (Bencher, Every Eval Ever,
+//!     Hugging Face `.eval_results`)
 //! 12. `bundle` — evidence bundles
 //!
 //! The `claimbench` binary (`main.rs`, `cli/`) sits on top of all of them. The engines, and all
@@ -32,6 +33,7 @@ pub mod fsutil;
 pub mod host;
 pub mod import;
 pub mod protocol;
+pub mod publish;
 pub mod report;
 pub mod run;
 pub mod secrets;

@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["run"],
     &["import"],
     &["compare"],
-    &["report"],
+    &["report", "publish"],
     &["bundle"],
 ];
 

@@ -6,6 +6,7 @@ mod bundle;
 mod claim;
 mod compare;
 mod datasets;
+mod export;
 mod gguf;
 mod history;
 mod import;
@@ -95,6 +96,11 @@ enum Command {
     ///
     /// Example: claimbench report runs/gsm8k-* --claims claims.toml -o reports/gsm8k
     Report(report::ReportArgs),
+    /// Write runs' figures, each with n, its interval and the bundle that holds the evidence,
+    /// in the formats other tools read: Bencher, Every Eval Ever, Hugging Face .eval_results.
+    ///
+    /// Example: claimbench export runs/gsm8k-* --format every-eval-ever --bundle ev.cbundle -o export
+    Export(export::ExportArgs),
     /// Write an ed25519 key pair for signing bundles: PREFIX.key (secret, mode 0600) and PREFIX.pub.
     Keygen(bundle::KeygenArgs),
     /// Make and inspect evidence bundles.
@@ -148,6 +154,7 @@ impl Cli {
             Command::Compare(args) => compare::execute(args),
             Command::Claim { command } => claim::execute(command),
             Command::Plan(args) => plan::execute(args),
+            Command::Export(args) => export::execute(args),
             Command::History(args) => history::execute(args),
             Command::Report(args) => report::execute(args),
             Command::Keygen(args) => bundle::keygen(args),

@@ -154,7 +154,11 @@ fn imported_inspect_runs_compare_claim_bundle_and_verify() {
     let suite = a[0].1.join("suite.toml").display().to_string();
     let planned = claimbench(d, &["plan", &suite, "--effect", "0.1", "--pilot", &base, &cand]);
     assert_eq!(planned.code, 0, "{}", planned.stderr);
-    assert!(planned.stdout.contains("suite gsm8k_choice: 20 items") && planned.stdout.contains("systems disagree on"), "{}", planned.stdout);
+    assert!(
+        planned.stdout.contains("suite gsm8k_choice: 20 items") && planned.stdout.contains("systems disagree on"),
+        "{}",
+        planned.stdout
+    );
     // Another task's run is not paired with these.
     let other = import(d, &log("mock-b", "gsm8k-match"), &[]).1;
     let refused = claimbench(d, &["compare", &base, &other[0].1.display().to_string()]);

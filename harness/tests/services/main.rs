@@ -12,5 +12,6 @@ mod bad_inputs;
 mod bundle;
 mod llm;
 mod materials;
+mod publish;
 mod report;
 mod slurm;
