@@ -23,31 +23,12 @@ pub const HARNESS: &str = "inspect";
 const MAX_JSON_BYTES: u64 = 256 << 20;
 const MAX_ENTRY_BYTES: u64 = 64 << 20;
 const MAX_ENTRIES: usize = 1 << 20;
-const MAX_DEPTH: usize = 4;
 /// The log versions read: 1 (a sample's single `score`) and 2.
 const VERSIONS: [u64; 2] = [1, 2];
 
 /// The logs under `path` (a folder, or one log), in path order.
 pub fn log_files(path: &Path) -> Result<Vec<PathBuf>> {
-    if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    if !path.is_dir() {
-        return Err(Error::in_file(path, "not found"));
-    }
-    let found: Vec<PathBuf> = walkdir::WalkDir::new(path)
-        .max_depth(MAX_DEPTH)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .filter(|e| e.path().extension().is_some_and(|x| x == "eval" || x == "json"))
-        .map(|e| e.into_path())
-        .collect();
-    if found.is_empty() {
-        return Err(Error::in_file(path, "holds no Inspect log (*.eval or *.json)"));
-    }
-    Ok(found)
+    super::files_under(path, |name| name.ends_with(".eval") || name.ends_with(".json"), "holds no Inspect log (*.eval or *.json)")
 }
 
 /// A log as read: its header (`eval`, `plan`, `results`, `status`, …; only `eval` and `plan`

@@ -23,31 +23,14 @@ pub const HARNESS: &str = "lm-eval";
 /// A results file larger than this is refused; samples files are read line by line.
 const MAX_RESULTS_BYTES: u64 = 64 << 20;
 const MAX_LINE_BYTES: usize = 64 << 20;
-/// How deep below the given folder results files are looked for (lm-eval writes them one
-/// folder down, named after the model).
-const MAX_DEPTH: usize = 4;
 
 /// The results files under `path` (a folder, or one results file), in path order.
 pub fn results_files(path: &Path) -> Result<Vec<PathBuf>> {
-    if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    if !path.is_dir() {
-        return Err(Error::in_file(path, "not found"));
-    }
-    let found: Vec<PathBuf> = walkdir::WalkDir::new(path)
-        .max_depth(MAX_DEPTH)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with("results_") && n.ends_with(".json")))
-        .map(|e| e.into_path())
-        .collect();
-    if found.is_empty() {
-        return Err(Error::in_file(path, "holds no lm-eval results_*.json file (lm-eval writes them with --output_path)"));
-    }
-    Ok(found)
+    super::files_under(
+        path,
+        |name| name.starts_with("results_") && name.ends_with(".json"),
+        "holds no lm-eval results_*.json file (lm-eval writes them with --output_path)",
+    )
 }
 
 /// The runs of one results file: one per task and filter, in task order.

@@ -65,6 +65,33 @@ pub struct WrittenRun {
     pub metrics: Metrics,
 }
 
+/// How deep below a given folder the harnesses' files are looked for (lm-eval writes them one
+/// folder down, named after the model).
+const MAX_DEPTH: usize = 4;
+
+/// `path` itself when it is a file, else the files below it whose names `wanted` accepts, in
+/// path order; an error saying what the folder `lacks` when there are none.
+fn files_under(path: &Path, wanted: impl Fn(&str) -> bool, lacks: &str) -> Result<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    if !path.is_dir() {
+        return Err(Error::in_file(path, "not found"));
+    }
+    let found: Vec<PathBuf> = walkdir::WalkDir::new(path)
+        .max_depth(MAX_DEPTH)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file() && e.file_name().to_str().is_some_and(&wanted))
+        .map(|e| e.into_path())
+        .collect();
+    if found.is_empty() {
+        return Err(Error::in_file(path, lacks));
+    }
+    Ok(found)
+}
+
 /// Writes each task as a run directory under `out`, several at a time; the results in order.
 pub fn write_runs(tasks: Vec<ImportedTask>, out: &Path) -> Vec<Result<WrittenRun>> {
     use rayon::prelude::*;

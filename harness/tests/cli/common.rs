@@ -182,3 +182,21 @@ pub fn claimbench_peak_rss(cwd: &Path, args: &[&str]) -> (i32, String, u64) {
     let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
     (code, stderr, usage.ru_maxrss as u64)
 }
+
+/// Runs `claimbench import …` (which must succeed); its stdout, and the run directories it
+/// names, each with its suite id.
+pub fn imported_runs(dir: &Path, args: &[&str]) -> (String, Vec<(String, PathBuf)>) {
+    let result = claimbench(dir, args);
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    let runs = result
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("imported "))
+        .map(|run| {
+            let run = dir.join(run);
+            let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+            (manifest["suite"]["id"].as_str().unwrap().to_string(), run)
+        })
+        .collect();
+    (result.stdout, runs)
+}

@@ -26,19 +26,7 @@ fn edited_copy(name: &str, to: &Path, edit: impl Fn(&str, String) -> String) -> 
 
 /// Imports `folder` into `out`; returns stdout and the new run directories by suite id.
 fn import(dir: &Path, folder: &Path, out: &str) -> (String, Vec<(String, PathBuf)>) {
-    let result = claimbench(dir, &["import", "lm-eval", &folder.display().to_string(), "--out", out]);
-    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
-    let runs = result
-        .stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("imported "))
-        .map(|run| {
-            let run = dir.join(run);
-            let manifest = json(&run.join("manifest.json"));
-            (manifest["suite"]["id"].as_str().unwrap().to_string(), run)
-        })
-        .collect();
-    (result.stdout, runs)
+    imported_runs(dir, &["import", "lm-eval", &folder.display().to_string(), "--out", out])
 }
 
 fn run_of<'a>(runs: &'a [(String, PathBuf)], suite: &str) -> &'a Path {

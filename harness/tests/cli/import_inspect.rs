@@ -22,18 +22,7 @@ fn log(folder: &str, task: &str) -> PathBuf {
 /// Imports `path` (with `extra` options) into `runs`; stdout, and the runs by suite id.
 fn import(dir: &Path, path: &Path, extra: &[&str]) -> (String, Vec<(String, PathBuf)>) {
     let path = path.display().to_string();
-    let result = claimbench(dir, &[&["import", "inspect", path.as_str(), "--out", "runs"], extra].concat());
-    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
-    let runs = result
-        .stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("imported "))
-        .map(|run| {
-            let run = dir.join(run);
-            (json(&run.join("manifest.json"))["suite"]["id"].as_str().unwrap().to_string(), run)
-        })
-        .collect();
-    (result.stdout, runs)
+    imported_runs(dir, &[&["import", "inspect", path.as_str(), "--out", "runs"], extra].concat())
 }
 
 fn json(path: &Path) -> Value {
